@@ -1,0 +1,1 @@
+"""Alerts: scoring, grouping, lifecycle and the service that turns events into alerts."""

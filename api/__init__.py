@@ -1,0 +1,1 @@
+"""The operators' and dispatchers' HTTP API (FastAPI) and its live feed."""

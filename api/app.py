@@ -1,0 +1,34 @@
+"""The FastAPI application, built from an `ApiContext` (no globals, one per test if need be)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.context import ApiContext
+from api.routes import alerts, live, system
+from shorewatch import __version__
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        context.live.bind(asyncio.get_running_loop())
+        yield
+
+    app = FastAPI(
+        title="ShoreWatch",
+        version=__version__,
+        description="Coastal anti-smuggling monitoring: alerts for operators and dispatchers.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.include_router(system.router)
+    app.include_router(alerts.router, prefix=API_PREFIX)
+    app.include_router(live.router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,35 @@
+"""Health and metrics: what the orchestrator and Prometheus scrape, without a token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from api.deps import Context
+
+router = APIRouter(tags=["system"])
+
+
+class Health(BaseModel):
+    status: str
+    database: bool
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(context: Context, response: Response) -> Health:
+    try:
+        with context.pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+        database = True
+    except Exception:
+        database = False
+    if not database:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Health(status="ok" if database else "degraded", database=database)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(context: Context) -> Response:
+    context.metrics.ws_clients.set(context.live.client_count)
+    return Response(context.metrics.exposition(),
+                    media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,142 @@
+"""AIS ingest throughput: decode + bus + store, against pyais decode-only in the same run.
+
+    python -m bench.ingest [--repeat N]
+
+Uses SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL when set (CI's PostgreSQL 15 and
+Mosquitto), embedded services otherwise. Input: the real captures in ../shared/data/ais/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import os
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyais import IterMessages
+
+from ingest.receiver import AisReceiver
+from shorewatch.bus import Bus
+from shorewatch.config import StoreConfig
+from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from shorewatch.events import Message, Observation, Source, VesselStatic
+from shorewatch.metrics import Metrics
+from shorewatch.store.db import open_pool
+from shorewatch.store.migrations import migrate, series_mode_of
+from shorewatch.store.writer import ObservationWriter
+from shorewatch.topics import Topics
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ais"
+CAPTURES = ("dma_aislib_stream_example_pghp.nmea", "amsa_terrestrial_ais.txt.gz")
+
+
+def load_lines() -> list[bytes]:
+    lines: list[bytes] = []
+    for name in CAPTURES:
+        path = DATA / name
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            lines.extend(line.rstrip(b"\r\n") for line in handle)
+    return lines
+
+
+def pyais_decode_only(lines: list[bytes]) -> tuple[float, int]:
+    """The baseline: pyais's own iterator (multi-part assembly included) and decode()."""
+    ais_lines = [line for line in lines if line.startswith((b"!", b"\\"))]
+    started = time.perf_counter()
+    decoded = 0
+    for message in IterMessages(ais_lines):
+        with contextlib.suppress(Exception):
+            message.decode()
+            decoded += 1
+    return time.perf_counter() - started, decoded
+
+
+def full_pipeline(lines: list[bytes], dsn: str, mqtt_url: str) -> tuple[float, int, int]:
+    """Receiver -> bus (QoS 1) -> recorder subscription -> batched COPY into PostgreSQL."""
+    metrics = Metrics()
+    topics = Topics(f"bench-{uuid.uuid4().hex[:8]}")
+    pool = open_pool(dsn)
+    migrate(pool, StoreConfig())
+    with pool.connection() as conn:
+        mode = series_mode_of(conn)
+        conn.execute("TRUNCATE observations, vessels")
+        conn.commit()
+    writer = ObservationWriter(pool, StoreConfig(batch_size=2000, flush_interval_s=0.2), metrics,
+                               mode)
+    writer.start()
+    received = 0
+
+    def record(message: Message) -> None:
+        nonlocal received
+        if isinstance(message, Observation | VesselStatic):
+            writer.submit(message)
+            received += 1
+
+    bus = Bus(mqtt_url, "bench", topics, metrics)
+    bus.connect()
+    bus.subscribe(topics.all_obs, record)
+    time.sleep(0.3)
+    topic = topics.obs(Source.AIS, "bench")
+
+    def publish(message: Observation | VesselStatic) -> None:
+        bus.publish(topic, message)
+
+    receiver = AisReceiver("bench", publish, metrics, lambda: datetime.now(UTC))
+    started = time.perf_counter()
+    published = sum(receiver.feed(line) for line in lines)
+    receiver.flush()
+    while received < published:
+        time.sleep(0.01)
+    writer.wait_idle(60)
+    elapsed = time.perf_counter() - started
+    with pool.connection() as conn:
+        row = conn.execute("SELECT count(*) FROM observations").fetchone()
+    writer.stop()
+    bus.close()
+    pool.close()
+    return elapsed, published, int(row[0]) if row else 0
+
+
+def mode_note(dsn: str) -> str:
+    pool = open_pool(dsn)
+    try:
+        with pool.connection() as conn:
+            return series_mode_of(conn)
+    finally:
+        pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=1, help="passes over the captures")
+    args = parser.parse_args()
+    lines = load_lines() * args.repeat
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        dsn = os.environ.get("SHOREWATCH_TEST_DATABASE_URL") or stack.enter_context(
+            EmbeddedPostgres(tmp / "pg"))
+        mqtt_url = os.environ.get("SHOREWATCH_TEST_MQTT_URL") or stack.enter_context(
+            EmbeddedBroker())
+        base_s, base_n = pyais_decode_only(lines)
+        full_s, published, rows = full_pipeline(lines, dsn, mqtt_url)
+        layout = mode_note(dsn)
+    base_rate = len(lines) / base_s
+    full_rate = len(lines) / full_s
+    print(f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}")
+    print(f"pyais decode-only:          {base_rate:10.0f} lines/s  ({base_n} messages, "
+          f"{base_s:.2f} s)")
+    print(f"decode + bus + store:       {full_rate:10.0f} lines/s  ({published} published, "
+          f"{rows} rows, {full_s:.2f} s)")
+    print(f"ratio full / decode-only:   {full_rate / base_rate:10.2f}")
+    where = "embedded" if "host=/" in dsn else "server"
+    print(f"broker: {mqtt_url.split('?')[0]}  database: {where} ({layout})")
+
+
+if __name__ == "__main__":
+    main()

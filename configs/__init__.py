@@ -1,0 +1,1 @@
+"""Site configuration shipped with ShoreWatch (YAML and GeoJSON), found through importlib."""

@@ -1,0 +1,1 @@
+"""Detector workers: per-target state in event time, rules that turn observations into events."""

@@ -1,0 +1,1 @@
+"""One rule per module: pure functions of (target state, observation, thresholds) -> events."""

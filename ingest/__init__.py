@@ -1,0 +1,1 @@
+"""Sensor inputs: raw sentences and frames in, schema messages out."""

@@ -1,0 +1,338 @@
+"""AIS NMEA 0183 lines to schema messages: a pure decoder on pyais, one line at a time.
+
+Pure (no I/O, no sockets, no clock reads): the caller passes each line with the time it arrived,
+so a replayed capture decodes exactly as it did live. Every input line is counted exactly once,
+as a `LineOutcome` or a `Rejection`, so `stats` accounts for the whole feed; the lines of a
+multi-sentence message are counted when it completes, or as incomplete when evicted or flushed.
+pyais does the 6-bit decoding; this module decides what each line means for ShoreWatch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pyais import messages as pyais_messages
+from pyais.messages import NMEAMessage, TagBlock
+from pyais.util import compute_checksum
+from pydantic import ValidationError
+
+from ingest.nmea_time import gatehouse_time, rmc_time, split_trailing_time, unix_time
+from shorewatch.events import Observation, Source, VesselStatic
+
+MAX_LINE_BYTES = 512
+POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
+STATIC_TYPES = frozenset({5, 19, 24})
+MAX_SENSOR_ID = 64  # Observation.sensor_id's limit, checked once here instead of per message
+# The last field read from each pyais class. A payload ending before it is truncated: pyais
+# would decode the partial bits of that field as a wrong value rather than as None.
+LAST_FIELD_READ = {
+    "MessageType1": "heading", "MessageType2": "heading", "MessageType3": "heading",
+    "MessageType18": "heading", "MessageType19": "to_starboard", "MessageType27": "course",
+    "MessageType5": "to_starboard", "MessageType24PartA": "shipname",
+    "MessageType24PartB": "to_starboard", "MessageType24PartBAuxiliaryCraft": "callsign",
+}
+_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+_CHECKSUM = re.compile(rb"[^*]*\*([0-9A-Fa-f]{2})")  # one '*': two glued sentences fail
+
+Message = Observation | VesselStatic
+
+
+class LineOutcome(StrEnum):
+    POSITION = "position"
+    STATIC = "static"
+    FRAGMENT = "fragment"  # non-final part of a completed multi-sentence message
+    METADATA = "metadata"  # timestamp-only lines ($PGHP, RMC with gnss_clock), used as context
+
+
+class Rejection(StrEnum):
+    CHECKSUM = "checksum"
+    MALFORMED = "malformed"
+    NOT_AIS = "not_ais"  # other NMEA sentences, comments, blank lines
+    UNSUPPORTED_TYPE = "unsupported_type"
+    NO_POSITION = "no_position"  # lat 91 / lon 181 (not available) or out of range
+    OVERSIZED = "oversized"
+    GARBAGE = "garbage"  # bytes outside printable ASCII
+    INCOMPLETE_MULTIPART = "incomplete_multipart"
+    INVALID_VALUE = "invalid_value"  # decoded, but the schema refused a value
+
+
+OutcomeCallback = Callable[[LineOutcome | Rejection, int, str], None]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What one completed AIS message yields: a position, a static report, or both (type 19)."""
+
+    messages: tuple[Observation | VesselStatic, ...]
+
+
+class _Rejected(Exception):
+    """Internal: the line is refused for `reason`; `detail` says why, for the log."""
+
+    def __init__(self, reason: Rejection, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class _Group:
+    """The parts so far of one multi-sentence message, in order."""
+
+    parts: list[NMEAMessage]
+    received_at: datetime  # of the first part: what ages the group out
+    fallback_time: datetime  # event time from PGHP / RMC / arrival at the first part
+    tag_time: datetime | None  # first tag block `c:` among its parts (satellite: part 1 only)
+
+
+def _bits_through(class_name: str, last: str) -> int:
+    """Payload bits up to and including field `last`, from pyais' own field widths."""
+    total = 0
+    for spec in getattr(pyais_messages, class_name).fields():
+        total += int(spec.metadata["width"])
+        if spec.name == last:
+            return total
+    raise LookupError(f"{class_name} has no field {last}")
+
+
+BITS_NEEDED = {getattr(pyais_messages, name): _bits_through(name, last)
+               for name, last in LAST_FIELD_READ.items()}
+
+
+def _text(value: object) -> str | None:
+    """AIS pads strings with '@' (6-bit zero) and spaces; nothing left means not sent."""
+    return None if value is None else (str(value).strip("@ ") or None)
+
+
+def _span(a: object, b: object) -> float | None:
+    """Length from bow + stern (or beam from port + starboard); 0 means not available."""
+    if not isinstance(a, int) or not isinstance(b, int) or a + b <= 0:
+        return None
+    return float(a + b)
+
+
+def _check_sentence(sentence: bytes) -> None:
+    """Checked before parsing, so a corrupt line counts as CHECKSUM, not as what it became."""
+    check = _CHECKSUM.fullmatch(sentence)
+    if check is None:
+        raise _Rejected(Rejection.MALFORMED, "no single *hh checksum at the end")
+    expected, actual = int(check[1], 16), compute_checksum(sentence)
+    if actual != expected:
+        raise _Rejected(Rejection.CHECKSUM, f"*{expected:02X} but computed {actual:02X}")
+
+
+class AisDecoder:
+    """One receiver's AIS feed; keeps the multi-part and event-time context between lines."""
+
+    def __init__(self, sensor_id: str, *, on_outcome: OutcomeCallback | None = None,
+                 max_pending_groups: int = 256, multipart_max_age_s: float = 60.0,
+                 gnss_clock: bool = False) -> None:
+        if not 1 <= len(sensor_id) <= MAX_SENSOR_ID:
+            raise ValueError(f"sensor_id must be 1..{MAX_SENSOR_ID} characters: {sensor_id!r}")
+        if max_pending_groups < 1 or not multipart_max_age_s > 0:
+            raise ValueError("max_pending_groups and multipart_max_age_s must be positive")
+        self.sensor_id = sensor_id
+        self.gnss_clock = gnss_clock
+        self.stats: Counter[str] = Counter()
+        self._on_outcome = on_outcome
+        self._max_pending = max_pending_groups
+        self._max_age = timedelta(seconds=multipart_max_age_s)
+        self._pending: dict[tuple[object, ...], _Group] = {}  # insertion order = oldest first
+        self._pghp: datetime | None = None  # set by a $PGHP, consumed by the very next line
+        self._gnss_time: datetime | None = None  # latest valid RMC date and time
+
+    def feed(self, line: bytes | str, received_at: datetime) -> tuple[Message, ...]:
+        """Decode one line; never raises: every failure is counted as a `Rejection`.
+
+        Event time, first found: tag block `c:`, a unix time after the checksum, the `$PGHP`
+        just before, the latest valid RMC (with `gnss_clock`), else `received_at`.
+        """
+        now = received_at.astimezone(UTC) if received_at.tzinfo else received_at.replace(tzinfo=UTC)
+        self._expire(now)
+        pghp, self._pghp = self._pghp, None
+        try:
+            result = self._line(line, now, pghp)
+        except _Rejected as exc:
+            self._count(exc.reason, 1, exc.detail)
+            return ()
+        except ValidationError as exc:
+            self._count(Rejection.INVALID_VALUE, 1, "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:2]))
+            return ()
+        except Exception as exc:  # pyais and int()/float() errors: the line is not well formed
+            self._count(Rejection.MALFORMED, 1, f"{type(exc).__name__}: {exc}"[:200])
+            return ()
+        if result is None:  # a fragment waiting for the rest of its message
+            return ()
+        if isinstance(result, LineOutcome):
+            self._count(result, 1, "")
+            return ()
+        positional = any(isinstance(m, Observation) for m in result.messages)
+        self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
+        return result.messages
+
+    def flush(self) -> None:
+        """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""
+        for key in list(self._pending):
+            self._evict(key, "flushed before the message completed")
+        self._pghp = None
+
+    def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
+        self.stats[outcome.value] += lines
+        if self._on_outcome is not None:
+            # A failing logger or metric must not stop the feed or break the accounting.
+            with contextlib.suppress(Exception):
+                self._on_outcome(outcome, lines, detail)
+
+    def _line(self, line: bytes | str, now: datetime,
+              pghp: datetime | None) -> Decoded | LineOutcome | None:
+        data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
+        text = data.strip()
+        if len(text) > MAX_LINE_BYTES:
+            raise _Rejected(Rejection.OVERSIZED, f"{len(text)} bytes > {MAX_LINE_BYTES}")
+        if not text or text.startswith(b"#"):
+            raise _Rejected(Rejection.NOT_AIS, "blank line or comment")
+        bad = _NOT_PRINTABLE.search(text)
+        if bad is not None:
+            raise _Rejected(Rejection.GARBAGE, f"byte 0x{text[bad.start()]:02x} at {bad.start()}")
+        tag: TagBlock | None = None
+        if text.startswith(b"\\"):
+            end = text.find(b"\\", 1)
+            if end < 0:
+                raise _Rejected(Rejection.MALFORMED, "unterminated tag block")
+            tag, text = TagBlock(text[1:end]), text[end + 1:]
+            tag.init()
+        address = text.split(b",", 1)[0]
+        if address[:1] not in (b"!", b"$"):
+            raise _Rejected(Rejection.MALFORMED, "not an NMEA sentence")
+        is_ais = len(address) == 6 and address[3:] in (b"VDM", b"VDO")
+        is_rmc = self.gnss_clock and address[:1] == b"$" and address[3:] == b"RMC"
+        if not (is_ais or is_rmc or address == b"$PGHP"):
+            raise _Rejected(Rejection.NOT_AIS, address.decode()[:16])
+        text, own_time = split_trailing_time(text) if is_ais else (text, None)
+        _check_sentence(text)
+        if address == b"$PGHP":
+            self._pghp = gatehouse_time(text)
+            if self._pghp is None:
+                raise _Rejected(Rejection.NOT_AIS, "Gatehouse sentence without a time")
+            return LineOutcome.METADATA
+        if is_rmc:
+            self._gnss_time = rmc_time(text) or self._gnss_time
+            return LineOutcome.METADATA
+        return self._sentence(text, tag, now, own_time or pghp)
+
+    def _sentence(self, text: bytes, tag: TagBlock | None, now: datetime,
+                  context: datetime | None) -> Decoded | None:
+        """`context`: the line's own trailing time, else the $PGHP just before it."""
+        tag_time = None
+        if tag is not None:
+            # AMSA's feed writes the placeholder *00 on every tag block (see the 2014 capture):
+            # taken as "not checksummed". Any other mismatch is corruption.
+            if tag.expected_checksum < 0:
+                raise _Rejected(Rejection.MALFORMED, "tag block without checksum")
+            if not tag.is_valid and tag.expected_checksum != 0:
+                raise _Rejected(Rejection.CHECKSUM, "tag block checksum")
+            if tag.receiver_timestamp:
+                tag_time = unix_time(tag.receiver_timestamp)
+        msg = NMEAMessage(text)
+        msg.tag_block = tag
+        if not msg.payload:
+            raise _Rejected(Rejection.MALFORMED, "empty payload")
+        fallback = context or (self._gnss_time if self.gnss_clock else None) or now
+        if msg.frag_cnt == 1:
+            return self._map(msg, tag_time or fallback)
+        return self._fragment(msg, tag, tag_time, fallback, now)
+
+    def _fragment(self, msg: NMEAMessage, tag: TagBlock | None, tag_time: datetime | None,
+                  fallback: datetime, now: datetime) -> Decoded | None:
+        """Parts must arrive in order (IEC 61162-1 sends them back to back); a gap is a loss."""
+        group_id = tag.group.group_id if tag is not None and tag.group is not None else None
+        key = (msg.talker_id, msg.type, msg.channel, msg.seq_id, msg.frag_cnt, group_id)
+        group = self._pending.get(key)
+        if msg.frag_num == 1:
+            if group is not None:
+                self._evict(key, "a new first part with the same key replaced it")
+            elif len(self._pending) >= self._max_pending:
+                self._evict(next(iter(self._pending)), "too many pending messages")
+            self._pending[key] = _Group([msg], now, fallback, tag_time)
+            return None
+        if group is None or len(group.parts) != msg.frag_num - 1:
+            if group is not None:
+                self._evict(key, f"part {msg.frag_num} came after {len(group.parts)} parts")
+            raise _Rejected(Rejection.INCOMPLETE_MULTIPART,
+                            f"part {msg.frag_num}/{msg.frag_cnt} without the parts before it")
+        group.parts.append(msg)
+        group.tag_time = group.tag_time or tag_time
+        if len(group.parts) < msg.frag_cnt:
+            return None
+        del self._pending[key]
+        self._count(LineOutcome.FRAGMENT, len(group.parts) - 1, "")
+        assembled = NMEAMessage.assemble_from_iterable(group.parts)
+        return self._map(assembled, group.tag_time or group.fallback_time)
+
+    def _expire(self, now: datetime) -> None:
+        """Age by arrival time: satellite event times jump back and forth by weeks."""
+        limit = now - self._max_age
+        while self._pending:
+            key, group = next(iter(self._pending.items()))
+            if group.received_at >= limit:
+                return
+            self._evict(key, f"rest not received within {self._max_age.total_seconds():g} s")
+
+    def _evict(self, key: tuple[object, ...], why: str) -> None:
+        group = self._pending.pop(key)
+        self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
+
+    def _map(self, msg: NMEAMessage, when: datetime) -> Decoded:
+        ais_id = msg.ais_id
+        if ais_id not in POSITION_TYPES | STATIC_TYPES:
+            if 1 <= ais_id <= 27:
+                raise _Rejected(Rejection.UNSUPPORTED_TYPE, f"type {ais_id}")
+            raise _Rejected(Rejection.MALFORMED, f"no AIS message type {ais_id}")
+        fields: Any = msg.decode()
+        needed = BITS_NEEDED[type(fields)]
+        if len(msg.bv) < needed:
+            raise _Rejected(Rejection.MALFORMED,
+                            f"type {ais_id}: {len(msg.bv)} bits, needs {needed}")
+        position = self._position(ais_id, fields, when) if ais_id in POSITION_TYPES else None
+        if position is None and ais_id in POSITION_TYPES and ais_id != 19:  # 19: name and size
+            raise _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
+        static = self._static(fields, when) if ais_id in STATIC_TYPES else None
+        return Decoded(tuple(m for m in (position, static) if m is not None))
+
+    def _position(self, ais_id: int, fields: Any, when: datetime) -> Observation | None:
+        lat, lon = fields.lat, fields.lon
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None  # 91 / 181 is "not available"
+        speed, course = fields.speed, fields.course
+        heading = getattr(fields, "heading", None)  # type 27 has none
+        speed_na = 63.0 if ais_id == 27 else 102.3  # 102.2 means "102.2 kn or more"
+        length = _span(fields.to_bow, fields.to_stern) if ais_id == 19 else None
+        return Observation(
+            source=Source.AIS, sensor_id=self.sensor_id, target_ref=str(fields.mmsi),
+            time=when, lat=float(lat), lon=float(lon),
+            sog_kn=None if speed is None or speed > speed_na - 0.05 else float(speed),
+            cog_deg=None if course is None or course >= 360 else float(course),
+            heading_deg=None if heading is None or heading >= 360 else float(heading),
+            length_m=length)
+
+    def _static(self, fields: Any, when: datetime) -> VesselStatic:
+        imo = getattr(fields, "imo", None)
+        ship_type = getattr(fields, "ship_type", None)
+        return VesselStatic(
+            sensor_id=self.sensor_id, time=when, mmsi=fields.mmsi,
+            # An IMO number has 7 digits; 0 (and anything longer) is "none given", and a bad
+            # one should not cost the name and dimensions sent with it.
+            imo=imo if isinstance(imo, int) and 0 < imo <= 9_999_999 else None,
+            name=_text(getattr(fields, "shipname", None)),
+            callsign=_text(getattr(fields, "callsign", None)),
+            ship_type=int(ship_type) if ship_type else None,  # 0 is "not available"
+            length_m=_span(getattr(fields, "to_bow", None), getattr(fields, "to_stern", None)),
+            beam_m=_span(getattr(fields, "to_port", None), getattr(fields, "to_starboard", None)))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates .venv (Python >= 3.11) and installs ShoreWatch with its dev tools into it.
+# Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (pip skips what is there).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+pick_python() {
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "ShoreWatch needs Python 3.11 or newer" >&2; return 1
+}
+if [ ! -x .venv/bin/python ]; then
+    "$(pick_python)" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"

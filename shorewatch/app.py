@@ -1,0 +1,208 @@
+"""Composition root: builds the roles a process runs and wires them through bus and store.
+
+Roles: ingest (sensors -> bus), recorder (bus -> store), detector (observations -> events),
+alerts (events -> alerts) and api. `shorewatch run` runs all of them in one process or one per
+process with `--role`; they meet only on the bus and in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import structlog
+import uvicorn
+from psycopg_pool import ConnectionPool
+
+from alerts.actions import AlertActions
+from alerts.service import AlertService
+from api.app import create_app
+from api.context import ApiContext
+from api.live import LiveFeed
+from detectors.worker import DetectorWorker
+from ingest.receiver import AisReceiver
+from ingest.sockets import TcpFeedClient, UdpListener
+from shorewatch.bus import Bus
+from shorewatch.config import MqttAisInput, SiteConfig, TcpAisInput, UdpAisInput
+from shorewatch.events import Alert, Event, Message, Observation, Source, VesselStatic
+from shorewatch.metrics import Metrics
+from shorewatch.store import timeseries
+from shorewatch.store.db import open_pool
+from shorewatch.store.events_repo import EventsRepo
+from shorewatch.store.maintenance import RetentionJob
+from shorewatch.store.migrations import migrate, series_mode_of
+from shorewatch.store.writer import ObservationWriter
+from shorewatch.topics import Topics
+from shorewatch.zones import build_zones
+
+log = structlog.get_logger(__name__)
+ROLES = ("ingest", "recorder", "detector", "alerts", "api")
+Stoppable = Callable[[], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    def __init__(
+        self,
+        site: SiteConfig,
+        *,
+        dsn: str,
+        mqtt_url: str,
+        roles: Iterable[str] = ROLES,
+        api_token: str | None = None,
+        api_host: str = "127.0.0.1",
+        api_port: int = 8080,
+        topic_root: str = "shorewatch",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.roles = frozenset(roles)
+        unknown = self.roles - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown role(s) {sorted(unknown)}; choose from {ROLES}")
+        if "api" in self.roles and not api_token:
+            raise ValueError("the api role needs an API token (SHOREWATCH_API_TOKEN)")
+        self.site = site
+        self.metrics = Metrics()
+        self.topics = Topics(topic_root)
+        self.zones = build_zones(site)
+        self._dsn = dsn
+        self._mqtt_url = mqtt_url
+        self._api = (api_host, api_port, api_token or "")
+        self._clock = clock
+        self._stops: list[Stoppable] = []
+        self.receivers: dict[str, AisReceiver] = {}
+        self.udp_ports: dict[str, int] = {}
+        self.writer: ObservationWriter | None = None
+        self.detector: DetectorWorker | None = None
+        self.api_server: uvicorn.Server | None = None
+
+    def start(self) -> None:
+        self.pool: ConnectionPool = open_pool(self._dsn)
+        self._stops.append(self.pool.close)
+        migrate(self.pool, self.site.store)
+        with self.pool.connection() as conn:
+            self.series_mode = series_mode_of(conn)
+        self.bus = Bus(self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)),
+                       self.topics, self.metrics)
+        self.bus.connect()
+        self._stops.append(self.bus.close)
+        for role in ROLES:
+            if role in self.roles:
+                getattr(self, f"_start_{role}")()
+        log.info("shorewatch started", roles=sorted(self.roles), store=self.series_mode)
+
+    def stop(self) -> None:
+        for stop in reversed(self._stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while stopping")
+        self._stops.clear()
+
+    def publish_observation(self, receiver: str) -> Callable[[Observation | VesselStatic], None]:
+        topic = self.topics.obs(Source.AIS, receiver)
+
+        def publish(message: Observation | VesselStatic) -> None:
+            self.bus.publish(topic, message)
+
+        return publish
+
+    def publish_event(self, event: Event) -> None:
+        self.bus.publish(self.topics.event(event.kind), event)
+
+    def publish_alert(self, alert: Alert) -> None:
+        self.bus.publish(self.topics.alert(alert.level), alert)
+
+    def _start_ingest(self) -> None:
+        ingest = self.site.ingest
+        for spec in ingest.ais:
+            receiver = AisReceiver(spec.id, self.publish_observation(spec.id), self.metrics,
+                                   self._clock, max_payload_bytes=ingest.max_datagram_bytes)
+            self.receivers[spec.id] = receiver
+            if isinstance(spec, UdpAisInput):
+                udp = UdpListener(spec.host, spec.port, receiver.feed,
+                                  max_datagram_bytes=ingest.max_datagram_bytes)
+                udp.start()
+                self.udp_ports[spec.id] = udp.port
+                self._stops.append(udp.stop)
+            elif isinstance(spec, TcpAisInput):
+                tcp = TcpFeedClient(spec.host, spec.port, receiver.feed,
+                                    reconnect_max_s=spec.reconnect_max_s)
+                tcp.start()
+                self._stops.append(tcp.stop)
+            elif isinstance(spec, MqttAisInput):
+                self.bus.subscribe_raw(self.topics.raw_ais(spec.id),
+                                       lambda _topic, payload, r=receiver: r.feed(payload))
+
+    def _start_recorder(self) -> None:
+        self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
+        self.writer.start()
+        self._stops.append(self.writer.stop)
+        writer = self.writer
+
+        def record(message: Message) -> None:
+            if isinstance(message, Observation | VesselStatic):
+                writer.submit(message)
+
+        self.bus.subscribe(self.topics.all_obs, record)
+        if self.series_mode == timeseries.MODE_PARTITIONED:
+            retention = RetentionJob(self.pool, self.site.store, self._clock)
+            retention.start()
+            self._stops.append(retention.stop)
+
+    def _start_detector(self) -> None:
+        self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)
+        self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
+
+    def _start_alerts(self) -> None:
+        service = AlertService(
+            self.pool, self.site, {z.id: z for z in self.zones},
+            EventsRepo(self.site.store, self.series_mode), self.publish_alert, self.metrics,
+            self._clock,
+        )
+        self.bus.subscribe(self.topics.all_events, service.on_message)
+
+    def _start_api(self) -> None:
+        host, port, token = self._api
+        live = LiveFeed()
+        context = ApiContext(
+            pool=self.pool, metrics=self.metrics,
+            actions=AlertActions(self.pool, self.publish_alert, self._clock),
+            events=EventsRepo(self.site.store, self.series_mode), live=live, token=token,
+        )
+
+        def relay(message: Message) -> None:
+            if isinstance(message, Alert):
+                live.publish_threadsafe(message)
+
+        self.bus.subscribe(self.topics.all_alerts, relay)
+        config = uvicorn.Config(create_app(context), host=host, port=port, log_level="warning",
+                                ws="websockets")
+        server = uvicorn.Server(config)
+        self.api_server = server
+        thread = threading.Thread(target=server.run, name="api", daemon=True)
+        thread.start()
+        deadline = threading.Event()
+        for _ in range(200):
+            if server.started:
+                break
+            deadline.wait(0.05)
+        if not server.started:
+            raise RuntimeError(f"API did not start on {host}:{port}")
+
+        def stop_api() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+        self._stops.append(stop_api)
+
+    @property
+    def api_port(self) -> int:
+        """The bound port (useful when configured as 0)."""
+        assert self.api_server is not None
+        sockets = self.api_server.servers[0].sockets
+        return int(sockets[0].getsockname()[1])

@@ -1,0 +1,225 @@
+"""The MQTT bus: typed publish/subscribe, QoS 1, reconnect, and a last-will status.
+
+Handlers run on one worker thread per subscription, never on paho's network thread, so a slow
+consumer (a database write) cannot stall keep-alives or other subscriptions.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+import paho.mqtt.client as mqtt
+import structlog
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import BaseModel, ValidationError
+
+from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message
+from shorewatch.logs import RateLimitedLog
+from shorewatch.metrics import Metrics
+from shorewatch.topics import Topics
+
+QOS = 1
+log = structlog.get_logger(__name__)
+RawHandler = Callable[[str, bytes], None]
+MessageHandler = Callable[[Message], None]
+
+
+class BusError(RuntimeError):
+    """The broker could not be reached or refused us."""
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    protocol: MQTTProtocolVersion
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        """`mqtt://[user:pass@]host[:port][?version=3.1.1]`; MQTT 5 unless asked otherwise."""
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise BusError(f"broker URL must look like mqtt://host:1883, got {url!r}")
+        version = parse_qs(parsed.query).get("version", ["5"])[0]
+        protocol = mqtt.MQTTv311 if version in ("3.1.1", "311", "4") else mqtt.MQTTv5
+        return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username,
+                   parsed.password)
+
+
+class _Subscription:
+    """A queue and a worker thread that hands messages to one handler, in order."""
+
+    def __init__(self, name: str, handler: RawHandler, maxsize: int) -> None:
+        self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=maxsize)
+        self._handler = handler
+        self._thread = threading.Thread(target=self._run, name=f"bus-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            try:
+                self._handler(*item)
+            except Exception:
+                log.exception("bus handler failed", topic=item[0])
+            finally:
+                self.queue.task_done()
+        self.queue.task_done()
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout=5)
+
+
+class Bus:
+    def __init__(
+        self,
+        url: str,
+        component: str,
+        topics: Topics,
+        metrics: Metrics,
+        *,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.address = BrokerAddress.parse(url)
+        self.component = component
+        self.topics = topics
+        self._metrics = metrics
+        self._queue_size = queue_size
+        self._subs: dict[str, _Subscription] = {}
+        self._connected = threading.Event()
+        self._rejections = RateLimitedLog("shorewatch.bus")
+        self._client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"{component}-{id(self):x}",
+            protocol=self.address.protocol,
+        )
+        if self.address.username:
+            self._client.username_pw_set(self.address.username, self.address.password)
+        self._client.max_inflight_messages_set(1000)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        offline = ComponentStatus(component=component, online=False).model_dump_json()
+        self._client.will_set(topics.status(component), offline, qos=QOS, retain=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+
+    def connect(self, timeout_s: float = 10.0) -> None:
+        try:
+            self._client.connect(self.address.host, self.address.port, keepalive=30)
+        except OSError as exc:
+            raise BusError(
+                f"cannot reach MQTT broker {self.address.host}:{self.address.port}: {exc}"
+            ) from exc
+        self._client.loop_start()
+        if not self._connected.wait(timeout_s):
+            self._client.loop_stop()
+            raise BusError(f"MQTT broker {self.address.host}:{self.address.port} did not accept")
+
+    def close(self) -> None:
+        if self._connected.is_set():
+            online = ComponentStatus(component=self.component, online=False)
+            self.publish(self.topics.status(self.component), online, retain=True).wait_for_publish(
+                timeout=2
+            )
+        self._client.disconnect()
+        self._client.loop_stop()
+        for sub in self._subs.values():
+            sub.stop()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def publish(
+        self, topic: str, message: BaseModel, *, retain: bool = False
+    ) -> mqtt.MQTTMessageInfo:
+        info = self._client.publish(topic, message.model_dump_json(), qos=QOS, retain=retain)
+        self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        return info
+
+    def publish_raw(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
+        return self._client.publish(topic, payload, qos=QOS)
+
+    def subscribe_raw(self, topic_filter: str, handler: RawHandler) -> None:
+        """Deliver payload bytes as they came; for raw sensor feeds that are not our JSON."""
+        sub = _Subscription(topic_filter, handler, self._queue_size)
+        self._subs[topic_filter] = sub
+
+        def on_message(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+            sub.queue.put((msg.topic, bytes(msg.payload)))
+
+        self._client.message_callback_add(topic_filter, on_message)
+        if self._connected.is_set():
+            self._client.subscribe(topic_filter, qos=QOS)
+
+    def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
+        """Deliver validated schema messages; anything else is counted and logged, not raised."""
+
+        def decode(topic: str, payload: bytes) -> None:
+            try:
+                message = MESSAGE_ADAPTER.validate_json(payload)
+            except ValidationError as exc:
+                reason = "invalid_json" if _is_json_error(exc) else "schema"
+                kind = topic.removeprefix(self.topics.root + "/").split("/", 1)[0]
+                self._metrics.bus_rejected.labels(topic_kind=kind, reason=reason).inc()
+                self._rejections.warning(
+                    f"bus:{reason}", "bus message refused", topic=topic, reason=reason,
+                    error=str(exc.errors()[0]["msg"]) if exc.errors() else str(exc),
+                )
+                return
+            handler(message)
+
+        self.subscribe_raw(topic_filter, decode)
+
+    def drain(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every subscription queue is empty; for orderly shutdown and tests."""
+        done = threading.Event()
+
+        def wait_all() -> None:
+            for sub in list(self._subs.values()):
+                sub.queue.join()
+            done.set()
+
+        threading.Thread(target=wait_all, daemon=True).start()
+        return done.wait(timeout_s)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        _props: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused connection", reason=str(reason))
+            return
+        for topic_filter in self._subs:
+            client.subscribe(topic_filter, qos=QOS)
+        online = ComponentStatus(component=self.component, online=True).model_dump_json()
+        client.publish(self.topics.status(self.component), online, qos=QOS, retain=True)
+        self._connected.set()
+        log.info("bus connected", component=self.component, broker=self.address.host)
+
+    def _on_disconnect(
+        self,
+        _client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        _props: Properties | None,
+    ) -> None:
+        self._connected.clear()
+        if reason.value != 0:
+            log.warning("bus disconnected; reconnecting", reason=str(reason))
+
+
+def _is_json_error(exc: ValidationError) -> bool:
+    return any(err["type"] == "json_invalid" for err in exc.errors())

@@ -1,0 +1,90 @@
+"""The `shorewatch` command: run roles, migrate the store, or run the self-contained demo."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from shorewatch.config import ConfigError, SiteConfig, load_config
+from shorewatch.logs import configure_logging
+from shorewatch.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shorewatch", description=__doc__)
+    parser.add_argument("--config", type=Path, help="site YAML (default: the packaged one)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the service (all roles, or those given)")
+    run.add_argument("--role", action="append", choices=["ingest", "recorder", "detector",
+                                                         "alerts", "api"],
+                     help="run only this role; repeat for several")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    demo = sub.add_parser("demo", help="everything embedded, with simulated traffic")
+    demo.add_argument("--for", dest="seconds", type=float, default=None,
+                      help="stop by itself after this many seconds")
+    demo.add_argument("--port", type=int, default=8080, help="API port (default 8080)")
+    demo.add_argument("--speedup", type=float, default=1.0, help="simulated time per second")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+        configure_logging(settings.log_level)
+        site = load_config(args.config or settings.config)
+    except (ConfigError, ValidationError) as exc:
+        print(f"shorewatch: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    if args.command == "demo":
+        from shorewatch.demo import run_demo
+
+        return run_demo(site, settings, seconds=args.seconds, port=args.port,
+                        speedup=args.speedup)
+    if settings.database_url is None:
+        print("shorewatch: set SHOREWATCH_DATABASE_URL (or use `shorewatch demo`)",
+              file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        from shorewatch.store.db import open_pool
+        from shorewatch.store.migrations import migrate
+
+        pool = open_pool(settings.database_url)
+        try:
+            applied = migrate(pool, site.store)
+        finally:
+            pool.close()
+        print(f"migrations applied: {applied or 'none (up to date)'}")
+        return 0
+    return _run(site, settings, args.role)
+
+
+def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
+    from shorewatch.app import ROLES, Service
+
+    if settings.mqtt_url is None:
+        print("shorewatch: set SHOREWATCH_MQTT_URL (or use `shorewatch demo`)", file=sys.stderr)
+        return 2
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    service = Service(site, dsn=settings.database_url or "", mqtt_url=settings.mqtt_url,
+                      roles=roles or ROLES, api_token=token, api_host=settings.api_host,
+                      api_port=settings.api_port, topic_root=settings.topic_root)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    service.start()
+    try:
+        stop.wait()
+    finally:
+        service.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Site configuration: sensors, zones and the thresholds engineers tune, validated from YAML.
+
+Unknown keys are refused and every error names the file, the key and the problem, so a typo
+in a threshold fails loudly at start instead of silently running with a default.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shorewatch.events import EventKind, Level
+
+DEFAULT_CONFIG = "default.yaml"
+
+
+class ConfigError(ValueError):
+    """A site configuration that cannot be used, with every problem spelled out."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UdpAisInput(Strict):
+    transport: Literal["udp"]
+    id: str = Field(min_length=1, max_length=64)
+    host: str = "0.0.0.0"
+    port: int = Field(ge=0, le=65535)
+
+
+class TcpAisInput(Strict):
+    transport: Literal["tcp"]
+    id: str = Field(min_length=1, max_length=64)
+    host: str
+    port: int = Field(ge=1, le=65535)
+    reconnect_max_s: float = Field(default=30.0, gt=0)
+
+
+class MqttAisInput(Strict):
+    """Raw NMEA lines published by remote receivers on `{root}/raw/ais/{id}`."""
+
+    transport: Literal["mqtt"]
+    id: str = Field(min_length=1, max_length=64)
+
+
+AisInput = Annotated[UdpAisInput | TcpAisInput | MqttAisInput, Field(discriminator="transport")]
+
+
+class IngestConfig(Strict):
+    ais: list[AisInput] = Field(default_factory=list)
+    max_datagram_bytes: int = Field(default=8192, ge=82, le=65507)
+
+
+class ZoneConfig(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+    name: str
+    kind: Literal["restricted", "port", "anchorage", "landing", "coastline"] = "restricted"
+    geojson: Path | None = None
+    polygon: list[tuple[float, float]] | None = Field(
+        default=None, description="Outer ring as [lon, lat] pairs, GeoJSON order."
+    )
+    points: float = Field(default=0.0, ge=0, le=100, description="Score points for being inside.")
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> ZoneConfig:
+        if (self.geojson is None) == (self.polygon is None):
+            raise ValueError("give exactly one of `geojson` (a file) or `polygon` (a ring)")
+        return self
+
+
+class ZoneEntryThresholds(Strict):
+    exit_buffer_m: float = Field(
+        default=100.0, ge=0, description="Hysteresis: how far outside counts as having left."
+    )
+    zone_kinds: list[str] = Field(default_factory=lambda: ["restricted"])
+
+
+class Thresholds(Strict):
+    zone_entry: ZoneEntryThresholds = ZoneEntryThresholds()
+
+
+class DetectorConfig(Strict):
+    state_ttl_s: float = Field(default=6 * 3600, gt=0, description="Forget silent targets.")
+    max_targets: int = Field(default=100_000, ge=1)
+
+
+class LevelBands(Strict):
+    """Minimum score for each colour; below `yellow` is blue."""
+
+    red: float = Field(default=80, ge=0, le=100)
+    orange: float = Field(default=60, ge=0, le=100)
+    yellow: float = Field(default=40, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LevelBands:
+        if not self.red >= self.orange >= self.yellow:
+            raise ValueError("bands must satisfy red >= orange >= yellow")
+        return self
+
+    def level_for(self, score: float) -> Level:
+        if score >= self.red:
+            return Level.RED
+        if score >= self.orange:
+            return Level.ORANGE
+        if score >= self.yellow:
+            return Level.YELLOW
+        return Level.BLUE
+
+
+class AlertConfig(Strict):
+    levels: LevelBands = LevelBands()
+    base_points: dict[EventKind, float] = Field(
+        default_factory=lambda: {EventKind.ZONE_ENTRY: 40.0}
+    )
+    repeat_points: float = Field(default=5.0, ge=0, description="Per further event, capped.")
+    repeat_points_max: float = Field(default=20.0, ge=0)
+
+
+class StoreConfig(Strict):
+    retention_days: int = Field(default=180, ge=1)
+    compress_after_days: int = Field(default=7, ge=1)
+    partition_days: int = Field(default=1, ge=1, le=31)
+    batch_size: int = Field(default=1000, ge=1)
+    flush_interval_s: float = Field(default=0.5, gt=0)
+
+
+class SiteConfig(Strict):
+    version: str = Field(min_length=1, description="Stamped on every event it produces.")
+    site: str = "ShoreWatch"
+    ingest: IngestConfig = IngestConfig()
+    zones: list[ZoneConfig] = Field(default_factory=list)
+    thresholds: Thresholds = Thresholds()
+    detectors: DetectorConfig = DetectorConfig()
+    alerts: AlertConfig = AlertConfig()
+    store: StoreConfig = StoreConfig()
+    base_dir: Path = Field(default=Path(), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SiteConfig:
+        for what, ids in (("zones", [z.id for z in self.zones]), ("ingest.ais", [
+            a.id for a in self.ingest.ais
+        ])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{what}: duplicate id(s) {', '.join(dupes)}")
+        return self
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: {error.error_count()} problem(s)"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"  {source}: {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, source: str, base_dir: Path) -> SiteConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    if "base_dir" in raw:
+        raise ConfigError(f"{source}: base_dir: is set from the file's location, not the file")
+    try:
+        return SiteConfig.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+
+
+def load_config(path: Path | None = None) -> SiteConfig:
+    """Load the site YAML at `path`, or the packaged default when none is given."""
+    if path is None:
+        resource = importlib.resources.files("configs").joinpath(DEFAULT_CONFIG)
+        with importlib.resources.as_file(resource) as real:
+            return parse_config(real.read_text(encoding="utf-8"), str(real), real.parent)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_config(text, str(path), path.resolve().parent)

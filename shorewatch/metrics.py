@@ -1,0 +1,56 @@
+"""Prometheus metrics, owned by the running app rather than a module-level registry.
+
+One `Metrics` per process (or per test) keeps counters isolated and avoids import-time state.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.ingest_lines = Counter(
+            "shorewatch_ingest_lines",
+            "Input lines by source, sensor and outcome (accepted kinds or rejection reason).",
+            ["source", "sensor", "outcome"],
+            registry=self.registry,
+        )
+        self.ingest_rejected = Counter(
+            "shorewatch_ingest_rejected",
+            "Rejected input by source and reason.",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.bus_rejected = Counter(
+            "shorewatch_bus_rejected",
+            "Bus messages refused by a subscriber (invalid JSON or schema).",
+            ["topic_kind", "reason"],
+            registry=self.registry,
+        )
+        self.published = Counter(
+            "shorewatch_bus_published", "Messages published by kind.", ["kind"],
+            registry=self.registry,
+        )
+        self.stored = Counter(
+            "shorewatch_store_rows", "Rows written by table.", ["table"], registry=self.registry
+        )
+        self.store_batch_seconds = Histogram(
+            "shorewatch_store_batch_seconds", "Time to write one batch.", registry=self.registry
+        )
+        self.events = Counter(
+            "shorewatch_events", "Detector events by kind.", ["kind"], registry=self.registry
+        )
+        self.alerts = Counter(
+            "shorewatch_alerts", "Alert changes by action.", ["action"], registry=self.registry
+        )
+        self.tracked_targets = Gauge(
+            "shorewatch_tracked_targets", "Targets held in detector state.", registry=self.registry
+        )
+        self.ws_clients = Gauge(
+            "shorewatch_ws_clients", "Connected live-feed clients.", registry=self.registry
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

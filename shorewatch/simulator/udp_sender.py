@@ -1,0 +1,72 @@
+"""Plays a scenario to a UDP port in scaled real time, one NMEA line per datagram.
+
+That is how networked AIS receivers forward their feed, so the demo exercises the same UDP
+ingest path as production. Only this module reads a clock, and the clock is injectable.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shorewatch.logs import RateLimitedLog
+from shorewatch.simulator.scenario import Scenario, sentences_between
+
+
+class UdpSender:
+    """Maps sim t=0 (the scenario start) to the moment `run` begins; `sent` counts datagrams."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        host: str,
+        port: int,
+        *,
+        speedup: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        step_s: float = 0.2,
+    ) -> None:
+        if not (speedup > 0.0 and step_s > 0.0):
+            raise ValueError("speedup and step_s must be positive")
+        self.scenario = scenario
+        self.host = host
+        self.port = port
+        self.speedup = speedup
+        self.sent = 0
+        self.failed = 0
+        self._clock = clock
+        self._step_s = step_s
+        self._log = RateLimitedLog("shorewatch.simulator")
+
+    def run(self, stop: threading.Event, start_sim_s: float = 0.0) -> None:
+        """Send every line as it falls due until `stop` is set; sim time start_sim_s is now.
+
+        Lines due at exactly start_sim_s are sent too. A send error is counted and logged, not
+        raised: the simulator must not die silently in its thread over one lost datagram.
+        """
+        family, kind, proto, _, address = socket.getaddrinfo(
+            self.host, self.port, type=socket.SOCK_DGRAM
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            wall0 = self._clock()
+            done = math.nextafter(start_sim_s, -math.inf)  # (done, now] then includes the start
+            while not stop.is_set():
+                now = start_sim_s + (self._clock() - wall0) * self.speedup
+                for _, line in sentences_between(self.scenario, done, now):
+                    self._send(sock, address, line)
+                done = max(done, now)
+                stop.wait(self._step_s)
+
+    def _send(self, sock: socket.socket, address: tuple[Any, ...], line: str) -> None:
+        try:
+            sock.sendto(line.encode("ascii") + b"\r\n", address)
+        except OSError as exc:
+            self.failed += 1
+            self._log.warning("send_failed", "simulator datagram not sent", error=str(exc),
+                              target=f"{self.host}:{self.port}")
+        else:
+            self.sent += 1

@@ -1,0 +1,1 @@
+"""The time-series and relational store (PostgreSQL, with TimescaleDB when available)."""

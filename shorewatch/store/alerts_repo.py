@@ -1,0 +1,114 @@
+"""Alerts and their append-only history, as rows in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from shorewatch.events import OPEN_STATES, Alert, AlertState, AuditEntry, EventKind, Level
+from shorewatch.store.timeseries import Conn
+
+COLUMNS = (
+    "id", "kind", "target", "score", "level", "factors", "state", "lat", "lon", "zone",
+    "jurisdiction", "event_ids", "event_count", "created_at", "updated_at", "acknowledged_by",
+)
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
+_OPEN = tuple(s.value for s in OPEN_STATES)
+
+
+def _alert(row: tuple[object, ...]) -> Alert:
+    return Alert.model_validate(dict(zip(COLUMNS, row, strict=True)))
+
+
+def _values(alert: Alert) -> tuple[object, ...]:
+    return (
+        alert.id, alert.kind.value, alert.target, alert.score, alert.level.value,
+        Jsonb([f.model_dump() for f in alert.factors]), alert.state.value, alert.lat, alert.lon,
+        alert.zone, alert.jurisdiction, list(alert.event_ids), alert.event_count,
+        alert.created_at, alert.updated_at, alert.acknowledged_by,
+    )
+
+
+class AlertsRepo:
+    def open_for(self, conn: Conn, target: str, kind: EventKind) -> Alert | None:
+        """The open alert for a target and kind, locked for the caller's transaction."""
+        row = conn.execute(
+            f"{_SELECT} WHERE target = %s AND kind = %s AND state = ANY(%s) FOR UPDATE",
+            (target, kind.value, list(_OPEN)),
+        ).fetchone()
+        return _alert(row) if row else None
+
+    def get(self, conn: Conn, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
+        suffix = " FOR UPDATE" if lock else ""
+        row = conn.execute(f"{_SELECT} WHERE id = %s{suffix}", (alert_id,)).fetchone()
+        return _alert(row) if row else None
+
+    def insert(self, conn: Conn, alert: Alert) -> None:
+        placeholders = ", ".join(["%s"] * len(COLUMNS))
+        conn.execute(
+            f"INSERT INTO alerts ({', '.join(COLUMNS)}) VALUES ({placeholders})", _values(alert)
+        )
+
+    def update(self, conn: Conn, alert: Alert) -> None:
+        assignments = ", ".join(f"{c} = %s" for c in COLUMNS[1:])
+        conn.execute(
+            f"UPDATE alerts SET {assignments} WHERE id = %s", (*_values(alert)[1:], alert.id)
+        )
+
+    def record(
+        self,
+        conn: Conn,
+        alert_id: uuid.UUID,
+        *,
+        actor: str,
+        action: str,
+        from_state: AlertState | None,
+        to_state: AlertState,
+        note: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note) "
+            "VALUES (%s, COALESCE(%s, now()), %s, %s, %s, %s, %s)",
+            (alert_id, at, actor, action, from_state.value if from_state else None,
+             to_state.value, note),
+        )
+
+    def history(self, conn: Conn, alert_id: uuid.UUID) -> list[AuditEntry]:
+        rows = conn.execute(
+            "SELECT at, actor, action, from_state, to_state, note FROM alert_history "
+            "WHERE alert_id = %s ORDER BY id",
+            (alert_id,),
+        ).fetchall()
+        keys = ("at", "actor", "action", "from_state", "to_state", "note")
+        return [AuditEntry.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
+
+    def search(
+        self,
+        conn: Conn,
+        *,
+        states: list[AlertState] | None = None,
+        levels: list[Level] | None = None,
+        kind: EventKind | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Alert]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if states:
+            clauses.append("state = ANY(%s)")
+            params.append([s.value for s in states])
+        if levels:
+            clauses.append("level = ANY(%s)")
+            params.append([lv.value for lv in levels])
+        if kind:
+            clauses.append("kind = %s")
+            params.append(kind.value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = conn.execute(
+            f"{_SELECT}{where} ORDER BY updated_at DESC, id LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        ).fetchall()
+        return [_alert(r) for r in rows]

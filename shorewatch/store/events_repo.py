@@ -1,0 +1,62 @@
+"""Events as stored: upserted by id, so a closing re-publication updates its episode row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from shorewatch.config import StoreConfig
+from shorewatch.events import Event
+from shorewatch.store import timeseries
+from shorewatch.store.timeseries import Conn
+
+UPSERT = """
+INSERT INTO events
+    (id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id, start) DO UPDATE SET
+    "end" = EXCLUDED."end", lat = EXCLUDED.lat, lon = EXCLUDED.lon, facts = EXCLUDED.facts,
+    evidence = EXCLUDED.evidence
+RETURNING (xmax = 0) AS inserted
+"""
+
+
+class EventsRepo:
+    def __init__(self, config: StoreConfig, series_mode: str) -> None:
+        self._config = config
+        self._partitioned = series_mode == timeseries.MODE_PARTITIONED
+
+    def upsert(self, conn: Conn, event: Event) -> bool:
+        """Returns True when the event is new, False when it updated a stored one."""
+        if self._partitioned:
+            start = timeseries.partition_start(event.start, self._config.partition_days)
+            timeseries.ensure_partitions(conn, "events", {start}, self._config.partition_days)
+        row = conn.execute(UPSERT, (
+            event.id, event.kind.value, event.start, event.end, event.lat, event.lon,
+            list(event.targets), event.zone, Jsonb(event.facts), event.config_version,
+            list(event.evidence),
+        )).fetchone()
+        return bool(row and row[0])
+
+    def list_for_alert(self, conn: Conn, event_ids: list[object]) -> list[Event]:
+        rows = conn.execute(
+            'SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, '
+            "evidence FROM events WHERE id = ANY(%s) ORDER BY start",
+            (event_ids,),
+        ).fetchall()
+        return [_event(r) for r in rows]
+
+    def recent(self, conn: Conn, since: datetime, limit: int) -> list[Event]:
+        rows = conn.execute(
+            'SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, '
+            "evidence FROM events WHERE start >= %s ORDER BY start DESC LIMIT %s",
+            (since, limit),
+        ).fetchall()
+        return [_event(r) for r in rows]
+
+
+def _event(row: tuple[object, ...]) -> Event:
+    keys = ("id", "kind", "start", "end", "lat", "lon", "targets", "zone", "facts",
+            "config_version", "evidence")
+    return Event.model_validate(dict(zip(keys, row, strict=True)))

@@ -1,0 +1,46 @@
+"""MQTT topic names in one place (DESIGN.md, "Topics"), under a configurable root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shorewatch.events import EventKind, Level, Source
+
+
+@dataclass(frozen=True)
+class Topics:
+    root: str = "shorewatch"
+
+    def raw_ais(self, receiver: str) -> str:
+        return f"{self.root}/raw/ais/{receiver}"
+
+    def obs(self, source: Source, sensor: str) -> str:
+        return f"{self.root}/obs/{source.value}/{sensor}"
+
+    def event(self, kind: EventKind) -> str:
+        return f"{self.root}/events/{kind.value}"
+
+    def alert(self, level: Level) -> str:
+        return f"{self.root}/alerts/{level.value}"
+
+    def status(self, component: str) -> str:
+        return f"{self.root}/status/{component}"
+
+    @property
+    def all_raw_ais(self) -> str:
+        return f"{self.root}/raw/ais/+"
+
+    @property
+    def all_obs(self) -> str:
+        return f"{self.root}/obs/#"
+
+    @property
+    def all_events(self) -> str:
+        return f"{self.root}/events/+"
+
+    @property
+    def all_alerts(self) -> str:
+        return f"{self.root}/alerts/+"
+
+    def receiver_of(self, raw_topic: str) -> str:
+        return raw_topic.rsplit("/", 1)[-1]
