@@ -39,7 +39,15 @@ class AlertActions:
                 changes["acknowledged_by"] = actor
             alert = current.model_copy(update=changes)
             self._alerts.update(conn, alert)
-            self._alerts.record(conn, alert_id, actor=actor, action=action.value,
-                                from_state=current.state, to_state=state, note=note, at=now)
+            self._alerts.record(
+                conn,
+                alert_id,
+                actor=actor,
+                action=action.value,
+                from_state=current.state,
+                to_state=state,
+                note=note,
+                at=now,
+            )
         self._publish(alert)
         return alert

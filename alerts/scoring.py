@@ -16,17 +16,29 @@ def score_factors(
     config: AlertConfig,
     zones: Mapping[str, Zone],
 ) -> tuple[ScoreFactor, ...]:
-    factors = [ScoreFactor(name=kind.value, points=config.base_points.get(kind, 0.0),
-                           detail=f"base points for {kind.value}")]
+    factors = [
+        ScoreFactor(
+            name=kind.value,
+            points=config.base_points.get(kind, 0.0),
+            detail=f"base points for {kind.value}",
+        )
+    ]
     zone = zones.get(zone_id) if zone_id else None
     if zone is not None and zone.points > 0:
-        factors.append(ScoreFactor(name="restricted_zone" if zone.kind == "restricted"
-                                   else f"zone_{zone.kind}", points=zone.points,
-                                   detail=zone.name))
+        factors.append(
+            ScoreFactor(
+                name="restricted_zone" if zone.kind == "restricted" else f"zone_{zone.kind}",
+                points=zone.points,
+                detail=zone.name,
+            )
+        )
     if event_count > 1:
         repeat = min(config.repeat_points * (event_count - 1), config.repeat_points_max)
-        factors.append(ScoreFactor(name="repeated", points=repeat,
-                                   detail=f"{event_count} events in this alert"))
+        factors.append(
+            ScoreFactor(
+                name="repeated", points=repeat, detail=f"{event_count} events in this alert"
+            )
+        )
     return tuple(factors)
 
 

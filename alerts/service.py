@@ -76,16 +76,28 @@ class AlertService:
             if current is None:
                 alert = self._new_alert(event, now)
                 self._alerts.insert(conn, alert)
-                self._alerts.record(conn, alert.id, actor=SYSTEM_ACTOR, action="created",
-                                    from_state=None, to_state=alert.state,
-                                    note=f"{event.kind.value} on {event.primary_target}")
+                self._alerts.record(
+                    conn,
+                    alert.id,
+                    actor=SYSTEM_ACTOR,
+                    action="created",
+                    from_state=None,
+                    to_state=alert.state,
+                    note=f"{event.kind.value} on {event.primary_target}",
+                )
                 self._metrics.alerts.labels(action="created").inc()
             else:
                 alert = self._merge(current, event, now)
                 self._alerts.update(conn, alert)
-                self._alerts.record(conn, alert.id, actor=SYSTEM_ACTOR, action="updated",
-                                    from_state=current.state, to_state=alert.state,
-                                    note=f"event {event.id} folded in; score {alert.score:.0f}")
+                self._alerts.record(
+                    conn,
+                    alert.id,
+                    actor=SYSTEM_ACTOR,
+                    action="updated",
+                    from_state=current.state,
+                    to_state=alert.state,
+                    note=f"event {event.id} folded in; score {alert.score:.0f}",
+                )
                 self._metrics.alerts.labels(action="updated").inc()
         return alert
 
@@ -93,9 +105,19 @@ class AlertService:
         factors = score_factors(event.kind, event.zone, 1, self._site.alerts, self._zones)
         score, level = grade(factors, self._site.alerts)
         return Alert(
-            id=uuid.uuid4(), kind=event.kind, target=event.primary_target, score=score,
-            level=level, factors=factors, state=AlertState.NEW, lat=event.lat, lon=event.lon,
-            zone=event.zone, event_ids=(event.id,), event_count=1, created_at=now,
+            id=uuid.uuid4(),
+            kind=event.kind,
+            target=event.primary_target,
+            score=score,
+            level=level,
+            factors=factors,
+            state=AlertState.NEW,
+            lat=event.lat,
+            lon=event.lon,
+            zone=event.zone,
+            event_ids=(event.id,),
+            event_count=1,
+            created_at=now,
             updated_at=now,
         )
 
@@ -103,9 +125,16 @@ class AlertService:
         count = current.event_count + 1
         factors = score_factors(event.kind, event.zone, count, self._site.alerts, self._zones)
         score, level = grade(factors, self._site.alerts)
-        return current.model_copy(update={
-            "score": score, "level": level, "factors": factors, "lat": event.lat,
-            "lon": event.lon, "zone": event.zone or current.zone,
-            "event_ids": (*current.event_ids, event.id), "event_count": count,
-            "updated_at": now,
-        })
+        return current.model_copy(
+            update={
+                "score": score,
+                "level": level,
+                "factors": factors,
+                "lat": event.lat,
+                "lon": event.lon,
+                "zone": event.zone or current.zone,
+                "event_ids": (*current.event_ids, event.id),
+                "event_count": count,
+                "updated_at": now,
+            }
+        )

@@ -24,9 +24,7 @@ Context = Annotated[ApiContext, Depends(get_context)]
 
 
 def token_matches(context: ApiContext, presented: str | None) -> bool:
-    return presented is not None and hmac.compare_digest(
-        presented.encode(), context.token.encode()
-    )
+    return presented is not None and hmac.compare_digest(presented.encode(), context.token.encode())
 
 
 def require_caller(
@@ -36,7 +34,8 @@ def require_caller(
     """The caller's name for the audit trail; 401 without a valid bearer token."""
     if credentials is None or not token_matches(context, credentials.credentials):
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing or invalid bearer token",
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or invalid bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return "operator"

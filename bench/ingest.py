@@ -67,8 +67,9 @@ def full_pipeline(lines: list[bytes], dsn: str, mqtt_url: str) -> tuple[float, i
         mode = series_mode_of(conn)
         conn.execute("TRUNCATE observations, vessels")
         conn.commit()
-    writer = ObservationWriter(pool, StoreConfig(batch_size=2000, flush_interval_s=0.2), metrics,
-                               mode)
+    writer = ObservationWriter(
+        pool, StoreConfig(batch_size=2000, flush_interval_s=0.2), metrics, mode
+    )
     writer.start()
     received = 0
 
@@ -120,19 +121,25 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         dsn = os.environ.get("SHOREWATCH_TEST_DATABASE_URL") or stack.enter_context(
-            EmbeddedPostgres(tmp / "pg"))
+            EmbeddedPostgres(tmp / "pg")
+        )
         mqtt_url = os.environ.get("SHOREWATCH_TEST_MQTT_URL") or stack.enter_context(
-            EmbeddedBroker())
+            EmbeddedBroker()
+        )
         base_s, base_n = pyais_decode_only(lines)
         full_s, published, rows = full_pipeline(lines, dsn, mqtt_url)
         layout = mode_note(dsn)
     base_rate = len(lines) / base_s
     full_rate = len(lines) / full_s
     print(f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}")
-    print(f"pyais decode-only:          {base_rate:10.0f} lines/s  ({base_n} messages, "
-          f"{base_s:.2f} s)")
-    print(f"decode + bus + store:       {full_rate:10.0f} lines/s  ({published} published, "
-          f"{rows} rows, {full_s:.2f} s)")
+    print(
+        f"pyais decode-only:          {base_rate:10.0f} lines/s  ({base_n} messages, "
+        f"{base_s:.2f} s)"
+    )
+    print(
+        f"decode + bus + store:       {full_rate:10.0f} lines/s  ({published} published, "
+        f"{rows} rows, {full_s:.2f} s)"
+    )
     print(f"ratio full / decode-only:   {full_rate / base_rate:10.2f}")
     where = "embedded" if "host=/" in dsn else "server"
     print(f"broker: {mqtt_url.split('?')[0]}  database: {where} ({layout})")

@@ -54,7 +54,11 @@ class DetectorWorker:
         key = target_key(obs)
         state = self._states.touch(key, obs.time)
         events = zone_entry(
-            state.zones, key, obs, self._zones, self._site.thresholds.zone_entry,
+            state.zones,
+            key,
+            obs,
+            self._zones,
+            self._site.thresholds.zone_entry,
             self._site.version,
         )
         for event in events:

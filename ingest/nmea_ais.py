@@ -33,10 +33,16 @@ MAX_SENSOR_ID = 64  # Observation.sensor_id's limit, checked once here instead o
 # The last field read from each pyais class. A payload ending before it is truncated: pyais
 # would decode the partial bits of that field as a wrong value rather than as None.
 LAST_FIELD_READ = {
-    "MessageType1": "heading", "MessageType2": "heading", "MessageType3": "heading",
-    "MessageType18": "heading", "MessageType19": "to_starboard", "MessageType27": "course",
-    "MessageType5": "to_starboard", "MessageType24PartA": "shipname",
-    "MessageType24PartB": "to_starboard", "MessageType24PartBAuxiliaryCraft": "callsign",
+    "MessageType1": "heading",
+    "MessageType2": "heading",
+    "MessageType3": "heading",
+    "MessageType18": "heading",
+    "MessageType19": "to_starboard",
+    "MessageType27": "course",
+    "MessageType5": "to_starboard",
+    "MessageType24PartA": "shipname",
+    "MessageType24PartB": "to_starboard",
+    "MessageType24PartBAuxiliaryCraft": "callsign",
 }
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 _CHECKSUM = re.compile(rb"[^*]*\*([0-9A-Fa-f]{2})")  # one '*': two glued sentences fail
@@ -102,8 +108,10 @@ def _bits_through(class_name: str, last: str) -> int:
     raise LookupError(f"{class_name} has no field {last}")
 
 
-BITS_NEEDED = {getattr(pyais_messages, name): _bits_through(name, last)
-               for name, last in LAST_FIELD_READ.items()}
+BITS_NEEDED = {
+    getattr(pyais_messages, name): _bits_through(name, last)
+    for name, last in LAST_FIELD_READ.items()
+}
 
 
 def _text(value: object) -> str | None:
@@ -131,9 +139,15 @@ def _check_sentence(sentence: bytes) -> None:
 class AisDecoder:
     """One receiver's AIS feed; keeps the multi-part and event-time context between lines."""
 
-    def __init__(self, sensor_id: str, *, on_outcome: OutcomeCallback | None = None,
-                 max_pending_groups: int = 256, multipart_max_age_s: float = 60.0,
-                 gnss_clock: bool = False) -> None:
+    def __init__(
+        self,
+        sensor_id: str,
+        *,
+        on_outcome: OutcomeCallback | None = None,
+        max_pending_groups: int = 256,
+        multipart_max_age_s: float = 60.0,
+        gnss_clock: bool = False,
+    ) -> None:
         if not 1 <= len(sensor_id) <= MAX_SENSOR_ID:
             raise ValueError(f"sensor_id must be 1..{MAX_SENSOR_ID} characters: {sensor_id!r}")
         if max_pending_groups < 1 or not multipart_max_age_s > 0:
@@ -163,8 +177,11 @@ class AisDecoder:
             self._count(exc.reason, 1, exc.detail)
             return ()
         except ValidationError as exc:
-            self._count(Rejection.INVALID_VALUE, 1, "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:2]))
+            self._count(
+                Rejection.INVALID_VALUE,
+                1,
+                "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:2]),
+            )
             return ()
         except Exception as exc:  # pyais and int()/float() errors: the line is not well formed
             self._count(Rejection.MALFORMED, 1, f"{type(exc).__name__}: {exc}"[:200])
@@ -191,8 +208,9 @@ class AisDecoder:
             with contextlib.suppress(Exception):
                 self._on_outcome(outcome, lines, detail)
 
-    def _line(self, line: bytes | str, now: datetime,
-              pghp: datetime | None) -> Decoded | LineOutcome | None:
+    def _line(
+        self, line: bytes | str, now: datetime, pghp: datetime | None
+    ) -> Decoded | LineOutcome | None:
         data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
         text = data.strip()
         if len(text) > MAX_LINE_BYTES:
@@ -207,7 +225,7 @@ class AisDecoder:
             end = text.find(b"\\", 1)
             if end < 0:
                 raise _Rejected(Rejection.MALFORMED, "unterminated tag block")
-            tag, text = TagBlock(text[1:end]), text[end + 1:]
+            tag, text = TagBlock(text[1:end]), text[end + 1 :]
             tag.init()
         address = text.split(b",", 1)[0]
         if address[:1] not in (b"!", b"$"):
@@ -228,8 +246,9 @@ class AisDecoder:
             return LineOutcome.METADATA
         return self._sentence(text, tag, now, own_time or pghp)
 
-    def _sentence(self, text: bytes, tag: TagBlock | None, now: datetime,
-                  context: datetime | None) -> Decoded | None:
+    def _sentence(
+        self, text: bytes, tag: TagBlock | None, now: datetime, context: datetime | None
+    ) -> Decoded | None:
         """`context`: the line's own trailing time, else the $PGHP just before it."""
         tag_time = None
         if tag is not None:
@@ -250,8 +269,14 @@ class AisDecoder:
             return self._map(msg, tag_time or fallback)
         return self._fragment(msg, tag, tag_time, fallback, now)
 
-    def _fragment(self, msg: NMEAMessage, tag: TagBlock | None, tag_time: datetime | None,
-                  fallback: datetime, now: datetime) -> Decoded | None:
+    def _fragment(
+        self,
+        msg: NMEAMessage,
+        tag: TagBlock | None,
+        tag_time: datetime | None,
+        fallback: datetime,
+        now: datetime,
+    ) -> Decoded | None:
         """Parts must arrive in order (IEC 61162-1 sends them back to back); a gap is a loss."""
         group_id = tag.group.group_id if tag is not None and tag.group is not None else None
         key = (msg.talker_id, msg.type, msg.channel, msg.seq_id, msg.frag_cnt, group_id)
@@ -266,8 +291,10 @@ class AisDecoder:
         if group is None or len(group.parts) != msg.frag_num - 1:
             if group is not None:
                 self._evict(key, f"part {msg.frag_num} came after {len(group.parts)} parts")
-            raise _Rejected(Rejection.INCOMPLETE_MULTIPART,
-                            f"part {msg.frag_num}/{msg.frag_cnt} without the parts before it")
+            raise _Rejected(
+                Rejection.INCOMPLETE_MULTIPART,
+                f"part {msg.frag_num}/{msg.frag_cnt} without the parts before it",
+            )
         group.parts.append(msg)
         group.tag_time = group.tag_time or tag_time
         if len(group.parts) < msg.frag_cnt:
@@ -299,8 +326,9 @@ class AisDecoder:
         fields: Any = msg.decode()
         needed = BITS_NEEDED[type(fields)]
         if len(msg.bv) < needed:
-            raise _Rejected(Rejection.MALFORMED,
-                            f"type {ais_id}: {len(msg.bv)} bits, needs {needed}")
+            raise _Rejected(
+                Rejection.MALFORMED, f"type {ais_id}: {len(msg.bv)} bits, needs {needed}"
+            )
         position = self._position(ais_id, fields, when) if ais_id in POSITION_TYPES else None
         if position is None and ais_id in POSITION_TYPES and ais_id != 19:  # 19: name and size
             raise _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
@@ -316,18 +344,25 @@ class AisDecoder:
         speed_na = 63.0 if ais_id == 27 else 102.3  # 102.2 means "102.2 kn or more"
         length = _span(fields.to_bow, fields.to_stern) if ais_id == 19 else None
         return Observation(
-            source=Source.AIS, sensor_id=self.sensor_id, target_ref=str(fields.mmsi),
-            time=when, lat=float(lat), lon=float(lon),
+            source=Source.AIS,
+            sensor_id=self.sensor_id,
+            target_ref=str(fields.mmsi),
+            time=when,
+            lat=float(lat),
+            lon=float(lon),
             sog_kn=None if speed is None or speed > speed_na - 0.05 else float(speed),
             cog_deg=None if course is None or course >= 360 else float(course),
             heading_deg=None if heading is None or heading >= 360 else float(heading),
-            length_m=length)
+            length_m=length,
+        )
 
     def _static(self, fields: Any, when: datetime) -> VesselStatic:
         imo = getattr(fields, "imo", None)
         ship_type = getattr(fields, "ship_type", None)
         return VesselStatic(
-            sensor_id=self.sensor_id, time=when, mmsi=fields.mmsi,
+            sensor_id=self.sensor_id,
+            time=when,
+            mmsi=fields.mmsi,
             # An IMO number has 7 digits; 0 (and anything longer) is "none given", and a bad
             # one should not cost the name and dimensions sent with it.
             imo=imo if isinstance(imo, int) and 0 < imo <= 9_999_999 else None,
@@ -335,4 +370,5 @@ class AisDecoder:
             callsign=_text(getattr(fields, "callsign", None)),
             ship_type=int(ship_type) if ship_type else None,  # 0 is "not available"
             length_m=_span(getattr(fields, "to_bow", None), getattr(fields, "to_stern", None)),
-            beam_m=_span(getattr(fields, "to_port", None), getattr(fields, "to_starboard", None)))
+            beam_m=_span(getattr(fields, "to_port", None), getattr(fields, "to_starboard", None)),
+        )

@@ -61,10 +61,13 @@ def destination(
     """Great-circle destination on a spherical earth: well within radar accuracy at a few nm."""
     phi1, lam1, theta = math.radians(lat), math.radians(lon), math.radians(bearing_deg)
     delta = distance_m / EARTH_RADIUS_M
-    phi2 = math.asin(math.sin(phi1) * math.cos(delta)
-                     + math.cos(phi1) * math.sin(delta) * math.cos(theta))
-    lam2 = lam1 + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi1),
-                             math.cos(delta) - math.sin(phi1) * math.sin(phi2))
+    phi2 = math.asin(
+        math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta)
+    )
+    lam2 = lam1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi1),
+        math.cos(delta) - math.sin(phi1) * math.sin(phi2),
+    )
     return math.degrees(phi2), (math.degrees(lam2) + 540.0) % 360.0 - 180.0
 
 
@@ -87,9 +90,14 @@ def _signed(msg: Any, name: str, hemisphere: str, negative: str) -> float | None
 class RadarDecoder:
     """One radar's sentence stream; keeps the own-ship context the TTM geometry needs."""
 
-    def __init__(self, sensor_id: str, *, site: RadarSite | None = None,
-                 use_own_ship_fix: bool = True,
-                 on_outcome: Callable[[RadarOutcome, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sensor_id: str,
+        *,
+        site: RadarSite | None = None,
+        use_own_ship_fix: bool = True,
+        on_outcome: Callable[[RadarOutcome, str], None] | None = None,
+    ) -> None:
         if not 1 <= len(sensor_id) <= MAX_SENSOR_ID:
             raise ValueError(f"sensor_id must be 1..{MAX_SENSOR_ID} characters: {sensor_id!r}")
         self.sensor_id = sensor_id
@@ -152,8 +160,10 @@ class RadarDecoder:
         when = self._event_time(getattr(msg, "time", ""), received_at)
         sog = cog = None
         if msgid == "TLL":
-            lat, lon = _signed(msg, "targetlat", "targetlatNS", "S"), _signed(
-                msg, "targetlon", "targetlonEW", "W")
+            lat, lon = (
+                _signed(msg, "targetlat", "targetlatNS", "S"),
+                _signed(msg, "targetlon", "targetlonEW", "W"),
+            )
             if lat is None or lon is None:
                 raise _MalformedError("TLL without position")
         else:
@@ -162,8 +172,17 @@ class RadarDecoder:
                 return RadarOutcome.NO_POSITION, ()
             lat, lon, sog, cog = placed
         label = _text(msg, "targetname")[:64] or None
-        obs = Observation(source=Source.RADAR, sensor_id=self.sensor_id, target_ref=ref,
-                          time=when, lat=lat, lon=lon, sog_kn=sog, cog_deg=cog, label=label)
+        obs = Observation(
+            source=Source.RADAR,
+            sensor_id=self.sensor_id,
+            target_ref=ref,
+            time=when,
+            lat=lat,
+            lon=lon,
+            sog_kn=sog,
+            cog_deg=cog,
+            label=label,
+        )
         return RadarOutcome.TARGET, (obs,)
 
     def _place(self, msg: Any) -> tuple[float, float, float | None, float | None] | None:
@@ -171,14 +190,22 @@ class RadarDecoder:
         distance, bearing = _num(msg, "targetdist"), _num(msg, "targetbearing")
         unit_m = UNIT_M.get(_text(msg, "speedu").upper())
         bearing_unit = _text(msg, "targetbearingu").upper()
-        if distance is None or bearing is None or unit_m is None or distance < 0 \
-                or bearing_unit not in ("T", "R"):
+        if (
+            distance is None
+            or bearing is None
+            or unit_m is None
+            or distance < 0
+            or bearing_unit not in ("T", "R")
+        ):
             raise _MalformedError("TTM without usable range, bearing or units")
         heading = self._heading
         if self.site is not None and self.site.heading_deg is not None:
             heading = self.site.heading_deg
-        origin = (self.site.lat, self.site.lon) if self.site is not None else (
-            self._fix if self.use_own_ship_fix else None)
+        origin = (
+            (self.site.lat, self.site.lon)
+            if self.site is not None
+            else (self._fix if self.use_own_ship_fix else None)
+        )
         if origin is None or (bearing_unit == "R" and heading is None):
             return None
         if bearing_unit == "R" and heading is not None:
@@ -208,7 +235,8 @@ class RadarDecoder:
             day, tod = getattr(msg, "date", ""), getattr(msg, "time", "")
             if isinstance(day, date):
                 self._clock = datetime.combine(
-                    day, tod.replace(tzinfo=None) if isinstance(tod, time) else time(), UTC)
+                    day, tod.replace(tzinfo=None) if isinstance(tod, time) else time(), UTC
+                )
             variation = _signed(msg, "mv", "mvEW", "W")
             if variation is not None:
                 self._variation = variation
@@ -217,7 +245,9 @@ class RadarDecoder:
             if isinstance(year, int) and isinstance(month, int) and isinstance(day_, int):
                 self._clock = datetime.combine(
                     date(year, month, day_),
-                    tod.replace(tzinfo=None) if isinstance(tod, time) else time(), UTC)
+                    tod.replace(tzinfo=None) if isinstance(tod, time) else time(),
+                    UTC,
+                )
         elif msgid == "HDT":
             heading = _num(msg, "headingT")
             if heading is not None:
@@ -237,8 +267,11 @@ class RadarDecoder:
         Taking the nearest of the three candidate days keeps a target reported at 00:00:01
         from landing a day early when the last own-ship date was stamped at 23:59:59.
         """
-        received = (received_at.astimezone(UTC) if received_at.tzinfo is not None
-                    else received_at.replace(tzinfo=UTC))  # naive: taken as UTC
+        received = (
+            received_at.astimezone(UTC)
+            if received_at.tzinfo is not None
+            else received_at.replace(tzinfo=UTC)
+        )  # naive: taken as UTC
         if not isinstance(tod, time):
             return received
         reference = self._clock or received

@@ -37,11 +37,16 @@ class AisReceiver:
         self._log = RateLimitedLog(f"shorewatch.ingest.{receiver_id}")
         self._lock = threading.Lock()
         self._decoder = AisDecoder(receiver_id, on_outcome=self._count)
+        self._oversized_lines = 0
 
     def feed(self, payload: bytes) -> int:
         """Decode every line of one payload; returns the number of messages published."""
         if len(payload) > self._max_payload:
-            self._reject(OVERSIZED_PAYLOAD, 1, f"{len(payload)} bytes > {self._max_payload}")
+            # Counted per line it carried, so line accounting still adds up to what was sent.
+            lines = max(1, len(payload.splitlines()))
+            with self._lock:
+                self._oversized_lines += lines
+            self._reject(OVERSIZED_PAYLOAD, lines, f"{len(payload)} bytes > {self._max_payload}")
             return 0
         received_at = self._clock()
         published = 0
@@ -58,7 +63,12 @@ class AisReceiver:
 
     @property
     def stats(self) -> dict[str, int]:
-        return dict(self._decoder.stats)
+        """Lines per outcome, rejections included: they add up to every line received."""
+        with self._lock:
+            counts = dict(self._decoder.stats)
+            if self._oversized_lines:
+                counts[OVERSIZED_PAYLOAD] = self._oversized_lines
+        return counts
 
     def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
         if isinstance(outcome, Rejection):
@@ -73,5 +83,6 @@ class AisReceiver:
             source="ais", sensor=self.receiver_id, outcome=reason
         ).inc(lines)
         self._metrics.ingest_rejected.labels(source="ais", reason=reason).inc(lines)
-        self._log.warning(reason, "input rejected", receiver=self.receiver_id, reason=reason,
-                          detail=detail[:200])
+        self._log.warning(
+            reason, "input rejected", receiver=self.receiver_id, reason=reason, detail=detail[:200]
+        )

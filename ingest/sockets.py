@@ -85,8 +85,12 @@ class TcpFeedClient:
                     log.info("tcp feed connected", addr=self._addr)
                     self._read(conn)
             except OSError as exc:
-                log.warning("tcp feed unavailable; retrying", addr=self._addr, error=str(exc),
-                            retry_in_s=delay)
+                log.warning(
+                    "tcp feed unavailable; retrying",
+                    addr=self._addr,
+                    error=str(exc),
+                    retry_in_s=delay,
+                )
             self.connected.clear()
             self._stop.wait(delay)
             delay = min(delay * 2, self._reconnect_max)

@@ -23,7 +23,7 @@ from api.live import LiveFeed
 from detectors.worker import DetectorWorker
 from ingest.receiver import AisReceiver
 from ingest.sockets import TcpFeedClient, UdpListener
-from shorewatch.bus import Bus
+from shorewatch.bus import Bus, RawHandler
 from shorewatch.config import MqttAisInput, SiteConfig, TcpAisInput, UdpAisInput
 from shorewatch.events import Alert, Event, Message, Observation, Source, VesselStatic
 from shorewatch.metrics import Metrics
@@ -86,8 +86,9 @@ class Service:
         migrate(self.pool, self.site.store)
         with self.pool.connection() as conn:
             self.series_mode = series_mode_of(conn)
-        self.bus = Bus(self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)),
-                       self.topics, self.metrics)
+        self.bus = Bus(
+            self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)), self.topics, self.metrics
+        )
         self.bus.connect()
         self._stops.append(self.bus.close)
         for role in ROLES:
@@ -120,23 +121,32 @@ class Service:
     def _start_ingest(self) -> None:
         ingest = self.site.ingest
         for spec in ingest.ais:
-            receiver = AisReceiver(spec.id, self.publish_observation(spec.id), self.metrics,
-                                   self._clock, max_payload_bytes=ingest.max_datagram_bytes)
+            receiver = AisReceiver(
+                spec.id,
+                self.publish_observation(spec.id),
+                self.metrics,
+                self._clock,
+                max_payload_bytes=ingest.max_datagram_bytes,
+            )
             self.receivers[spec.id] = receiver
             if isinstance(spec, UdpAisInput):
-                udp = UdpListener(spec.host, spec.port, receiver.feed,
-                                  max_datagram_bytes=ingest.max_datagram_bytes)
+                udp = UdpListener(
+                    spec.host,
+                    spec.port,
+                    receiver.feed,
+                    max_datagram_bytes=ingest.max_datagram_bytes,
+                )
                 udp.start()
                 self.udp_ports[spec.id] = udp.port
                 self._stops.append(udp.stop)
             elif isinstance(spec, TcpAisInput):
-                tcp = TcpFeedClient(spec.host, spec.port, receiver.feed,
-                                    reconnect_max_s=spec.reconnect_max_s)
+                tcp = TcpFeedClient(
+                    spec.host, spec.port, receiver.feed, reconnect_max_s=spec.reconnect_max_s
+                )
                 tcp.start()
                 self._stops.append(tcp.stop)
             elif isinstance(spec, MqttAisInput):
-                self.bus.subscribe_raw(self.topics.raw_ais(spec.id),
-                                       lambda _topic, payload, r=receiver: r.feed(payload))
+                self.bus.subscribe_raw(self.topics.raw_ais(spec.id), _feed_payload(receiver))
 
     def _start_recorder(self) -> None:
         self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
@@ -160,8 +170,12 @@ class Service:
 
     def _start_alerts(self) -> None:
         service = AlertService(
-            self.pool, self.site, {z.id: z for z in self.zones},
-            EventsRepo(self.site.store, self.series_mode), self.publish_alert, self.metrics,
+            self.pool,
+            self.site,
+            {z.id: z for z in self.zones},
+            EventsRepo(self.site.store, self.series_mode),
+            self.publish_alert,
+            self.metrics,
             self._clock,
         )
         self.bus.subscribe(self.topics.all_events, service.on_message)
@@ -170,9 +184,12 @@ class Service:
         host, port, token = self._api
         live = LiveFeed()
         context = ApiContext(
-            pool=self.pool, metrics=self.metrics,
+            pool=self.pool,
+            metrics=self.metrics,
             actions=AlertActions(self.pool, self.publish_alert, self._clock),
-            events=EventsRepo(self.site.store, self.series_mode), live=live, token=token,
+            events=EventsRepo(self.site.store, self.series_mode),
+            live=live,
+            token=token,
         )
 
         def relay(message: Message) -> None:
@@ -180,8 +197,9 @@ class Service:
                 live.publish_threadsafe(message)
 
         self.bus.subscribe(self.topics.all_alerts, relay)
-        config = uvicorn.Config(create_app(context), host=host, port=port, log_level="warning",
-                                ws="websockets")
+        config = uvicorn.Config(
+            create_app(context), host=host, port=port, log_level="warning", ws="websockets-sansio"
+        )
         server = uvicorn.Server(config)
         self.api_server = server
         thread = threading.Thread(target=server.run, name="api", daemon=True)
@@ -206,3 +224,10 @@ class Service:
         assert self.api_server is not None
         sockets = self.api_server.servers[0].sockets
         return int(sockets[0].getsockname()[1])
+
+
+def _feed_payload(receiver: AisReceiver) -> RawHandler:
+    def handle(_topic: str, payload: bytes) -> None:
+        receiver.feed(payload)
+
+    return handle

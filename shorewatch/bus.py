@@ -50,8 +50,7 @@ class BrokerAddress:
             raise BusError(f"broker URL must look like mqtt://host:1883, got {url!r}")
         version = parse_qs(parsed.query).get("version", ["5"])[0]
         protocol = mqtt.MQTTv311 if version in ("3.1.1", "311", "4") else mqtt.MQTTv5
-        return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username,
-                   parsed.password)
+        return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username, parsed.password)
 
 
 class _Subscription:
@@ -78,6 +77,51 @@ class _Subscription:
         self._thread.join(timeout=5)
 
 
+class _PublishWindow:
+    """Bounds our unacknowledged QoS 1 publishes, so a burst (a replayed file, a feed that
+    reconnects with a backlog) is paced by the broker instead of overrunning the queues it
+    keeps for subscribers, which Mosquitto and EMQX drop from when full."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.Semaphore(size)
+        self._lock = threading.Lock()
+        self._pending: set[int] = set()
+        self._unpaced: set[int] = set()
+        self._early: set[int] = set()
+
+    def acquire(self, timeout_s: float) -> bool:
+        return self._slots.acquire(timeout=timeout_s)
+
+    def sent(self, mid: int) -> None:
+        with self._lock:
+            if mid in self._early:
+                self._early.discard(mid)
+                self._slots.release()
+            else:
+                self._pending.add(mid)
+
+    def sent_unpaced(self, mid: int) -> None:
+        """A message published without a slot (broker away): its ack must not free one."""
+        with self._lock:
+            if mid in self._early:
+                self._early.discard(mid)
+            else:
+                self._unpaced.add(mid)
+
+    def acked(self, mid: int) -> None:
+        with self._lock:
+            if mid in self._pending:
+                self._pending.discard(mid)
+                self._slots.release()
+            elif mid in self._unpaced:
+                self._unpaced.discard(mid)
+            else:  # acknowledged before publish() returned its id
+                self._early.add(mid)
+
+    def unsent(self) -> None:
+        self._slots.release()
+
+
 class Bus:
     def __init__(
         self,
@@ -87,15 +131,18 @@ class Bus:
         metrics: Metrics,
         *,
         queue_size: int = 10_000,
+        publish_window: int = 200,
     ) -> None:
         self.address = BrokerAddress.parse(url)
         self.component = component
         self.topics = topics
         self._metrics = metrics
         self._queue_size = queue_size
-        self._subs: dict[str, _Subscription] = {}
+        self._subs: dict[str, list[_Subscription]] = {}
         self._connected = threading.Event()
         self._rejections = RateLimitedLog("shorewatch.bus")
+        self._window = _PublishWindow(publish_window)
+        self._window_wait_s = 5.0
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=f"{component}-{id(self):x}",
@@ -109,6 +156,7 @@ class Bus:
         self._client.will_set(topics.status(component), offline, qos=QOS, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_publish = self._on_publish
 
     def connect(self, timeout_s: float = 10.0) -> None:
         try:
@@ -130,8 +178,9 @@ class Bus:
             )
         self._client.disconnect()
         self._client.loop_stop()
-        for sub in self._subs.values():
-            sub.stop()
+        for handlers in self._subs.values():
+            for sub in handlers:
+                sub.stop()
 
     @property
     def connected(self) -> bool:
@@ -140,20 +189,42 @@ class Bus:
     def publish(
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
-        info = self._client.publish(topic, message.model_dump_json(), qos=QOS, retain=retain)
+        info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
         self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
         return info
 
     def publish_raw(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
-        return self._client.publish(topic, payload, qos=QOS)
+        return self._paced_publish(topic, payload, False)
+
+    def _paced_publish(self, topic: str, payload: bytes, retain: bool) -> mqtt.MQTTMessageInfo:
+        wait_s = self._window_wait_s if self._connected.is_set() else 0.0
+        if not self._window.acquire(wait_s):
+            # The broker is away or not acknowledging: paho keeps the message queued and resends
+            # it on reconnect, so we go on rather than block ingest until it returns.
+            self._metrics.bus_unpaced.inc()
+            info = self._client.publish(topic, payload, qos=QOS, retain=retain)
+            self._window.sent_unpaced(info.mid)
+            return info
+        try:
+            info = self._client.publish(topic, payload, qos=QOS, retain=retain)
+        except BaseException:
+            self._window.unsent()
+            raise
+        self._window.sent(info.mid)
+        return info
 
     def subscribe_raw(self, topic_filter: str, handler: RawHandler) -> None:
         """Deliver payload bytes as they came; for raw sensor feeds that are not our JSON."""
         sub = _Subscription(topic_filter, handler, self._queue_size)
-        self._subs[topic_filter] = sub
+        handlers = self._subs.setdefault(topic_filter, [])
+        handlers.append(sub)
+        if len(handlers) > 1:
+            return  # the filter's callback below already fans out to every handler
 
         def on_message(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-            sub.queue.put((msg.topic, bytes(msg.payload)))
+            item = (msg.topic, bytes(msg.payload))
+            for each in handlers:
+                each.queue.put(item)
 
         self._client.message_callback_add(topic_filter, on_message)
         if self._connected.is_set():
@@ -170,7 +241,10 @@ class Bus:
                 kind = topic.removeprefix(self.topics.root + "/").split("/", 1)[0]
                 self._metrics.bus_rejected.labels(topic_kind=kind, reason=reason).inc()
                 self._rejections.warning(
-                    f"bus:{reason}", "bus message refused", topic=topic, reason=reason,
+                    f"bus:{reason}",
+                    "bus message refused",
+                    topic=topic,
+                    reason=reason,
                     error=str(exc.errors()[0]["msg"]) if exc.errors() else str(exc),
                 )
                 return
@@ -183,8 +257,9 @@ class Bus:
         done = threading.Event()
 
         def wait_all() -> None:
-            for sub in list(self._subs.values()):
-                sub.queue.join()
+            for handlers in list(self._subs.values()):
+                for sub in handlers:
+                    sub.queue.join()
             done.set()
 
         threading.Thread(target=wait_all, daemon=True).start()
@@ -207,6 +282,16 @@ class Bus:
         client.publish(self.topics.status(self.component), online, qos=QOS, retain=True)
         self._connected.set()
         log.info("bus connected", component=self.component, broker=self.address.host)
+
+    def _on_publish(
+        self,
+        _client: mqtt.Client,
+        _userdata: object,
+        mid: int,
+        _reason: ReasonCode,
+        _props: Properties,
+    ) -> None:
+        self._window.acked(mid)
 
     def _on_disconnect(
         self,

@@ -21,13 +21,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="site YAML (default: the packaged one)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the service (all roles, or those given)")
-    run.add_argument("--role", action="append", choices=["ingest", "recorder", "detector",
-                                                         "alerts", "api"],
-                     help="run only this role; repeat for several")
+    run.add_argument(
+        "--role",
+        action="append",
+        choices=["ingest", "recorder", "detector", "alerts", "api"],
+        help="run only this role; repeat for several",
+    )
     sub.add_parser("migrate", help="apply database migrations and exit")
     demo = sub.add_parser("demo", help="everything embedded, with simulated traffic")
-    demo.add_argument("--for", dest="seconds", type=float, default=None,
-                      help="stop by itself after this many seconds")
+    demo.add_argument(
+        "--for",
+        dest="seconds",
+        type=float,
+        default=None,
+        help="stop by itself after this many seconds",
+    )
     demo.add_argument("--port", type=int, default=8080, help="API port (default 8080)")
     demo.add_argument("--speedup", type=float, default=1.0, help="simulated time per second")
     return parser
@@ -45,11 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from shorewatch.demo import run_demo
 
-        return run_demo(site, settings, seconds=args.seconds, port=args.port,
-                        speedup=args.speedup)
+        return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if settings.database_url is None:
-        print("shorewatch: set SHOREWATCH_DATABASE_URL (or use `shorewatch demo`)",
-              file=sys.stderr)
+        print("shorewatch: set SHOREWATCH_DATABASE_URL (or use `shorewatch demo`)", file=sys.stderr)
         return 2
     if args.command == "migrate":
         from shorewatch.store.db import open_pool
@@ -72,9 +78,16 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
         print("shorewatch: set SHOREWATCH_MQTT_URL (or use `shorewatch demo`)", file=sys.stderr)
         return 2
     token = settings.api_token.get_secret_value() if settings.api_token else None
-    service = Service(site, dsn=settings.database_url or "", mqtt_url=settings.mqtt_url,
-                      roles=roles or ROLES, api_token=token, api_host=settings.api_host,
-                      api_port=settings.api_port, topic_root=settings.topic_root)
+    service = Service(
+        site,
+        dsn=settings.database_url or "",
+        mqtt_url=settings.mqtt_url,
+        roles=roles or ROLES,
+        api_token=token,
+        api_host=settings.api_host,
+        api_port=settings.api_port,
+        topic_root=settings.topic_root,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

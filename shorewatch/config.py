@@ -142,9 +142,10 @@ class SiteConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SiteConfig:
-        for what, ids in (("zones", [z.id for z in self.zones]), ("ingest.ais", [
-            a.id for a in self.ingest.ais
-        ])):
+        for what, ids in (
+            ("zones", [z.id for z in self.zones]),
+            ("ingest.ais", [a.id for a in self.ingest.ais]),
+        ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{what}: duplicate id(s) {', '.join(dupes)}")

@@ -24,8 +24,12 @@ from shorewatch.simulator import UdpSender, demo_scenario
 
 def _with_ephemeral_udp(site: SiteConfig) -> SiteConfig:
     """The demo binds its UDP input on a free port so it never collides with a real receiver."""
-    inputs = [spec.model_copy(update={"host": "127.0.0.1", "port": 0})
-              if isinstance(spec, UdpAisInput) else spec for spec in site.ingest.ais]
+    inputs = [
+        spec.model_copy(update={"host": "127.0.0.1", "port": 0})
+        if isinstance(spec, UdpAisInput)
+        else spec
+        for spec in site.ingest.ais
+    ]
     if not any(isinstance(spec, UdpAisInput) for spec in inputs):
         inputs.append(UdpAisInput(transport="udp", id="demo-udp", host="127.0.0.1", port=0))
     return site.model_copy(update={"ingest": site.ingest.model_copy(update={"ais": inputs})})
@@ -35,8 +39,9 @@ def run_demo(
     site: SiteConfig, settings: Settings, *, seconds: float | None, port: int, speedup: float
 ) -> int:
     site = _with_ephemeral_udp(site)
-    token = (settings.api_token.get_secret_value() if settings.api_token
-             else secrets.token_urlsafe(24))
+    token = (
+        settings.api_token.get_secret_value() if settings.api_token else secrets.token_urlsafe(24)
+    )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -44,20 +49,26 @@ def run_demo(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shorewatch-demo-")))
         dsn = settings.database_url or stack.enter_context(EmbeddedPostgres(tmp / "pg"))
         mqtt_url = settings.mqtt_url or stack.enter_context(EmbeddedBroker())
-        service = Service(site, dsn=dsn, mqtt_url=mqtt_url, api_token=token,
-                          api_host=settings.api_host, api_port=port,
-                          topic_root=settings.topic_root)
+        service = Service(
+            site,
+            dsn=dsn,
+            mqtt_url=mqtt_url,
+            api_token=token,
+            api_host=settings.api_host,
+            api_port=port,
+            topic_root=settings.topic_root,
+        )
         service.start()
         stack.callback(service.stop)
         service.bus.subscribe(service.topics.all_alerts, _print_alert)
         udp_port = next(iter(service.udp_ports.values()))
-        sender = UdpSender(demo_scenario(datetime.now(UTC)), "127.0.0.1", udp_port,
-                           speedup=speedup)
+        sender = UdpSender(demo_scenario(datetime.now(UTC)), "127.0.0.1", udp_port, speedup=speedup)
         thread = threading.Thread(target=sender.run, args=(stop,), name="simulator", daemon=True)
         thread.start()
         stack.callback(thread.join, 5)
         base = f"http://{settings.api_host}:{service.api_port}"
-        print(f"""
+        print(
+            f"""
 ShoreWatch demo is running ({service.series_mode} store, broker {mqtt_url}).
   API:      {base}/api/v1/alerts     (OpenAPI: {base}/docs)
   Token:    {token}
@@ -65,7 +76,9 @@ ShoreWatch demo is running ({service.series_mode} store, broker {mqtt_url}).
   Live:     ws://{settings.api_host}:{service.api_port}/api/v1/live?token={token}
   Metrics:  {base}/metrics
 Simulated AIS traffic goes to udp://127.0.0.1:{udp_port}. """
-              + (f"Stopping after {seconds:g} s." if seconds else "Ctrl-C to stop."), flush=True)
+            + (f"Stopping after {seconds:g} s." if seconds else "Ctrl-C to stop."),
+            flush=True,
+        )
         stop.wait(seconds)
         stop.set()
         print(f"demo finished: {sender.sent} sentences sent", flush=True)
@@ -74,6 +87,9 @@ Simulated AIS traffic goes to udp://127.0.0.1:{udp_port}. """
 
 def _print_alert(message: Message) -> None:
     if isinstance(message, Alert):
-        print(f"ALERT {message.level.value.upper():6} {message.kind.value} {message.target} "
-              f"score={message.score:.0f} events={message.event_count} state={message.state} "
-              f"id={message.id}", flush=True)
+        print(
+            f"ALERT {message.level.value.upper():6} {message.kind.value} {message.target} "
+            f"score={message.score:.0f} events={message.event_count} state={message.state} "
+            f"id={message.id}",
+            flush=True,
+        )

@@ -100,11 +100,16 @@ class EmbeddedBroker:
         ready = threading.Event()
 
         async def serve() -> None:
-            broker = Broker({
-                "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
-                "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {
-                    "allow_anonymous": True}},
-            })
+            broker = Broker(
+                {
+                    "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
+                    "plugins": {
+                        "amqtt.plugins.authentication.AnonymousAuthPlugin": {
+                            "allow_anonymous": True
+                        }
+                    },
+                }
+            )
             self._stopped = asyncio.Event()
             await broker.start()
             ready.set()

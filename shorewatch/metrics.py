@@ -30,7 +30,14 @@ class Metrics:
             registry=self.registry,
         )
         self.published = Counter(
-            "shorewatch_bus_published", "Messages published by kind.", ["kind"],
+            "shorewatch_bus_published",
+            "Messages published by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.bus_unpaced = Counter(
+            "shorewatch_bus_unpaced",
+            "Publishes sent without a flow-control slot because the broker was away or slow.",
             registry=self.registry,
         )
         self.stored = Counter(

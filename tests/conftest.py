@@ -39,9 +39,10 @@ def pg_server() -> Iterator[str]:
             pytest.fail(f"SHOREWATCH_TEST_DATABASE_URL={configured} unreachable: {exc}")
         yield configured
         return
-    with tempfile.TemporaryDirectory(prefix="sw-pg-") as tmp, EmbeddedPostgres(
-        Path(tmp) / "pg"
-    ) as dsn:
+    with (
+        tempfile.TemporaryDirectory(prefix="sw-pg-") as tmp,
+        EmbeddedPostgres(Path(tmp) / "pg") as dsn,
+    ):
         yield dsn
 
 

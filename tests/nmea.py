@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import reduce
 
 from pyais import encode_dict
 
-
-def tag_block(when: datetime) -> str:
-    body = f"c:{int(when.timestamp())}"
-    checksum = reduce(lambda acc, ch: acc ^ ord(ch), body, 0)
-    return f"\\{body}*{checksum:02X}\\"
+from shorewatch.simulator.scenario import tag_block
 
 
 def position_report(
     mmsi: int, lat: float, lon: float, when: datetime, sog: float = 10.0, cog: float = 90.0
 ) -> str:
     (sentence,) = encode_dict(
-        {"msg_type": 1, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": sog, "course": cog,
-         "heading": int(cog) % 360, "second": when.second},
-        talker_id="AIVDM", radio_channel="A",
+        {
+            "msg_type": 1,
+            "mmsi": mmsi,
+            "lat": lat,
+            "lon": lon,
+            "speed": sog,
+            "course": cog,
+            "heading": int(cog) % 360,
+            "second": when.second,
+        },
+        talker_id="AI",
+        sentence_type="VDM",
+        radio_channel="A",
     )
-    return tag_block(when) + sentence
+    return tag_block(int(when.timestamp())) + sentence

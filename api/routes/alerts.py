@@ -43,8 +43,9 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
-def get_alert(alert_id: uuid.UUID, _caller: Caller, conn: Connection,
-              context: Context) -> AlertDetail:
+def get_alert(
+    alert_id: uuid.UUID, _caller: Caller, conn: Connection, context: Context
+) -> AlertDetail:
     alert = _repo.get(conn, alert_id)
     if alert is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
@@ -55,11 +56,17 @@ def get_alert(alert_id: uuid.UUID, _caller: Caller, conn: Connection,
     )
 
 
-@router.post("/{alert_id}/ack", response_model=Alert,
-             responses={404: {"description": "No such alert"},
-                        409: {"description": "Not allowed in the alert's state"}})
-def acknowledge(alert_id: uuid.UUID, caller: Caller, context: Context,
-                body: ActionBody | None = None) -> Alert:
+@router.post(
+    "/{alert_id}/ack",
+    response_model=Alert,
+    responses={
+        404: {"description": "No such alert"},
+        409: {"description": "Not allowed in the alert's state"},
+    },
+)
+def acknowledge(
+    alert_id: uuid.UUID, caller: Caller, context: Context, body: ActionBody | None = None
+) -> Alert:
     try:
         return context.actions.transition(
             alert_id, Action.ACKNOWLEDGE, caller, body.note if body else ""

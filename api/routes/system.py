@@ -31,5 +31,6 @@ def healthz(context: Context, response: Response) -> Health:
 @router.get("/metrics", response_class=Response)
 def metrics(context: Context) -> Response:
     context.metrics.ws_clients.set(context.live.client_count)
-    return Response(context.metrics.exposition(),
-                    media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(
+        context.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

@@ -34,8 +34,13 @@ def zone_entry(
         if open_event is None and zone.contains(obs.lat, obs.lon):
             event = Event(
                 id=episode_id(EventKind.ZONE_ENTRY, (target,), obs.time, zone.id),
-                kind=EventKind.ZONE_ENTRY, start=obs.time, lat=obs.lat, lon=obs.lon,
-                targets=(target,), zone=zone.id, config_version=config_version,
+                kind=EventKind.ZONE_ENTRY,
+                start=obs.time,
+                lat=obs.lat,
+                lon=obs.lon,
+                targets=(target,),
+                zone=zone.id,
+                config_version=config_version,
                 facts=_facts(obs, zone),
             )
             state.inside[zone.id] = event
@@ -52,7 +57,9 @@ def zone_entry(
 
 def _facts(obs: Observation, zone: Zone) -> dict[str, float | int | str | bool]:
     facts: dict[str, float | int | str | bool] = {
-        "zone_name": zone.name, "zone_kind": zone.kind, "source": obs.source.value,
+        "zone_name": zone.name,
+        "zone_kind": zone.kind,
+        "source": obs.source.value,
         "sensor_id": obs.sensor_id,
     }
     if obs.sog_kn is not None:

@@ -102,8 +102,9 @@ def position_at(vessel: SimVessel, t_s: float) -> VesselFix:
         if backward:
             travelled = 2.0 * total - travelled
     elif travelled >= total:
-        last_cog = next(_bearing(*leg) for leg, n in zip(legs[::-1], lengths[::-1], strict=True)
-                        if n)
+        last_cog = next(
+            _bearing(*leg) for leg, n in zip(legs[::-1], lengths[::-1], strict=True) if n
+        )
         return VesselFix(points[-1][0], points[-1][1], 0.0, last_cog)
     last = max(index for index, length in enumerate(lengths) if length)
     for index, length in enumerate(lengths):
@@ -115,8 +116,9 @@ def position_at(vessel: SimVessel, t_s: float) -> VesselFix:
             cog = _bearing(*legs[index])
             if backward:
                 cog = (cog + 180.0) % 360.0
-            return VesselFix(lat0 + (lat1 - lat0) * frac, lon0 + (lon1 - lon0) * frac,
-                             vessel.speed_kn, cog)
+            return VesselFix(
+                lat0 + (lat1 - lat0) * frac, lon0 + (lon1 - lon0) * frac, vessel.speed_kn, cog
+            )
         travelled -= length
     raise AssertionError("unreachable: route has a non-zero leg")  # pragma: no cover
 
@@ -167,9 +169,14 @@ def tag_block(unix_s: int) -> str:
 def _position_sentence(vessel: SimVessel, fix: VesselFix, unix_s: int) -> str:
     cog = round(fix.cog_deg, 1) % 360.0  # 360.0 would mean 'not available'
     fields: dict[str, str | int | float | bytes | bool] = {
-        "msg_type": 18 if vessel.class_b else 1, "mmsi": vessel.mmsi, "lat": fix.lat,
-        "lon": fix.lon, "speed": round(fix.sog_kn, 1), "course": cog,
-        "heading": round(fix.cog_deg) % 360, "second": unix_s % 60,
+        "msg_type": 18 if vessel.class_b else 1,
+        "mmsi": vessel.mmsi,
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "speed": round(fix.sog_kn, 1),
+        "course": cog,
+        "heading": round(fix.cog_deg) % 360,
+        "second": unix_s % 60,
     }
     if vessel.class_b:
         fields["cs"] = True  # a carrier-sense (SOTDMA-less) class B unit, the common kind
@@ -182,13 +189,20 @@ def _position_sentence(vessel: SimVessel, fix: VesselFix, unix_s: int) -> str:
 def _static_sentences(vessel: SimVessel, seq_id: int) -> list[str]:
     bow, port = round(vessel.length_m / 2), round(vessel.beam_m / 2)
     fields: dict[str, str | int | float | bytes | bool] = {
-        "msg_type": 5, "mmsi": vessel.mmsi, "callsign": vessel.callsign,
-        "shipname": vessel.name, "ship_type": vessel.ship_type, "epfd": 1,
-        "to_bow": min(bow, 511), "to_stern": min(round(vessel.length_m) - bow, 511),
-        "to_port": min(port, 63), "to_starboard": min(round(vessel.beam_m) - port, 63),
+        "msg_type": 5,
+        "mmsi": vessel.mmsi,
+        "callsign": vessel.callsign,
+        "shipname": vessel.name,
+        "ship_type": vessel.ship_type,
+        "epfd": 1,
+        "to_bow": min(bow, 511),
+        "to_stern": min(round(vessel.length_m) - bow, 511),
+        "to_port": min(port, 63),
+        "to_starboard": min(round(vessel.beam_m) - port, 63),
     }
-    return encode_dict(fields, talker_id="AI", sentence_type="VDM", radio_channel="A",
-                       seq_id=seq_id)
+    return encode_dict(
+        fields, talker_id="AI", sentence_type="VDM", radio_channel="A", seq_id=seq_id
+    )
 
 
 def sentences_between(scenario: Scenario, t0_s: float, t1_s: float) -> list[tuple[float, str]]:
@@ -210,37 +224,97 @@ def sentences_between(scenario: Scenario, t0_s: float, t1_s: float) -> list[tupl
             fix = position_at(vessel, t)
             due.append((t, index, 1, [_position_sentence(vessel, fix, math.floor(start + t))]))
     due.sort(key=lambda item: item[:3])
-    return [(t, tag_block(math.floor(start + t)) + sentence)
-            for t, _, _, sentences in due for sentence in sentences]
+    return [
+        (t, tag_block(math.floor(start + t)) + sentence)
+        for t, _, _, sentences in due
+        for sentence in sentences
+    ]
 
 
 def demo_scenario(start: datetime) -> Scenario:
     """Traffic off Lysekil for `shorewatch demo`: five lawful vessels that keep clear of the
     restricted zone (lon 11.40-11.44, lat 58.24-58.26) and SILVER SHADOW, which runs into it
     from the west about 30 s after start (from ~380 m outside), leaves and returns."""
-    return Scenario(name="lysekil-demo", start=start, vessels=[
-        SimVessel(mmsi=265547230, name="GULLMARN EXPRESS", callsign="SFKB", ship_type=60,
-                  length_m=35.0, beam_m=9.0, speed_kn=11.0, report_every_s=6.0,
-                  start_offset_s=0.3,
-                  waypoints=[(58.2738, 11.4372), (58.2722, 11.4520), (58.2690, 11.4660)]),
-        SimVessel(mmsi=266232610, name="NORDIC TRADER", callsign="SKPQ", ship_type=70,
-                  length_m=118.0, beam_m=17.0, speed_kn=12.5, report_every_s=10.0,
-                  start_offset_s=1.1,
-                  waypoints=[(58.1200, 11.3050), (58.2500, 11.3000), (58.4000, 11.2800)]),
-        SimVessel(mmsi=265874120, name="BALTIC STAR", callsign="SLRX", ship_type=70,
-                  length_m=89.0, beam_m=13.5, speed_kn=10.5, report_every_s=10.0,
-                  start_offset_s=2.7,
-                  waypoints=[(58.4200, 11.2400), (58.2700, 11.2550), (58.1200, 11.2600)]),
-        SimVessel(mmsi=265619840, name="LYSEKIL FISK", callsign="SGTF", ship_type=30,
-                  length_m=18.0, beam_m=6.0, speed_kn=5.0, report_every_s=10.0,
-                  start_offset_s=4.2,
-                  waypoints=[(58.2200, 11.3300), (58.2300, 11.3500), (58.2100, 11.3600),
-                             (58.2000, 11.3400)]),
-        SimVessel(mmsi=265903170, name="SJOSTJARNAN", callsign="SH2837", ship_type=37,
-                  length_m=10.0, beam_m=3.5, speed_kn=6.5, report_every_s=10.0,
-                  start_offset_s=5.6, class_b=True,
-                  waypoints=[(58.2850, 11.4000), (58.3000, 11.3800), (58.3200, 11.3900)]),
-        SimVessel(mmsi=265123456, name="SILVER SHADOW", callsign="SD4711", ship_type=37,
-                  length_m=12.0, beam_m=3.5, speed_kn=25.0, report_every_s=2.0,
-                  waypoints=[(58.2500, 11.3935), (58.2500, 11.4300), (58.2620, 11.3720)]),
-    ])
+    return Scenario(
+        name="lysekil-demo",
+        start=start,
+        vessels=[
+            SimVessel(
+                mmsi=265547230,
+                name="GULLMARN EXPRESS",
+                callsign="SFKB",
+                ship_type=60,
+                length_m=35.0,
+                beam_m=9.0,
+                speed_kn=11.0,
+                report_every_s=6.0,
+                start_offset_s=0.3,
+                waypoints=[(58.2738, 11.4372), (58.2722, 11.4520), (58.2690, 11.4660)],
+            ),
+            SimVessel(
+                mmsi=266232610,
+                name="NORDIC TRADER",
+                callsign="SKPQ",
+                ship_type=70,
+                length_m=118.0,
+                beam_m=17.0,
+                speed_kn=12.5,
+                report_every_s=10.0,
+                start_offset_s=1.1,
+                waypoints=[(58.1200, 11.3050), (58.2500, 11.3000), (58.4000, 11.2800)],
+            ),
+            SimVessel(
+                mmsi=265874120,
+                name="BALTIC STAR",
+                callsign="SLRX",
+                ship_type=70,
+                length_m=89.0,
+                beam_m=13.5,
+                speed_kn=10.5,
+                report_every_s=10.0,
+                start_offset_s=2.7,
+                waypoints=[(58.4200, 11.2400), (58.2700, 11.2550), (58.1200, 11.2600)],
+            ),
+            SimVessel(
+                mmsi=265619840,
+                name="LYSEKIL FISK",
+                callsign="SGTF",
+                ship_type=30,
+                length_m=18.0,
+                beam_m=6.0,
+                speed_kn=5.0,
+                report_every_s=10.0,
+                start_offset_s=4.2,
+                waypoints=[
+                    (58.2200, 11.3300),
+                    (58.2300, 11.3500),
+                    (58.2100, 11.3600),
+                    (58.2000, 11.3400),
+                ],
+            ),
+            SimVessel(
+                mmsi=265903170,
+                name="SJOSTJARNAN",
+                callsign="SH2837",
+                ship_type=37,
+                length_m=10.0,
+                beam_m=3.5,
+                speed_kn=6.5,
+                report_every_s=10.0,
+                start_offset_s=5.6,
+                class_b=True,
+                waypoints=[(58.2850, 11.4000), (58.3000, 11.3800), (58.3200, 11.3900)],
+            ),
+            SimVessel(
+                mmsi=265123456,
+                name="SILVER SHADOW",
+                callsign="SD4711",
+                ship_type=37,
+                length_m=12.0,
+                beam_m=3.5,
+                speed_kn=25.0,
+                report_every_s=2.0,
+                waypoints=[(58.2500, 11.3935), (58.2500, 11.4300), (58.2620, 11.3720)],
+            ),
+        ],
+    )

@@ -66,7 +66,11 @@ class UdpSender:
             sock.sendto(line.encode("ascii") + b"\r\n", address)
         except OSError as exc:
             self.failed += 1
-            self._log.warning("send_failed", "simulator datagram not sent", error=str(exc),
-                              target=f"{self.host}:{self.port}")
+            self._log.warning(
+                "send_failed",
+                "simulator datagram not sent",
+                error=str(exc),
+                target=f"{self.host}:{self.port}",
+            )
         else:
             self.sent += 1

@@ -11,8 +11,22 @@ from shorewatch.events import OPEN_STATES, Alert, AlertState, AuditEntry, EventK
 from shorewatch.store.timeseries import Conn
 
 COLUMNS = (
-    "id", "kind", "target", "score", "level", "factors", "state", "lat", "lon", "zone",
-    "jurisdiction", "event_ids", "event_count", "created_at", "updated_at", "acknowledged_by",
+    "id",
+    "kind",
+    "target",
+    "score",
+    "level",
+    "factors",
+    "state",
+    "lat",
+    "lon",
+    "zone",
+    "jurisdiction",
+    "event_ids",
+    "event_count",
+    "created_at",
+    "updated_at",
+    "acknowledged_by",
 )
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
@@ -24,10 +38,22 @@ def _alert(row: tuple[object, ...]) -> Alert:
 
 def _values(alert: Alert) -> tuple[object, ...]:
     return (
-        alert.id, alert.kind.value, alert.target, alert.score, alert.level.value,
-        Jsonb([f.model_dump() for f in alert.factors]), alert.state.value, alert.lat, alert.lon,
-        alert.zone, alert.jurisdiction, list(alert.event_ids), alert.event_count,
-        alert.created_at, alert.updated_at, alert.acknowledged_by,
+        alert.id,
+        alert.kind.value,
+        alert.target,
+        alert.score,
+        alert.level.value,
+        Jsonb([f.model_dump() for f in alert.factors]),
+        alert.state.value,
+        alert.lat,
+        alert.lon,
+        alert.zone,
+        alert.jurisdiction,
+        list(alert.event_ids),
+        alert.event_count,
+        alert.created_at,
+        alert.updated_at,
+        alert.acknowledged_by,
     )
 
 
@@ -72,8 +98,15 @@ class AlertsRepo:
         conn.execute(
             "INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note) "
             "VALUES (%s, COALESCE(%s, now()), %s, %s, %s, %s, %s)",
-            (alert_id, at, actor, action, from_state.value if from_state else None,
-             to_state.value, note),
+            (
+                alert_id,
+                at,
+                actor,
+                action,
+                from_state.value if from_state else None,
+                to_state.value,
+                note,
+            ),
         )
 
     def history(self, conn: Conn, alert_id: uuid.UUID) -> list[AuditEntry]:

@@ -12,8 +12,13 @@ class StoreError(RuntimeError):
 
 def open_pool(dsn: str, *, max_size: int = 8, timeout_s: float = 10.0) -> ConnectionPool:
     pool = ConnectionPool(
-        dsn, min_size=1, max_size=max_size, open=False, timeout=timeout_s,
-        kwargs={"autocommit": False}, name="shorewatch",
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        timeout=timeout_s,
+        kwargs={"autocommit": False},
+        name="shorewatch",
     )
     try:
         pool.open(wait=True, timeout=timeout_s)

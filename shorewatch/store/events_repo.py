@@ -11,14 +11,18 @@ from shorewatch.events import Event
 from shorewatch.store import timeseries
 from shorewatch.store.timeseries import Conn
 
-UPSERT = """
+# Insert-or-update in two statements: `RETURNING xmax` cannot tell them apart on a partitioned
+# table (PostgreSQL refuses system columns there).
+INSERT = """
 INSERT INTO events
     (id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (id, start) DO UPDATE SET
-    "end" = EXCLUDED."end", lat = EXCLUDED.lat, lon = EXCLUDED.lon, facts = EXCLUDED.facts,
-    evidence = EXCLUDED.evidence
-RETURNING (xmax = 0) AS inserted
+ON CONFLICT (id, start) DO NOTHING
+RETURNING id
+"""
+UPDATE = """
+UPDATE events SET "end" = %s, lat = %s, lon = %s, facts = %s, evidence = %s
+WHERE id = %s AND start = %s
 """
 
 
@@ -32,12 +36,37 @@ class EventsRepo:
         if self._partitioned:
             start = timeseries.partition_start(event.start, self._config.partition_days)
             timeseries.ensure_partitions(conn, "events", {start}, self._config.partition_days)
-        row = conn.execute(UPSERT, (
-            event.id, event.kind.value, event.start, event.end, event.lat, event.lon,
-            list(event.targets), event.zone, Jsonb(event.facts), event.config_version,
-            list(event.evidence),
-        )).fetchone()
-        return bool(row and row[0])
+        inserted = conn.execute(
+            INSERT,
+            (
+                event.id,
+                event.kind.value,
+                event.start,
+                event.end,
+                event.lat,
+                event.lon,
+                list(event.targets),
+                event.zone,
+                Jsonb(event.facts),
+                event.config_version,
+                list(event.evidence),
+            ),
+        ).fetchone()
+        if inserted:
+            return True
+        conn.execute(
+            UPDATE,
+            (
+                event.end,
+                event.lat,
+                event.lon,
+                Jsonb(event.facts),
+                list(event.evidence),
+                event.id,
+                event.start,
+            ),
+        )
+        return False
 
     def list_for_alert(self, conn: Conn, event_ids: list[object]) -> list[Event]:
         rows = conn.execute(
@@ -57,6 +86,17 @@ class EventsRepo:
 
 
 def _event(row: tuple[object, ...]) -> Event:
-    keys = ("id", "kind", "start", "end", "lat", "lon", "targets", "zone", "facts",
-            "config_version", "evidence")
+    keys = (
+        "id",
+        "kind",
+        "start",
+        "end",
+        "lat",
+        "lon",
+        "targets",
+        "zone",
+        "facts",
+        "config_version",
+        "evidence",
+    )
     return Event.model_validate(dict(zip(keys, row, strict=True)))

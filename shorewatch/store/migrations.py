@@ -30,9 +30,11 @@ class Migration:
 
 def _sql_file(filename: str) -> Callable[[Conn, StoreConfig], None]:
     def apply(conn: Conn, _config: StoreConfig) -> None:
-        text = importlib.resources.files("shorewatch.store").joinpath(
-            f"migrations/{filename}"
-        ).read_text(encoding="utf-8")
+        text = (
+            importlib.resources.files("shorewatch.store")
+            .joinpath(f"migrations/{filename}")
+            .read_text(encoding="utf-8")
+        )
         conn.execute(text.encode())
 
     return apply

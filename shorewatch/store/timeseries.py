@@ -30,26 +30,32 @@ class SeriesTable:
 
 SERIES_TABLES = (
     SeriesTable(
-        "observations", "time",
+        "observations",
+        "time",
         """time timestamptz NOT NULL, source text NOT NULL, sensor_id text NOT NULL,
         target_ref text NOT NULL, lat double precision NOT NULL, lon double precision NOT NULL,
         sog_kn real, cog_deg real, heading_deg real, length_m real, label text,
         confidence real, bbox real[], received_at timestamptz NOT NULL DEFAULT now()""",
-        "source, sensor_id, target_ref, time", "source, sensor_id, target_ref",
+        "source, sensor_id, target_ref, time",
+        "source, sensor_id, target_ref",
     ),
     SeriesTable(
-        "events", "start",
+        "events",
+        "start",
         """id uuid NOT NULL, kind text NOT NULL, start timestamptz NOT NULL, "end" timestamptz,
         lat double precision NOT NULL, lon double precision NOT NULL, targets text[] NOT NULL,
         zone text, facts jsonb NOT NULL, config_version text NOT NULL,
         evidence text[] NOT NULL DEFAULT '{}', recorded_at timestamptz NOT NULL DEFAULT now()""",
-        "id, start", "kind",
+        "id, start",
+        "kind",
     ),
     SeriesTable(
-        "unit_positions", "time",
+        "unit_positions",
+        "time",
         """time timestamptz NOT NULL, unit_id text NOT NULL, lat double precision NOT NULL,
         lon double precision NOT NULL, sog_kn real, cog_deg real""",
-        "unit_id, time", "unit_id",
+        "unit_id, time",
+        "unit_id",
     ),
 )
 TABLES_BY_NAME = {t.name: t for t in SERIES_TABLES}
@@ -81,15 +87,20 @@ def create_series_tables(conn: Conn, timescale: bool, config: StoreConfig) -> No
                 "if_not_exists => TRUE)",
                 (table.name, table.time_column, timedelta(days=config.partition_days)),
             )
-            conn.execute(sql.SQL(
-                "ALTER TABLE {} SET (timescaledb.compress, timescaledb.compress_segmentby = {}, "
-                "timescaledb.compress_orderby = {})"
-            ).format(ident, sql.Literal(table.segment_by),
-                     sql.Literal(f"{table.time_column} DESC")))
+            conn.execute(
+                sql.SQL(
+                    "ALTER TABLE {} SET (timescaledb.compress, "
+                    "timescaledb.compress_segmentby = {}, timescaledb.compress_orderby = {})"
+                ).format(
+                    ident, sql.Literal(table.segment_by), sql.Literal(f"{table.time_column} DESC")
+                )
+            )
         else:
-            conn.execute(sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ({}) PARTITION BY RANGE ({})"
-            ).format(ident, body, sql.Identifier(table.time_column)))
+            conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}) PARTITION BY RANGE ({})").format(
+                    ident, body, sql.Identifier(table.time_column)
+                )
+            )
     if timescale:
         conn.execute("""
             CREATE MATERIALIZED VIEW IF NOT EXISTS traffic_hourly
@@ -136,13 +147,16 @@ def ensure_partitions(conn: Conn, table: str, starts: set[date], partition_days:
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('shorewatch.partitions'))")
     for start in sorted(starts):
         end = start + timedelta(days=partition_days)
-        conn.execute(sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})"
-        ).format(
-            sql.Identifier(partition_name(table, start)), sql.Identifier(table),
-            sql.Literal(f"{start.isoformat()} 00:00:00+00"),
-            sql.Literal(f"{end.isoformat()} 00:00:00+00"),
-        ))
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})"
+            ).format(
+                sql.Identifier(partition_name(table, start)),
+                sql.Identifier(table),
+                sql.Literal(f"{start.isoformat()} 00:00:00+00"),
+                sql.Literal(f"{end.isoformat()} 00:00:00+00"),
+            )
+        )
 
 
 def list_partitions(conn: Conn, table: str) -> list[tuple[str, date]]:

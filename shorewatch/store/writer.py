@@ -24,8 +24,19 @@ from shorewatch.store import timeseries
 
 log = structlog.get_logger(__name__)
 OBS_COLUMNS = (
-    "time", "source", "sensor_id", "target_ref", "lat", "lon", "sog_kn", "cog_deg",
-    "heading_deg", "length_m", "label", "confidence", "bbox",
+    "time",
+    "source",
+    "sensor_id",
+    "target_ref",
+    "lat",
+    "lon",
+    "sog_kn",
+    "cog_deg",
+    "heading_deg",
+    "length_m",
+    "label",
+    "confidence",
+    "bbox",
 )
 _COLS = ", ".join(OBS_COLUMNS)
 VESSEL_UPSERT = """
@@ -43,14 +54,35 @@ Record = Observation | VesselStatic
 
 
 def _obs_row(o: Observation) -> tuple[object, ...]:
-    return (o.time, o.source.value, o.sensor_id, o.target_ref, o.lat, o.lon, o.sog_kn,
-            o.cog_deg, o.heading_deg, o.length_m, o.label, o.confidence,
-            list(o.bbox) if o.bbox else None)
+    return (
+        o.time,
+        o.source.value,
+        o.sensor_id,
+        o.target_ref,
+        o.lat,
+        o.lon,
+        o.sog_kn,
+        o.cog_deg,
+        o.heading_deg,
+        o.length_m,
+        o.label,
+        o.confidence,
+        list(o.bbox) if o.bbox else None,
+    )
 
 
 def _vessel_row(v: VesselStatic) -> tuple[object, ...]:
-    return (v.mmsi, v.imo, v.name, v.callsign, v.ship_type, v.length_m, v.beam_m, v.sensor_id,
-            v.time)
+    return (
+        v.mmsi,
+        v.imo,
+        v.name,
+        v.callsign,
+        v.ship_type,
+        v.length_m,
+        v.beam_m,
+        v.sensor_id,
+        v.time,
+    )
 
 
 class ObservationWriter:

@@ -10,14 +10,20 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from shorewatch.bus import Bus, BrokerAddress, BusError
+from shorewatch.bus import BrokerAddress, Bus, BusError
 from shorewatch.embedded import EmbeddedBroker
 from shorewatch.events import ComponentStatus, Message, Observation, Source
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
 
-OBS = Observation(source=Source.AIS, sensor_id="rx", target_ref="1",
-                  time=datetime(2026, 1, 1, tzinfo=UTC), lat=58.0, lon=11.0)
+OBS = Observation(
+    source=Source.AIS,
+    sensor_id="rx",
+    target_ref="1",
+    time=datetime(2026, 1, 1, tzinfo=UTC),
+    lat=58.0,
+    lon=11.0,
+)
 
 
 def _sample(metrics: Metrics, name: str, **labels: str) -> float:
@@ -34,8 +40,9 @@ def round_trip(url: str, root: str) -> None:
     try:
         bus.subscribe(topics.all_obs, received.put)
         time.sleep(0.3)  # let the subscription reach the broker
-        raw = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
-                          protocol=bus.address.protocol)
+        raw = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2, protocol=bus.address.protocol
+        )
         raw.connect(bus.address.host, bus.address.port)
         raw.loop_start()
         obs_topic = topics.obs(Source.AIS, "rx")
@@ -46,16 +53,46 @@ def round_trip(url: str, root: str) -> None:
         assert received.empty()
         raw.loop_stop()
         raw.disconnect()
-        assert _sample(metrics, "shorewatch_bus_rejected_total", topic_kind="obs",
-                       reason="invalid_json") == 2
-        assert _sample(metrics, "shorewatch_bus_rejected_total", topic_kind="obs",
-                       reason="schema") == 2
+        assert (
+            _sample(
+                metrics, "shorewatch_bus_rejected_total", topic_kind="obs", reason="invalid_json"
+            )
+            == 2
+        )
+        assert (
+            _sample(metrics, "shorewatch_bus_rejected_total", topic_kind="obs", reason="schema")
+            == 2
+        )
     finally:
         bus.close()
 
 
 def test_round_trip_and_refusals(mqtt_url: str, topic_root: str) -> None:
     round_trip(mqtt_url, topic_root)
+
+
+def test_every_subscriber_of_one_filter_gets_every_message(mqtt_url: str, topic_root: str) -> None:
+    """Recorder and detector share a process and a filter; neither may starve the other, and a
+    burst larger than the broker's per-client queue (1,000 on stock Mosquitto) arrives whole."""
+    topics = Topics(topic_root)
+    recorder: queue.Queue[Message] = queue.Queue()
+    detector: queue.Queue[Message] = queue.Queue()
+    bus = Bus(mqtt_url, "test", topics, Metrics())
+    bus.connect()
+    try:
+        bus.subscribe(topics.all_obs, recorder.put)
+        bus.subscribe(topics.all_obs, detector.put)
+        time.sleep(0.3)
+        burst = 5000
+        for i in range(burst):
+            bus.publish(topics.obs(Source.AIS, "rx"), OBS.model_copy(update={"target_ref": str(i)}))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and detector.qsize() + recorder.qsize() < 2 * burst:
+            time.sleep(0.1)
+        assert recorder.qsize() == burst
+        assert detector.qsize() == burst
+    finally:
+        bus.close()
 
 
 def test_embedded_amqtt_fallback_works(topic_root: str) -> None:
@@ -75,10 +112,12 @@ def test_last_will_marks_component_offline(mqtt_url: str, topic_root: str) -> No
     victim.connect()
     try:
         assert statuses.get(timeout=10) == ComponentStatus(component="victim", online=True)
-        victim._client.socket().close()  # simulate a crash: no clean disconnect  # noqa: SLF001
+        sock = victim._client.socket()
+        assert sock is not None
+        sock.close()  # simulate a crash: no clean disconnect
         assert statuses.get(timeout=90) == ComponentStatus(component="victim", online=False)
     finally:
-        victim._client.loop_stop()  # noqa: SLF001
+        victim._client.loop_stop()
         watcher.close()
 
 

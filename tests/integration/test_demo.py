@@ -16,7 +16,10 @@ def test_demo_produces_zone_alert_via_api() -> None:
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(  # the installed console script's module, as `shorewatch demo`
         [sys.executable, "-m", "shorewatch.cli", "demo", "--for", "60", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     output: list[str] = []
@@ -34,14 +37,16 @@ def test_demo_produces_zone_alert_via_api() -> None:
             if match := re.search(r"Token:\s+(\S+)", line):
                 token = match.group(1)
             if base and token and line.startswith("ALERT"):
-                alerts = httpx.get(f"{base}/api/v1/alerts",
-                                   headers={"Authorization": f"Bearer {token}"}).json()
+                alerts = httpx.get(
+                    f"{base}/api/v1/alerts", headers={"Authorization": f"Bearer {token}"}
+                ).json()
                 found = [a for a in alerts if a["kind"] == "zone_entry"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     log = "".join(output)
-    assert base and token, f"demo never printed its URL and token:\n{log}"
+    assert base, f"demo never printed its URL:\n{log}"
+    assert token, f"demo never printed its token:\n{log}"
     assert found, f"no zone alert via the API within the demo:\n{log}"
     assert found[0]["target"] == "ais:265123456"
     assert found[0]["zone"] == "lysekil-restricted"

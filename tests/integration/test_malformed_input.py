@@ -34,15 +34,20 @@ def _flip_checksum(line: str) -> str:
 
 
 def _truncate(line: str) -> str:
-    tag, sentence = line.rsplit("\\", 1)
+    _tag, sentence = line.rsplit("\\", 1)
     fields = sentence.split(",")
     return ",".join(fields[:4])  # cut before the payload
 
 
 @pytest.fixture
 def service(dsn: str, mqtt_url: str, topic_root: str) -> Iterator[Service]:
-    svc = Service(parse_config(SITE, "t.yaml", Path()), dsn=dsn, mqtt_url=mqtt_url,
-                  roles=("ingest", "recorder"), topic_root=topic_root)
+    svc = Service(
+        parse_config(SITE, "t.yaml", Path()),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("ingest", "recorder"),
+        topic_root=topic_root,
+    )
     svc.start()
     yield svc
     svc.stop()
@@ -52,8 +57,7 @@ def _outcomes(svc: Service, sensor: str) -> dict[str, float]:
     found = {}
     for metric in svc.metrics.registry.collect():
         for sample in metric.samples:
-            if sample.name == "shorewatch_ingest_lines_total" and \
-                    sample.labels["sensor"] == sensor:
+            if sample.name == "shorewatch_ingest_lines_total" and sample.labels["sensor"] == sensor:
                 found[sample.labels["outcome"]] = sample.value
     return found
 
@@ -93,8 +97,9 @@ def test_bad_udp_input_is_counted_and_service_keeps_serving(service: Service) ->
 
 
 def test_bad_mqtt_input_is_counted(service: Service) -> None:
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
-                         protocol=service.bus.address.protocol)
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, protocol=service.bus.address.protocol
+    )
     client.connect(service.bus.address.host, service.bus.address.port)
     client.loop_start()
     raw = service.topics.raw_ais("mqtt-in")
@@ -109,10 +114,18 @@ def test_bad_mqtt_input_is_counted(service: Service) -> None:
         client.disconnect()
     _wait_rows(service, 1)
     registry = service.metrics.registry
-    assert registry.get_sample_value("shorewatch_bus_rejected_total",
-                                     {"topic_kind": "obs", "reason": "invalid_json"}) == 1
-    assert registry.get_sample_value("shorewatch_bus_rejected_total",
-                                     {"topic_kind": "obs", "reason": "schema"}) == 1
+    assert (
+        registry.get_sample_value(
+            "shorewatch_bus_rejected_total", {"topic_kind": "obs", "reason": "invalid_json"}
+        )
+        == 1
+    )
+    assert (
+        registry.get_sample_value(
+            "shorewatch_bus_rejected_total", {"topic_kind": "obs", "reason": "schema"}
+        )
+        == 1
+    )
     outcomes = _outcomes(service, "mqtt-in")
     assert outcomes.get("position") == 1
     assert sum(outcomes.values()) == 2

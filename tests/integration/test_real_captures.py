@@ -40,6 +40,20 @@ def read_lines(path: Path) -> list[bytes]:
         return handle.read().splitlines()
 
 
+def payloads(lines: list[bytes], limit: int) -> Iterator[bytes]:
+    """Pack lines into payloads under the receiver's size limit, as a feed would."""
+    batch: list[bytes] = []
+    size = 0
+    for line in lines:
+        if batch and size + len(line) + 1 > limit:
+            yield b"\n".join(batch)
+            batch, size = [], 0
+        batch.append(line)
+        size += len(line) + 1
+    if batch:
+        yield b"\n".join(batch)
+
+
 def expected_from(lines: list[bytes]) -> tuple[int, int]:
     """Distinct observation keys and vessels, decoded independently of the bus and store."""
     decoder = AisDecoder("replay")
@@ -55,9 +69,14 @@ def expected_from(lines: list[bytes]) -> tuple[int, int]:
 
 @pytest.fixture
 def service(dsn: str, mqtt_url: str, topic_root: str) -> Iterator[Service]:
-    svc = Service(parse_config(SITE, "t.yaml", Path()), dsn=dsn, mqtt_url=mqtt_url,
-                  roles=("ingest", "recorder"), topic_root=topic_root,
-                  clock=lambda: FIXED_RECEIVE_TIME)
+    svc = Service(
+        parse_config(SITE, "t.yaml", Path()),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("ingest", "recorder"),
+        topic_root=topic_root,
+        clock=lambda: FIXED_RECEIVE_TIME,
+    )
     svc.start()
     yield svc
     svc.stop()
@@ -66,8 +85,8 @@ def service(dsn: str, mqtt_url: str, topic_root: str) -> Iterator[Service]:
 def ingest(svc: Service, lines: list[bytes]) -> tuple[dict[str, int], int, int]:
     receiver = svc.receivers["replay"]
     before = sum(receiver.stats.values())
-    for start in range(0, len(lines), 200):
-        receiver.feed(b"\n".join(lines[start:start + 200]))
+    for payload in payloads(lines, limit=8000):
+        receiver.feed(payload)
     receiver.flush()
     assert sum(receiver.stats.values()) - before == len(lines), "a line went unaccounted"
     published = receiver.stats.get("position", 0) + receiver.stats.get("static", 0)
@@ -91,19 +110,24 @@ def test_capture_end_to_end(capture: str, service: Service, shared_data: Path) -
     lines = read_lines(shared_data / "ais" / capture)
     expected_rows, expected_vessels = expected_from(lines)
     stats, rows, vessels = ingest(service, lines)
-    print(f"\n{capture}: {len(lines)} lines -> {stats}; {rows} observation rows, "
-          f"{vessels} vessels")
+    print(f"\n{capture}: {len(lines)} lines -> {stats}; {rows} observation rows, {vessels} vessels")
     assert sum(stats.values()) == len(lines)
     assert rows == expected_rows, "every accepted position must reach the store"
     assert vessels == expected_vessels
     assert stats.get("position", 0) > 0
 
 
-def test_same_file_twice_leaves_same_rows(dsn: str, mqtt_url: str, topic_root: str,
-                                          shared_data: Path) -> None:
+def test_same_file_twice_leaves_same_rows(
+    dsn: str, mqtt_url: str, topic_root: str, shared_data: Path
+) -> None:
     """With the wall clock: the capture's own timestamps ($PGHP) make the keys."""
-    svc = Service(parse_config(SITE, "t.yaml", Path()), dsn=dsn, mqtt_url=mqtt_url,
-                  roles=("ingest", "recorder"), topic_root=topic_root)
+    svc = Service(
+        parse_config(SITE, "t.yaml", Path()),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("ingest", "recorder"),
+        topic_root=topic_root,
+    )
     svc.start()
     try:
         lines = read_lines(shared_data / "ais" / "dma_aislib_stream_example_pghp.nmea")
@@ -112,13 +136,15 @@ def test_same_file_twice_leaves_same_rows(dsn: str, mqtt_url: str, topic_root: s
             snapshot = conn.execute(
                 "SELECT md5(string_agg(concat_ws(',', source, sensor_id, target_ref, time, "
                 "lat, lon, sog_kn), ';' ORDER BY source, sensor_id, target_ref, time)) "
-                "FROM observations").fetchone()
+                "FROM observations"
+            ).fetchone()
         _, rows_second, vessels_second = ingest(svc, lines)
         with svc.pool.connection() as conn:
             again = conn.execute(
                 "SELECT md5(string_agg(concat_ws(',', source, sensor_id, target_ref, time, "
                 "lat, lon, sog_kn), ';' ORDER BY source, sensor_id, target_ref, time)) "
-                "FROM observations").fetchone()
+                "FROM observations"
+            ).fetchone()
     finally:
         svc.stop()
     assert rows_first > 1000

@@ -15,7 +15,7 @@ from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import MIGRATIONS, migrate, series_mode_of
-from shorewatch.store.writer import ObservationWriter
+from shorewatch.store.writer import ObservationWriter, Record
 
 
 @pytest.fixture
@@ -26,8 +26,15 @@ def pool(dsn: str) -> Iterator[ConnectionPool]:
 
 
 def _obs(mmsi: int, when: datetime, lat: float = 58.0) -> Observation:
-    return Observation(source=Source.AIS, sensor_id="rx1", target_ref=str(mmsi), time=when,
-                       lat=lat, lon=11.5, sog_kn=12.5)
+    return Observation(
+        source=Source.AIS,
+        sensor_id="rx1",
+        target_ref=str(mmsi),
+        time=when,
+        lat=lat,
+        lon=11.5,
+        sog_kn=12.5,
+    )
 
 
 def test_migrations_run_twice_and_record_versions(pool: ConnectionPool) -> None:
@@ -37,7 +44,8 @@ def test_migrations_run_twice_and_record_versions(pool: ConnectionPool) -> None:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
         mode = series_mode_of(conn)
         timescale = conn.execute(
-            "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
+            "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'"
+        ).fetchone()
     assert versions == [m.version for m in MIGRATIONS]
     assert mode == (timeseries.MODE_TIMESCALE if timescale else timeseries.MODE_PARTITIONED)
     print(f"store layout on this server: {mode}")
@@ -49,41 +57,53 @@ def test_writer_is_idempotent_and_partitions_follow_the_data(pool: ConnectionPoo
         mode = series_mode_of(conn)
     writer = ObservationWriter(pool, StoreConfig(), Metrics(), mode)
     t0 = datetime(2010, 6, 11, 11, 46, tzinfo=UTC)
-    batch = [_obs(100 + i, t0 + timedelta(hours=10 * i)) for i in range(6)]
+    batch: list[Record] = [_obs(100 + i, t0 + timedelta(hours=10 * i)) for i in range(6)]
     batch.append(VesselStatic(sensor_id="rx1", time=t0, mmsi=100, name="FIRST"))
     assert writer.write_batch(batch) == 6
     assert writer.write_batch(batch) == 0, "the same input twice must add no rows"
-    later = VesselStatic(sensor_id="rx1", time=t0 + timedelta(minutes=1), mmsi=100,
-                         callsign="SABC")
+    later = VesselStatic(sensor_id="rx1", time=t0 + timedelta(minutes=1), mmsi=100, callsign="SABC")
     writer.write_batch([later])
     with pool.connection() as conn:
         assert conn.execute("SELECT count(*) FROM observations").fetchone() == (6,)
-        assert conn.execute("SELECT name, callsign FROM vessels WHERE mmsi = 100").fetchone() \
-            == ("FIRST", "SABC"), "partial static reports merge, they do not erase"
+        assert conn.execute("SELECT name, callsign FROM vessels WHERE mmsi = 100").fetchone() == (
+            "FIRST",
+            "SABC",
+        ), "partial static reports merge, they do not erase"
         if mode == timeseries.MODE_PARTITIONED:
             names = [n for n, _ in timeseries.list_partitions(conn, "observations")]
             # 6 reports 10 h apart span 2010-06-11 11:46 .. 2010-06-13 13:46: three days.
-            assert names == ["observations_p20100611", "observations_p20100612",
-                             "observations_p20100613"]
+            assert names == [
+                "observations_p20100611",
+                "observations_p20100612",
+                "observations_p20100613",
+            ]
 
 
 def test_partition_retention_drops_only_expired(pool: ConnectionPool) -> None:
     migrate(pool, StoreConfig())
     with pool.connection() as conn:
         if series_mode_of(conn) != timeseries.MODE_PARTITIONED:
-            pytest.fail("this server has TimescaleDB: retention is its policy, see the "
-                        "timescale test")
+            pytest.fail(
+                "this server has TimescaleDB: retention is its policy, see the timescale test"
+            )
     config = StoreConfig(retention_days=30)
     writer = ObservationWriter(pool, config, Metrics(), timeseries.MODE_PARTITIONED)
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
-    writer.write_batch([_obs(1, now - timedelta(days=45)), _obs(2, now - timedelta(days=31)),
-                        _obs(3, now - timedelta(days=29)), _obs(4, now)])
+    writer.write_batch(
+        [
+            _obs(1, now - timedelta(days=45)),
+            _obs(2, now - timedelta(days=31)),
+            _obs(3, now - timedelta(days=29)),
+            _obs(4, now),
+        ]
+    )
     with pool.connection() as conn, conn.transaction():
         dropped = timeseries.drop_expired_partitions(conn, config, now)
     assert sorted(dropped) == ["observations_p20261009", "observations_p20261023"]
     with pool.connection() as conn:
-        left = [r[0] for r in conn.execute(
-            "SELECT target_ref FROM observations ORDER BY target_ref")]
+        left = [
+            r[0] for r in conn.execute("SELECT target_ref FROM observations ORDER BY target_ref")
+        ]
     assert left == ["3", "4"]
     writer.write_batch([_obs(5, now - timedelta(days=31))])  # a late report re-creates its day
 
@@ -94,8 +114,10 @@ def test_audit_trail_refuses_edits(pool: ConnectionPool) -> None:
         conn.execute("""INSERT INTO alerts VALUES ('00000000-0000-0000-0000-000000000001',
             'zone_entry', 'ais:1', 50, 'yellow', '[]', 'new', 58, 11, NULL, NULL,
             ARRAY['00000000-0000-0000-0000-000000000002']::uuid[], 1, now(), now(), NULL)""")
-        conn.execute("INSERT INTO alert_history (alert_id, actor, action, to_state) VALUES "
-                     "('00000000-0000-0000-0000-000000000001', 'system', 'created', 'new')")
+        conn.execute(
+            "INSERT INTO alert_history (alert_id, actor, action, to_state) VALUES "
+            "('00000000-0000-0000-0000-000000000001', 'system', 'created', 'new')"
+        )
         conn.commit()
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             conn.execute("UPDATE alert_history SET note = 'rewritten'")

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
 
 from shorewatch.app import Service
 from shorewatch.config import SiteConfig, parse_config
@@ -53,8 +54,9 @@ def site() -> SiteConfig:
 
 @pytest.fixture
 def service(site: SiteConfig, dsn: str, mqtt_url: str, topic_root: str) -> Iterator[Service]:
-    svc = Service(site, dsn=dsn, mqtt_url=mqtt_url, api_token=TOKEN, api_port=0,
-                  topic_root=topic_root)
+    svc = Service(
+        site, dsn=dsn, mqtt_url=mqtt_url, api_token=TOKEN, api_port=0, topic_root=topic_root
+    )
     svc.start()
     yield svc
     svc.stop()
@@ -68,12 +70,14 @@ def send(service: Service, lines: list[str]) -> None:
 
 
 def track(start: datetime, points: list[tuple[float, float]]) -> list[str]:
-    return [position_report(MMSI, lat, lon, start + timedelta(seconds=10 * i), sog=24.0, cog=0)
-            for i, (lat, lon) in enumerate(points)]
+    return [
+        position_report(MMSI, lat, lon, start + timedelta(seconds=10 * i), sog=24.0, cog=0)
+        for i, (lat, lon) in enumerate(points)
+    ]
 
 
-def receive_alerts(ws: ClientConnection, count: int) -> list[dict[str, object]]:
-    received = []
+def receive_alerts(ws: Connection, count: int) -> list[dict[str, object]]:
+    received: list[dict[str, object]] = []
     while len(received) < count:
         received.append(json.loads(ws.recv(timeout=15)))
     return received
@@ -85,8 +89,10 @@ def test_udp_sentences_become_one_alert_then_update_it(service: Service, dsn: st
     start = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     with connect(f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={TOKEN}") as ws:
         # Batch 1: approach from the south, enter, stay inside for three reports.
-        first = track(start, [(58.230, 11.42), (58.236, 11.42), (58.242, 11.42),
-                              (58.245, 11.42), (58.248, 11.42)])
+        first = track(
+            start,
+            [(58.230, 11.42), (58.236, 11.42), (58.242, 11.42), (58.245, 11.42), (58.248, 11.42)],
+        )
         send(service, first)
         alert_rows = wait_for(lambda: httpx.get(f"{base}/api/v1/alerts", headers=headers).json())
         assert isinstance(alert_rows, list)
@@ -103,8 +109,13 @@ def test_udp_sentences_become_one_alert_then_update_it(service: Service, dsn: st
         # Batch 2: leave well beyond the exit buffer, then come back in.
         later = start + timedelta(minutes=5)
         send(service, track(later, [(58.230, 11.42), (58.225, 11.42), (58.243, 11.42)]))
-        updated = wait_for(lambda: [a for a in httpx.get(
-            f"{base}/api/v1/alerts", headers=headers).json() if a["event_count"] == 2])
+        updated = wait_for(
+            lambda: [
+                a
+                for a in httpx.get(f"{base}/api/v1/alerts", headers=headers).json()
+                if a["event_count"] == 2
+            ]
+        )
         assert isinstance(updated, list)
         all_alerts = httpx.get(f"{base}/api/v1/alerts", headers=headers).json()
         assert len(all_alerts) == 1, "the repeat must update the open alert, not add one"
@@ -121,7 +132,7 @@ def test_udp_sentences_become_one_alert_then_update_it(service: Service, dsn: st
 
     assert service.writer is not None
     assert service.writer.wait_idle(10)
-    wait_for(lambda: _count(dsn, "SELECT count(*) FROM observations") == 8)
+    assert _count(dsn, "SELECT count(*) FROM observations") == 8
     assert _count(dsn, "SELECT count(*) FROM events") == 2
 
 
@@ -133,13 +144,16 @@ def test_api_requires_token_and_ack_is_audited(service: Service) -> None:
     assert httpx.get(f"{base}/api/v1/alerts", headers=bad).status_code == 401
 
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    send(service, track(datetime(2026, 11, 20, 13, 0, tzinfo=UTC),
-                        [(58.230, 11.42), (58.250, 11.42)]))
+    send(
+        service,
+        track(datetime(2026, 11, 20, 13, 0, tzinfo=UTC), [(58.230, 11.42), (58.250, 11.42)]),
+    )
     alerts = wait_for(lambda: httpx.get(f"{base}/api/v1/alerts", headers=headers).json())
     assert isinstance(alerts, list)
     alert_id = alerts[0]["id"]
-    acked = httpx.post(f"{base}/api/v1/alerts/{alert_id}/ack", headers=headers,
-                       json={"note": "seen on radar too"})
+    acked = httpx.post(
+        f"{base}/api/v1/alerts/{alert_id}/ack", headers=headers, json={"note": "seen on radar too"}
+    )
     assert acked.status_code == 200
     assert acked.json()["state"] == "acknowledged"
     again = httpx.post(f"{base}/api/v1/alerts/{alert_id}/ack", headers=headers)
@@ -148,8 +162,10 @@ def test_api_requires_token_and_ack_is_audited(service: Service) -> None:
     detail = httpx.get(f"{base}/api/v1/alerts/{alert_id}", headers=headers).json()
     assert detail["history"][-1]["note"] == "seen on radar too"
     metrics = httpx.get(f"{base}/metrics").text
-    assert 'shorewatch_ingest_lines_total{outcome="position",sensor="udp-test",source="ais"} 2.0' \
+    assert (
+        'shorewatch_ingest_lines_total{outcome="position",sensor="udp-test",source="ais"} 2.0'
         in metrics
+    )
 
 
 def _count(dsn: str, query: str) -> int:

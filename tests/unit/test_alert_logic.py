@@ -17,8 +17,10 @@ def test_zone_entry_score_is_explained() -> None:
     site = load_config()
     zones = {z.id: z for z in build_zones(site)}
     factors = score_factors(EventKind.ZONE_ENTRY, "lysekil-restricted", 1, site.alerts, zones)
-    assert [(f.name, f.points) for f in factors] == [("zone_entry", 40.0),
-                                                     ("restricted_zone", 30.0)]
+    assert [(f.name, f.points) for f in factors] == [
+        ("zone_entry", 40.0),
+        ("restricted_zone", 30.0),
+    ]
     assert grade(factors, site.alerts) == (70.0, Level.ORANGE)
     repeated = score_factors(EventKind.ZONE_ENTRY, "lysekil-restricted", 3, site.alerts, zones)
     assert grade(repeated, site.alerts) == (80.0, Level.RED)

@@ -24,14 +24,22 @@ def test_packaged_default_loads_with_its_zone() -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "expected"),
     [
-        ("version: x\nthresholds: {zone_entry: {exit_bufer_m: 5}}\n",
-         "site.yaml: thresholds.zone_entry.exit_bufer_m: Extra inputs are not permitted"),
-        ("version: x\nalerts: {levels: {red: 10, orange: 60, yellow: 40}}\n",
-         "site.yaml: alerts.levels: Value error, bands must satisfy red >= orange >= yellow"),
-        ("version: x\ningest: {ais: [{id: a, transport: carrier-pigeon}]}\n",
-         "site.yaml: ingest.ais.0: Input tag 'carrier-pigeon' found using 'transport'"),
-        ("version: x\nzones: [{id: z, name: Z}]\n",
-         "site.yaml: zones.0: Value error, give exactly one of `geojson`"),
+        (
+            "version: x\nthresholds: {zone_entry: {exit_bufer_m: 5}}\n",
+            "site.yaml: thresholds.zone_entry.exit_bufer_m: Extra inputs are not permitted",
+        ),
+        (
+            "version: x\nalerts: {levels: {red: 10, orange: 60, yellow: 40}}\n",
+            "site.yaml: alerts.levels: Value error, bands must satisfy red >= orange >= yellow",
+        ),
+        (
+            "version: x\ningest: {ais: [{id: a, transport: carrier-pigeon}]}\n",
+            "site.yaml: ingest.ais.0: Input tag 'carrier-pigeon' found using 'transport'",
+        ),
+        (
+            "version: x\nzones: [{id: z, name: Z}]\n",
+            "site.yaml: zones.0: Value error, give exactly one of `geojson`",
+        ),
         ("- just\n- a list\n", "site.yaml: expected a mapping at the top level"),
         ("version: [unclosed\n", "site.yaml: not valid YAML"),
         ("zones: []\n", "site.yaml: version: Field required"),
@@ -44,8 +52,9 @@ def test_bad_config_names_file_key_and_problem(yaml_text: str, expected: str) ->
 
 
 def test_missing_geojson_file_is_a_config_error(tmp_path: Path) -> None:
-    site = parse_config("version: x\nzones: [{id: z, name: Z, geojson: nowhere.geojson}]\n",
-                        "site.yaml", tmp_path)
+    site = parse_config(
+        "version: x\nzones: [{id: z, name: Z, geojson: nowhere.geojson}]\n", "site.yaml", tmp_path
+    )
     with pytest.raises(ConfigError, match=r"zones\.z: geojson .*nowhere\.geojson"):
         build_zones(site)
 
@@ -53,7 +62,14 @@ def test_missing_geojson_file_is_a_config_error(tmp_path: Path) -> None:
 def test_level_bands() -> None:
     bands = load_config().alerts.levels
     assert [bands.level_for(s) for s in (95, 80, 79.9, 60, 45, 39.9, 0)] == [
-        Level.RED, Level.RED, Level.ORANGE, Level.ORANGE, Level.YELLOW, Level.BLUE, Level.BLUE]
+        Level.RED,
+        Level.RED,
+        Level.ORANGE,
+        Level.ORANGE,
+        Level.YELLOW,
+        Level.BLUE,
+        Level.BLUE,
+    ]
 
 
 @pytest.mark.parametrize("token", ["changeme", "short-token", "admin"])

@@ -44,13 +44,21 @@ def encoded(data: dict[str, str | int | float | bytes | bool]) -> list[str]:
     return encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel="B")
 
 
-def run(lines: list[bytes | str] | list[bytes] | list[str], received_at: datetime = RECEIVED,
-        *, gnss_clock: bool = False, max_pending_groups: int = 256,
-        ) -> tuple[list[Message], AisDecoder, list[Call]]:
+def run(
+    lines: list[bytes | str] | list[bytes] | list[str],
+    received_at: datetime = RECEIVED,
+    *,
+    gnss_clock: bool = False,
+    max_pending_groups: int = 256,
+) -> tuple[list[Message], AisDecoder, list[Call]]:
     """Feed every line, flush, and check the accounting invariant on the way out."""
     calls: list[Call] = []
-    decoder = AisDecoder("rx-1", on_outcome=lambda o, n, d: calls.append((o, n, d)),
-                         gnss_clock=gnss_clock, max_pending_groups=max_pending_groups)
+    decoder = AisDecoder(
+        "rx-1",
+        on_outcome=lambda o, n, d: calls.append((o, n, d)),
+        gnss_clock=gnss_clock,
+        max_pending_groups=max_pending_groups,
+    )
     out = [m for line in lines for m in decoder.feed(line, received_at)]
     decoder.flush()
     assert sum(decoder.stats.values()) == len(lines)
@@ -93,33 +101,52 @@ EXPECT = {
     # 221 lines: 21 two-part type 5 in tag-block groups (g:1-2-N, c: only on part 1), one
     # type 11, 178 single-part position reports. All 21 groups must assemble.
     "amsa_exactearth_sat_tagblock_2012.nmea": Expect(
-        175, 21, (day(2012, 1, 9), day(2012, 4, 14)), exact={"fragment": 21, "static": 21}),
+        175, 21, (day(2012, 1, 9), day(2012, 4, 14)), exact={"fragment": 21, "static": 21}
+    ),
     # 100 single-part type 1/3 lines whose tag blocks all carry the placeholder checksum *00.
     "amsa_tagblock_c_2014.nmea": Expect(
-        100, 0, (day(2014, 12, 31, 12, 59, 57), day(2014, 12, 31, 13, 0, 1))),
+        100, 0, (day(2014, 12, 31, 12, 59, 57), day(2014, 12, 31, 13, 0, 1))
+    ),
     # 44,687 lines, ~34,000 AIS sentences of which ~6,000 are types 4/20/21/17/6/9 and ~320
     # type 1 without a position; a few dozen genuinely corrupt or cut lines. 851 lines carry a
     # trailing unix time; the rest take the $GPRMC clock, which starts after 56 positions.
     "amsa_terrestrial_ais.txt.gz": Expect(
-        25_000, 2_000, (day(2012, 1, 27, 11, 47), day(2012, 1, 27, 11, 54)), gnss_clock=True,
-        max_corrupt=60, max_fallback=60),
+        25_000,
+        2_000,
+        (day(2012, 1, 27, 11, 47), day(2012, 1, 27, 11, 54)),
+        gnss_clock=True,
+        max_corrupt=60,
+        max_fallback=60,
+    ),
     # 8,551 lines: 4,051 $PGHP, each followed by one message (449 of them two-part);
     # ~560 types 4/6/8/15/20/21, 23 type 1 without a position.
     "dma_aislib_stream_example_pghp.nmea": Expect(
-        2_900, 450, (day(2010, 6, 11, 11, 46, 10), day(2010, 6, 11, 11, 46, 39)),
-        exact={"metadata": 4051, "fragment": 449}),
+        2_900,
+        450,
+        (day(2010, 6, 11, 11, 46, 10), day(2010, 6, 11, 11, 46, 39)),
+        exact={"metadata": 4051, "fragment": 449},
+    ),
     # 1,487 lines, no clock: ~800 positions, ~190 statics (many type 5 two-part), ~325 of
     # types 4/6/8/17/20/21, 7 comment lines.
     "gpsd_ais-nmea-type6-fid55.log": Expect(780, 180, None, exact={"not_ais": 7}),
     # 1,500 lines, mostly GNSS sentences; 164 $GPRMC at 1 Hz from 21:39:50. Its first
     # message (a type 5) comes before the first $GPRMC, so it keeps received_at.
     "gpsd_ais-nmea_NL_2020_with_gnss.log": Expect(
-        135, 20, (day(2020, 4, 7, 21, 39, 50), day(2020, 4, 7, 21, 43)), gnss_clock=True,
-        max_fallback=1, exact={"metadata": 164}),
+        135,
+        20,
+        (day(2020, 4, 7, 21, 39, 50), day(2020, 4, 7, 21, 43)),
+        gnss_clock=True,
+        max_fallback=1,
+        exact={"metadata": 164},
+    ),
     # 155 lines: 33 own-ship !AIVDO type 18, 42 !AIVDM, 34 $GPRMC (1 Aug 2009, 19:49).
     "gpsd_ait250_enkhuizen_2009.log": Expect(
-        60, 3, (day(2009, 8, 1, 19, 49, 7), day(2009, 8, 1, 19, 49, 40)), gnss_clock=True,
-        exact={"metadata": 34}),
+        60,
+        3,
+        (day(2009, 8, 1, 19, 49, 7), day(2009, 8, 1, 19, 49, 40)),
+        gnss_clock=True,
+        exact={"metadata": 34},
+    ),
 }
 CAPTURES = sorted(p.name for p in AIS_DIR.iterdir()) if AIS_DIR.is_dir() else []
 
@@ -155,7 +182,9 @@ def test_real_capture(name: str) -> None:
         stamped = [m for m in out if m.time != RECEIVED]
         assert len(out) - len(stamped) <= expect.max_fallback
         assert all(start <= m.time <= end for m in stamped), (
-            min(m.time for m in stamped), max(m.time for m in stamped))
+            min(m.time for m in stamped),
+            max(m.time for m in stamped),
+        )
     assert all(m.time.tzinfo is UTC for m in out)
 
 
@@ -173,8 +202,12 @@ def test_mutated_real_lines_never_raise_and_stay_accounted() -> None:
     mutated: list[bytes | str] = []
     for line in rng.sample(source, 400):
         cut = rng.randrange(len(line) + 1)
-        mutated += [line[:cut], line[:cut] + bytes([rng.randrange(256)]) + line[cut + 1:],
-                    line[cut:] + line[:cut], line * 3]
+        mutated += [
+            line[:cut],
+            line[:cut] + bytes([rng.randrange(256)]) + line[cut + 1 :],
+            line[cut:] + line[:cut],
+            line * 3,
+        ]
     _, decoder, _ = run(mutated, max_pending_groups=8)
     assert decoder.stats["position"] < len(mutated) // 2  # the mutations did break lines
 
@@ -183,15 +216,25 @@ def test_mutated_real_lines_never_raise_and_stay_accounted() -> None:
 
 DMA_PGHP = "$PGHP,1,2010,6,11,11,46,12,470,219,,2190064,1,5D*57"
 DMA_TYPE1 = "!BSVDM,1,1,,A,13:WB@0vC2PmgjpP`WO=DbdF0<0U,0*5D"
-NL_TYPE5 = ["!AIVDM,2,1,9,B,55R3Vn82=ILTQ3KKS>1<D60Dq@E918U<F222221J1`?164vc03S1CCAD,0*2A",
-            "!AIVDM,2,2,9,B,`88888888888880,2*76"]
+NL_TYPE5 = [
+    "!AIVDM,2,1,9,B,55R3Vn82=ILTQ3KKS>1<D60Dq@E918U<F222221J1`?164vc03S1CCAD,0*2A",
+    "!AIVDM,2,2,9,B,`88888888888880,2*76",
+]
 
 
 def test_single_part_position_report() -> None:
     (obs,), _, calls = run([DMA_TYPE1])
-    assert obs == Observation(source=Source.AIS, sensor_id="rx-1", target_ref="212456000",
-                              time=RECEIVED, lat=57.033167, lon=11.741167, sog_kn=19.4,
-                              cog_deg=341.0, heading_deg=342.0)
+    assert obs == Observation(
+        source=Source.AIS,
+        sensor_id="rx-1",
+        target_ref="212456000",
+        time=RECEIVED,
+        lat=57.033167,
+        lon=11.741167,
+        sog_kn=19.4,
+        cog_deg=341.0,
+        heading_deg=342.0,
+    )
     assert calls == [(LineOutcome.POSITION, 1, "")]
 
 
@@ -200,19 +243,34 @@ def test_two_part_type5_is_one_static_and_one_fragment() -> None:
     assert decoder.feed(NL_TYPE5[0], RECEIVED) == ()
     assert sum(decoder.stats.values()) == 0  # waiting: not counted yet
     (static,) = decoder.feed(NL_TYPE5[1], RECEIVED)
-    assert static == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=371255000,
-                                  imo=9266633, name="SEA ENTERPRISE", callsign="HP6683",
-                                  ship_type=90, length_m=28.0, beam_m=7.0)
+    assert static == VesselStatic(
+        sensor_id="rx-1",
+        time=RECEIVED,
+        mmsi=371255000,
+        imo=9266633,
+        name="SEA ENTERPRISE",
+        callsign="HP6683",
+        ship_type=90,
+        length_m=28.0,
+        beam_m=7.0,
+    )
     assert decoder.stats == {"fragment": 1, "static": 1}
 
 
 def test_tag_block_time_seconds_and_milliseconds() -> None:
     line = "\\c:1420030798*00\\!ABVDM,1,1,4,B,17P;HV?P008F98Il;EC1mOwL0@KP,0*22"
     obs = position([line])
-    assert (obs.target_ref, obs.time) == ("503503000", datetime(2014, 12, 31, 12, 59, 58,
-                                                                tzinfo=UTC))
+    assert (obs.target_ref, obs.time) == (
+        "503503000",
+        datetime(2014, 12, 31, 12, 59, 58, tzinfo=UTC),
+    )
     assert (obs.lat, obs.lon, obs.sog_kn, obs.cog_deg, obs.heading_deg) == (
-        -20.66206, 116.685247, 0.0, 46.9, None)
+        -20.66206,
+        116.685247,
+        0.0,
+        46.9,
+        None,
+    )
     obs = position([tag("s:x,c:1420030798123") + DMA_TYPE1])
     assert obs.time == datetime(2014, 12, 31, 12, 59, 58, 123000, tzinfo=UTC)
 
@@ -226,7 +284,9 @@ def test_tag_block_with_a_wrong_checksum_is_refused() -> None:
 def test_pghp_stamps_only_the_next_line() -> None:
     out, decoder, _ = run([DMA_PGHP, DMA_TYPE1, DMA_TYPE1])
     assert [m.time for m in out] == [
-        datetime(2010, 6, 11, 11, 46, 12, 470000, tzinfo=UTC), RECEIVED]
+        datetime(2010, 6, 11, 11, 46, 12, 470000, tzinfo=UTC),
+        RECEIVED,
+    ]
     assert decoder.stats == {"metadata": 1, "position": 2}
 
 
@@ -234,7 +294,10 @@ def test_trailing_unix_time_after_the_checksum() -> None:
     line = "!AIVDM,1,1,,B,15@:Ip002k3Dr;`78KwapWp@0H5b,0*0F,1276256770"
     obs = position([line])
     assert (obs.target_ref, obs.time, obs.sog_kn) == (
-        "352492000", datetime(2010, 6, 11, 11, 46, 10, tzinfo=UTC), 17.9)
+        "352492000",
+        datetime(2010, 6, 11, 11, 46, 10, tzinfo=UTC),
+        17.9,
+    )
 
 
 def test_rmc_clock_only_with_gnss_clock() -> None:
@@ -255,28 +318,35 @@ def test_received_at_is_normalised_to_utc() -> None:
     assert obs.time.tzinfo is UTC
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    (DMA_TYPE1[:-2] + "00", Rejection.CHECKSUM),
-    (DMA_TYPE1[:30], Rejection.MALFORMED),  # cut in transit: no checksum
-    (nmea("!AIVDM,1,1,,A,13:WB@0vC2PmgjpP,0"), Rejection.MALFORMED),  # 96 of 137 bits
-    (nmea("!AIVDM,1,1,,A,,0"), Rejection.MALFORMED),
-    (DMA_TYPE1 + DMA_TYPE1, Rejection.MALFORMED),  # two sentences glued by a lost newline
-    (nmea("!AIVDM,3,4,,A,13:WB@0vC2PmgjpP`WO=DbdF0<0U,0"), Rejection.MALFORMED),
-    (nmea("!AIVDM,1,1,,A,w3:WB@0vC2PmgjpP`WO=DbdF0<0U,0"), Rejection.MALFORMED),  # type 63
-    ("AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29", Rejection.MALFORMED),
-    (b"\xff\xfe!AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29", Rejection.GARBAGE),
-    (b"!AIVDM,1,1,,B,13aDp<PP\x00\x01", Rejection.GARBAGE),
-    ("!AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29\u00e9", Rejection.GARBAGE),
-    (b"!AIVDM,1,1,,B," + b"1" * MAX_LINE_BYTES, Rejection.OVERSIZED),
-    ("$GPGGA,213950.00,5250.53669,N,00542.34920,E,1,09,1.03,-6.0,M,45.8,M,,*7B",
-     Rejection.NOT_AIS),
-    ("# a comment", Rejection.NOT_AIS),
-    (b"  \r\n", Rejection.NOT_AIS),
-    ("!AIVDM,1,1,,B,402=481uaUcf;OQ55JS9ITi025Jp,0*2B", Rejection.UNSUPPORTED_TYPE),  # type 4
-    ("$PGHP,1,2012,1,27,9,58,26,36,316,2,316000002,1AIS_S,0F*32", Rejection.MALFORMED),
-    (encoded({"msg_type": 1, "mmsi": 244123456, "lat": 91, "lon": 181})[0],
-     Rejection.NO_POSITION),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (DMA_TYPE1[:-2] + "00", Rejection.CHECKSUM),
+        (DMA_TYPE1[:30], Rejection.MALFORMED),  # cut in transit: no checksum
+        (nmea("!AIVDM,1,1,,A,13:WB@0vC2PmgjpP,0"), Rejection.MALFORMED),  # 96 of 137 bits
+        (nmea("!AIVDM,1,1,,A,,0"), Rejection.MALFORMED),
+        (DMA_TYPE1 + DMA_TYPE1, Rejection.MALFORMED),  # two sentences glued by a lost newline
+        (nmea("!AIVDM,3,4,,A,13:WB@0vC2PmgjpP`WO=DbdF0<0U,0"), Rejection.MALFORMED),
+        (nmea("!AIVDM,1,1,,A,w3:WB@0vC2PmgjpP`WO=DbdF0<0U,0"), Rejection.MALFORMED),  # type 63
+        ("AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29", Rejection.MALFORMED),
+        (b"\xff\xfe!AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29", Rejection.GARBAGE),
+        (b"!AIVDM,1,1,,B,13aDp<PP\x00\x01", Rejection.GARBAGE),
+        ("!AIVDM,1,1,,B,13aDp<PP000IwSlN?Wm@0?wN2<1T,0*29\u00e9", Rejection.GARBAGE),
+        (b"!AIVDM,1,1,,B," + b"1" * MAX_LINE_BYTES, Rejection.OVERSIZED),
+        (
+            "$GPGGA,213950.00,5250.53669,N,00542.34920,E,1,09,1.03,-6.0,M,45.8,M,,*7B",
+            Rejection.NOT_AIS,
+        ),
+        ("# a comment", Rejection.NOT_AIS),
+        (b"  \r\n", Rejection.NOT_AIS),
+        ("!AIVDM,1,1,,B,402=481uaUcf;OQ55JS9ITi025Jp,0*2B", Rejection.UNSUPPORTED_TYPE),  # type 4
+        ("$PGHP,1,2012,1,27,9,58,26,36,316,2,316000002,1AIS_S,0F*32", Rejection.MALFORMED),
+        (
+            encoded({"msg_type": 1, "mmsi": 244123456, "lat": 91, "lon": 181})[0],
+            Rejection.NO_POSITION,
+        ),
+    ],
+)
 def test_rejections(line: bytes | str, expected: Rejection) -> None:
     assert outcome_of(line) == expected
 
@@ -288,20 +358,49 @@ def test_a_line_of_exactly_the_limit_is_not_oversized() -> None:
 
 
 def test_not_available_speed_course_heading_map_to_none() -> None:
-    (line,) = encoded({"msg_type": 1, "mmsi": 244123456, "lat": 52.5, "lon": 5.25,
-                       "speed": 102.3, "course": 360, "heading": 511})
+    (line,) = encoded(
+        {
+            "msg_type": 1,
+            "mmsi": 244123456,
+            "lat": 52.5,
+            "lon": 5.25,
+            "speed": 102.3,
+            "course": 360,
+            "heading": 511,
+        }
+    )
     obs = position([line])
     assert (obs.lat, obs.lon, obs.sog_kn, obs.cog_deg, obs.heading_deg) == (
-        52.5, 5.25, None, None, None)
-    (line,) = encoded({"msg_type": 1, "mmsi": 244123456, "lat": 52.5, "lon": 5.25,
-                       "speed": 102.2, "course": 359.9, "heading": 359})
+        52.5,
+        5.25,
+        None,
+        None,
+        None,
+    )
+    (line,) = encoded(
+        {
+            "msg_type": 1,
+            "mmsi": 244123456,
+            "lat": 52.5,
+            "lon": 5.25,
+            "speed": 102.2,
+            "course": 359.9,
+            "heading": 359,
+        }
+    )
     obs = position([line])
     assert (obs.sog_kn, obs.cog_deg, obs.heading_deg) == (102.2, 359.9, 359.0)
-    (line,) = encoded({"msg_type": 27, "mmsi": 244123456, "lat": 52.5, "lon": 5.25,
-                       "speed": 63, "course": 511})
+    (line,) = encoded(
+        {"msg_type": 27, "mmsi": 244123456, "lat": 52.5, "lon": 5.25, "speed": 63, "course": 511}
+    )
     obs = position([line])
     assert (obs.lat, obs.lon, obs.sog_kn, obs.cog_deg, obs.heading_deg) == (
-        52.5, 5.25, None, None, None)
+        52.5,
+        5.25,
+        None,
+        None,
+        None,
+    )
 
 
 def test_type24_part_a_and_b() -> None:
@@ -309,31 +408,58 @@ def test_type24_part_a_and_b() -> None:
     part_b = "!AIVDM,1,1,,B,H39sGlTU7B=40054;omlo0103314,0*4D"
     (a, b), decoder, _ = run([part_a, part_b])
     assert a == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=211736530, name="LIBERTAS")
-    assert b == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=211736530,
-                             callsign="DK7547", ship_type=37, length_m=11.0, beam_m=4.0)
+    assert b == VesselStatic(
+        sensor_id="rx-1",
+        time=RECEIVED,
+        mmsi=211736530,
+        callsign="DK7547",
+        ship_type=37,
+        length_m=11.0,
+        beam_m=4.0,
+    )
     assert decoder.stats == {"static": 2}
 
 
 def test_type19_gives_position_with_length_and_static() -> None:
-    (line,) = encoded({"msg_type": 19, "mmsi": 244123456, "lat": 52.5, "lon": 5.25,
-                       "speed": 7.5, "course": 123.4, "heading": 120, "shipname": "NORTH STAR",
-                       "ship_type": 37, "to_bow": 10, "to_stern": 5, "to_port": 2,
-                       "to_starboard": 3})
+    (line,) = encoded(
+        {
+            "msg_type": 19,
+            "mmsi": 244123456,
+            "lat": 52.5,
+            "lon": 5.25,
+            "speed": 7.5,
+            "course": 123.4,
+            "heading": 120,
+            "shipname": "NORTH STAR",
+            "ship_type": 37,
+            "to_bow": 10,
+            "to_stern": 5,
+            "to_port": 2,
+            "to_starboard": 3,
+        }
+    )
     (obs, static), decoder, _ = run([line])
     assert isinstance(obs, Observation)
     assert (obs.sog_kn, obs.cog_deg, obs.heading_deg, obs.length_m) == (7.5, 123.4, 120.0, 15.0)
-    assert static == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=244123456,
-                                  name="NORTH STAR", ship_type=37, length_m=15.0, beam_m=5.0)
+    assert static == VesselStatic(
+        sensor_id="rx-1",
+        time=RECEIVED,
+        mmsi=244123456,
+        name="NORTH STAR",
+        ship_type=37,
+        length_m=15.0,
+        beam_m=5.0,
+    )
     assert decoder.stats == {"position": 1}
 
 
 def test_static_not_available_values_map_to_none() -> None:
     for imo in (0, 123_456_789):  # 0 is "none"; more than 7 digits is no IMO number
-        lines = encoded({"msg_type": 5, "mmsi": 244123456, "imo": imo, "shipname": "X",
-                         "ship_type": 0})
+        lines = encoded(
+            {"msg_type": 5, "mmsi": 244123456, "imo": imo, "shipname": "X", "ship_type": 0}
+        )
         (static,), decoder, _ = run(lines)
-        assert static == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=244123456,
-                                      name="X")
+        assert static == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=244123456, name="X")
         assert decoder.stats == {"fragment": 1, "static": 1}
     (blank_name,) = encoded({"msg_type": 24, "mmsi": 211736530, "partno": 0, "shipname": " "})
     (static,), _, _ = run([blank_name])
@@ -341,17 +467,36 @@ def test_static_not_available_values_map_to_none() -> None:
 
 
 def test_type19_without_position_still_gives_its_static() -> None:
-    (line,) = encoded({"msg_type": 19, "mmsi": 244123456, "lat": 91, "lon": 181,
-                       "shipname": "NORTH STAR", "to_bow": 10, "to_stern": 5})
+    (line,) = encoded(
+        {
+            "msg_type": 19,
+            "mmsi": 244123456,
+            "lat": 91,
+            "lon": 181,
+            "shipname": "NORTH STAR",
+            "to_bow": 10,
+            "to_stern": 5,
+        }
+    )
     (static,), decoder, _ = run([line])
-    assert static == VesselStatic(sensor_id="rx-1", time=RECEIVED, mmsi=244123456,
-                                  name="NORTH STAR", length_m=15.0)
+    assert static == VesselStatic(
+        sensor_id="rx-1", time=RECEIVED, mmsi=244123456, name="NORTH STAR", length_m=15.0
+    )
     assert decoder.stats == {"static": 1}
 
 
 def test_schema_refusal_is_invalid_value() -> None:
-    (line,) = encoded({"msg_type": 19, "mmsi": 244123456, "lat": 52.5, "lon": 5.25,
-                       "shipname": "BIG", "to_bow": 511, "to_stern": 511})  # 1,022 m > 600
+    (line,) = encoded(
+        {
+            "msg_type": 19,
+            "mmsi": 244123456,
+            "lat": 52.5,
+            "lon": 5.25,
+            "shipname": "BIG",
+            "to_bow": 511,
+            "to_stern": 511,
+        }
+    )  # 1,022 m > 600
     out, decoder, calls = run([line])
     assert out == []
     assert decoder.stats == {"invalid_value": 1}
@@ -365,14 +510,17 @@ def three_parts() -> list[str]:
     """NL_TYPE5's payload re-cut into three sentences, as a receiver may send it."""
     payload = NL_TYPE5[0].split(",")[5] + NL_TYPE5[1].split(",")[5]
     cuts = [payload[:25], payload[25:50], payload[50:]]
-    return [nmea(f"!AIVDM,3,{n},4,A,{part},{2 if n == 3 else 0}")
-            for n, part in enumerate(cuts, start=1)]
+    return [
+        nmea(f"!AIVDM,3,{n},4,A,{part},{2 if n == 3 else 0}")
+        for n, part in enumerate(cuts, start=1)
+    ]
 
 
 def test_three_part_message_counts_two_fragments() -> None:
     out, decoder, calls = run(three_parts())
     assert [(m.mmsi, m.name) for m in out if isinstance(m, VesselStatic)] == [
-        (371255000, "SEA ENTERPRISE")]
+        (371255000, "SEA ENTERPRISE")
+    ]
     assert calls == [(LineOutcome.FRAGMENT, 2, ""), (LineOutcome.STATIC, 1, "")]
     out, decoder, calls = run(three_parts()[:2])
     assert out == []
@@ -421,15 +569,19 @@ def test_too_many_pending_groups_evicts_the_oldest() -> None:
 def test_tag_block_groups_key_interleaved_parts_and_carry_the_first_time() -> None:
     body1 = "!AIVDM,2,1,9,B,58KvN<42ACikUKW77F1H4hF0<PTp622222222216`0`cF5BF0RT13H0T,0*70"
     body2 = "!AIVDM,2,2,9,B,PFRC88888888880,2*29"
-    lines = [tag("g:1-2-3985,s:rEV02,c:1334337317") + body1,
-             tag("g:1-2-3986,c:1334337400") + body1,
-             tag("g:2-2-3985") + body2,
-             tag("g:2-2-3986,c:1334337999") + body2]  # the first part's time wins
+    lines = [
+        tag("g:1-2-3985,s:rEV02,c:1334337317") + body1,
+        tag("g:1-2-3986,c:1334337400") + body1,
+        tag("g:2-2-3985") + body2,
+        tag("g:2-2-3986,c:1334337999") + body2,
+    ]  # the first part's time wins
     out, decoder, _ = run(lines)
-    assert [(m.mmsi, m.name, m.length_m, m.beam_m, m.time) for m in out
-            if isinstance(m, VesselStatic)] == [
+    assert [
+        (m.mmsi, m.name, m.length_m, m.beam_m, m.time) for m in out if isinstance(m, VesselStatic)
+    ] == [
         (566206000, "VALE CHINA", 360.0, 65.0, datetime(2012, 4, 13, 17, 15, 17, tzinfo=UTC)),
-        (566206000, "VALE CHINA", 360.0, 65.0, datetime(2012, 4, 13, 17, 16, 40, tzinfo=UTC))]
+        (566206000, "VALE CHINA", 360.0, 65.0, datetime(2012, 4, 13, 17, 16, 40, tzinfo=UTC)),
+    ]
     assert decoder.stats == {"fragment": 2, "static": 2}
 
 

@@ -28,11 +28,22 @@ def nmea(body: str) -> str:
     return f"${body}*{reduce(lambda acc, ch: acc ^ ord(ch), body, 0):02X}\r\n"
 
 
-def ttm(num: int = 1, dist: str = "1.00", brg: str = "90.0", brg_u: str = "T",
-        spd: str = "10.0", crs: str = "45.0", crs_u: str = "T", units: str = "N",
-        status: str = "T", tod: str = "120000") -> str:
-    return nmea(f"RATTM,{num:02d},{dist},{brg},{brg_u},{spd},{crs},{crs_u},0.10,-2.0,{units},"
-                f"BOAT{num},{status},,{tod},M")
+def ttm(
+    num: int = 1,
+    dist: str = "1.00",
+    brg: str = "90.0",
+    brg_u: str = "T",
+    spd: str = "10.0",
+    crs: str = "45.0",
+    crs_u: str = "T",
+    units: str = "N",
+    status: str = "T",
+    tod: str = "120000",
+) -> str:
+    return nmea(
+        f"RATTM,{num:02d},{dist},{brg},{brg_u},{spd},{crs},{crs_u},0.10,-2.0,{units},"
+        f"BOAT{num},{status},,{tod},M"
+    )
 
 
 def one(decoder: RadarDecoder, line: str | bytes, outcome: RadarOutcome) -> tuple[Observation, ...]:
@@ -54,7 +65,11 @@ def test_ttm_true_bearing_from_fixed_site() -> None:
     assert obs.lon == pytest.approx(11.0316, abs=1e-3)
     assert haversine_m((58.0, 11.0), (obs.lat, obs.lon)) == pytest.approx(1852.0, abs=0.5)
     assert (obs.source, obs.sensor_id, obs.target_ref, obs.label) == (
-        Source.RADAR, "ra", "ra-1", "BOAT1")
+        Source.RADAR,
+        "ra",
+        "ra-1",
+        "BOAT1",
+    )
     assert (obs.sog_kn, obs.cog_deg) == (10.0, 45.0)
     assert obs.time == datetime(2026, 3, 4, 12, 0, 0, tzinfo=UTC)  # date of received_at
 
@@ -62,8 +77,11 @@ def test_ttm_true_bearing_from_fixed_site() -> None:
 def test_ttm_from_own_ship_fix_with_rmc_date() -> None:
     decoder = RadarDecoder("ra")
     one(decoder, ttm(brg="0.0"), RadarOutcome.NO_POSITION)  # no fix yet
-    one(decoder, nmea("GPRMC,115959,A,5800.0000,N,01100.0000,E,0.0,0.0,270715,2.9,E,A"),
-        RadarOutcome.OWN_SHIP)
+    one(
+        decoder,
+        nmea("GPRMC,115959,A,5800.0000,N,01100.0000,E,0.0,0.0,270715,2.9,E,A"),
+        RadarOutcome.OWN_SHIP,
+    )
     (obs,) = one(decoder, ttm(brg="0.0"), RadarOutcome.TARGET)
     assert obs.lat == pytest.approx(58.0 + NM_DEG_LAT, abs=1e-6)
     assert obs.lon == pytest.approx(11.0, abs=1e-9)
@@ -78,8 +96,11 @@ def test_own_ship_fix_ignored_when_disabled() -> None:
 
 def test_relative_bearing_uses_site_heading() -> None:
     site = RadarSite(lat=58.0, lon=11.0, heading_deg=90.0)
-    (obs,) = one(RadarDecoder("ra", site=site), ttm(brg="0.0", brg_u="R", crs="10.0", crs_u="R"),
-                 RadarOutcome.TARGET)
+    (obs,) = one(
+        RadarDecoder("ra", site=site),
+        ttm(brg="0.0", brg_u="R", crs="10.0", crs_u="R"),
+        RadarOutcome.TARGET,
+    )
     assert (obs.lat, obs.lon) == pytest.approx(EAST_1NM, abs=1e-5)
     assert obs.cog_deg == pytest.approx(100.0)
 
@@ -102,8 +123,11 @@ def test_relative_bearing_uses_hdg_corrected_for_variation() -> None:
     [("N", "1.00", "10.0"), ("K", "1.852", "18.52"), ("S", "1.150779", "11.50779")],
 )
 def test_distance_and_speed_units(units: str, dist: str, spd: str) -> None:
-    (obs,) = one(RadarDecoder("ra", site=SITE), ttm(dist=dist, brg="0.0", spd=spd, units=units),
-                 RadarOutcome.TARGET)
+    (obs,) = one(
+        RadarDecoder("ra", site=SITE),
+        ttm(dist=dist, brg="0.0", spd=spd, units=units),
+        RadarOutcome.TARGET,
+    )
     assert obs.lat == pytest.approx(58.0 + NM_DEG_LAT, abs=1e-6)  # all three are 1 nm
     assert obs.sog_kn == pytest.approx(10.0, abs=1e-4)
 
@@ -145,9 +169,17 @@ def test_bad_lines_are_classified_never_raised() -> None:
     good = ttm()
     bad_checksum = good[:-4] + ("00" if good[-4:-2] != "00" else "01") + "\r\n"
     one(decoder, bad_checksum, RadarOutcome.CHECKSUM)
-    for garbage in (b"\xff\xfe\x00\x81garbage", b"", "hello", "$RATTM", nmea("RATTM,xx,1.0"),
-                    ttm(dist="abc"), ttm(units=""), ttm(status="X"),
-                    nmea("RATLL,01,9912.0000,N,01130.0000,E,,,T,")):
+    for garbage in (
+        b"\xff\xfe\x00\x81garbage",
+        b"",
+        "hello",
+        "$RATTM",
+        nmea("RATTM,xx,1.0"),
+        ttm(dist="abc"),
+        ttm(units=""),
+        ttm(status="X"),
+        nmea("RATLL,01,9912.0000,N,01130.0000,E,,,T,"),
+    ):
         one(decoder, garbage, RadarOutcome.MALFORMED)
     one(decoder, nmea("SDDPT,3.5,0.-6,"), RadarOutcome.NOT_RADAR)  # odd, but not ours to judge
     one(decoder, "!AIVDM,1,1,,A,13aEOK?P00PD2wVMdLDRhgvL289?,0*26", RadarOutcome.NOT_RADAR)
@@ -182,8 +214,14 @@ def test_capture_every_line_counted_once(capture: Capture) -> None:
     # counted from the status fields with grep. Own ship: 16,236 HDG + 1,627 each of RMC, GGA,
     # ZDA, VTG + 1,626 GLL; the one malformed line is that truncated GLL. The rest (GSV, XDR...)
     # is not radar.
-    assert dict(decoder.stats) == {"target": 2 * 1376, "query": 2 * 73, "lost": 2 * 17,
-                                   "own_ship": 24_370, "malformed": 1, "not_radar": 29_276}
+    assert dict(decoder.stats) == {
+        "target": 2 * 1376,
+        "query": 2 * 73,
+        "lost": 2 * 17,
+        "own_ship": 24_370,
+        "malformed": 1,
+        "not_radar": 29_276,
+    }
     assert (len(by_kind["TTM"]), len(by_kind["TLL"])) == (1376, 1376)  # no duplicate keys
     times = [key[1] for key in by_kind["TLL"]]
     assert min(times) == datetime(2015, 7, 27, 13, 46, 1, tzinfo=UTC)
@@ -195,8 +233,13 @@ def test_capture_ttm_agrees_with_tll(capture: Capture) -> None:
     common = by_kind["TTM"].keys() & by_kind["TLL"].keys()
     # One target-3 pair straddles a second (TLL 13:58:52, TTM 13:58:53): 1,375 pairs.
     assert len(common) >= 1370
-    gaps = sorted(haversine_m((by_kind["TTM"][k].lat, by_kind["TTM"][k].lon),
-                              (by_kind["TLL"][k].lat, by_kind["TLL"][k].lon)) for k in common)
+    gaps = sorted(
+        haversine_m(
+            (by_kind["TTM"][k].lat, by_kind["TTM"][k].lon),
+            (by_kind["TLL"][k].lat, by_kind["TLL"][k].lon),
+        )
+        for k in common
+    )
     # Measured: median 4.8 m, 95th percentile 9.0 m, worst 59.9 m (target 2 at 13 kn, 14:02:14).
     assert statistics.median(gaps) < 10.0
     assert gaps[-1] < 100.0

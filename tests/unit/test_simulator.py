@@ -143,9 +143,17 @@ def test_ordinary_vessels_never_enter_the_zone_in_30_minutes() -> None:
 
 
 def test_route_ping_pongs_or_stops() -> None:
-    base = {"mmsi": 265000001, "name": "TEST", "callsign": "SABC", "ship_type": 70,
-            "length_m": 50.0, "beam_m": 10.0, "waypoints": [(58.0, 11.0), (58.01, 11.0)],
-            "speed_kn": 10.0, "report_every_s": 5.0}
+    base = {
+        "mmsi": 265000001,
+        "name": "TEST",
+        "callsign": "SABC",
+        "ship_type": 70,
+        "length_m": 50.0,
+        "beam_m": 10.0,
+        "waypoints": [(58.0, 11.0), (58.01, 11.0)],
+        "speed_kn": 10.0,
+        "report_every_s": 5.0,
+    }
     leg_s = 0.01 * 111_195.0 / (10.0 * 1852.0 / 3600.0)
     looping = SimVessel.model_validate(base)
     back = position_at(looping, leg_s * 1.5)
@@ -165,8 +173,13 @@ def test_udp_round_trip_on_loopback() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx:
         rx.bind(("127.0.0.1", 0))
         rx.settimeout(5.0)
-        sender = UdpSender(scenario, "127.0.0.1", rx.getsockname()[1],
-                           clock=lambda: next(ticks) * 2.0, step_s=0.005)
+        sender = UdpSender(
+            scenario,
+            "127.0.0.1",
+            rx.getsockname()[1],
+            clock=lambda: next(ticks) * 2.0,
+            step_s=0.005,
+        )
         stop = threading.Event()
         thread = threading.Thread(target=sender.run, args=(stop,), daemon=True)
         thread.start()
@@ -190,9 +203,26 @@ def test_udp_round_trip_on_loopback() -> None:
 
 def test_invalid_vessels_are_refused() -> None:
     with pytest.raises(ValueError, match="waypoints"):
-        SimVessel(mmsi=265000001, name="X", callsign="SABC", ship_type=70, length_m=10.0,
-                  beam_m=3.0, waypoints=[(58.0, 11.0)], speed_kn=5.0, report_every_s=5.0)
+        SimVessel(
+            mmsi=265000001,
+            name="X",
+            callsign="SABC",
+            ship_type=70,
+            length_m=10.0,
+            beam_m=3.0,
+            waypoints=[(58.0, 11.0)],
+            speed_kn=5.0,
+            report_every_s=5.0,
+        )
     with pytest.raises(ValueError, match="name"):
-        SimVessel(mmsi=265000001, name="lower case", callsign="SABC", ship_type=70,
-                  length_m=10.0, beam_m=3.0, waypoints=[(58.0, 11.0), (58.1, 11.0)],
-                  speed_kn=5.0, report_every_s=5.0)
+        SimVessel(
+            mmsi=265000001,
+            name="lower case",
+            callsign="SABC",
+            ship_type=70,
+            length_m=10.0,
+            beam_m=3.0,
+            waypoints=[(58.0, 11.0), (58.1, 11.0)],
+            speed_kn=5.0,
+            report_every_s=5.0,
+        )
