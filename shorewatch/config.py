@@ -14,8 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shorewatch.events import EventKind, Level
+from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 
 DEFAULT_CONFIG = "default.yaml"
+__all__ = ["ConfigError", "SiteConfig", "Thresholds", "ZoneEntryThresholds", "load_config"]
 
 
 class ConfigError(ValueError):
@@ -51,20 +53,73 @@ class MqttAisInput(Strict):
 AisInput = Annotated[UdpAisInput | TcpAisInput | MqttAisInput, Field(discriminator="transport")]
 
 
+class RadarSiteConfig(Strict):
+    """Where a shore radar stands; `heading_deg` turns relative TTM bearings into true ones."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    heading_deg: float | None = Field(default=None, ge=0, lt=360)
+
+
+class RadarInput(Strict):
+    """ARPA targets as NMEA TTM/TLL over UDP/TCP/MQTT, or JSON tracks over MQTT
+    (`{root}/raw/radar/{id}`) from radars that publish their own."""
+
+    id: str = Field(min_length=1, max_length=48)
+    transport: Literal["udp", "tcp", "mqtt"]
+    format: Literal["nmea", "json"] = "nmea"
+    host: str = "0.0.0.0"
+    port: int = Field(default=0, ge=0, le=65535)
+    reconnect_max_s: float = Field(default=30.0, gt=0)
+    site: RadarSiteConfig | None = None
+
+    @model_validator(mode="after")
+    def _transport_fits(self) -> RadarInput:
+        if self.format == "json" and self.transport != "mqtt":
+            raise ValueError("format json is only accepted over transport mqtt")
+        if self.transport == "tcp" and self.port == 0:
+            raise ValueError("transport tcp needs the feed's port")
+        return self
+
+
+class WatchlistEntryConfig(Strict):
+    """A vessel of interest; any one identifier is enough to match."""
+
+    mmsi: int | None = Field(default=None, ge=0, le=999_999_999)
+    imo: int | None = Field(default=None, ge=0, le=9_999_999)
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    callsign: str | None = Field(default=None, min_length=1, max_length=16)
+    reason: str = ""
+    points: float = Field(default=30.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _identified(self) -> WatchlistEntryConfig:
+        if self.mmsi is None and self.imo is None and self.name is None and self.callsign is None:
+            raise ValueError("give at least one of mmsi, imo, name, callsign")
+        return self
+
+
 class IngestConfig(Strict):
     ais: list[AisInput] = Field(default_factory=list)
+    radar: list[RadarInput] = Field(default_factory=list)
     max_datagram_bytes: int = Field(default=8192, ge=82, le=65507)
 
 
 class ZoneConfig(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
     name: str
-    kind: Literal["restricted", "port", "anchorage", "landing", "coastline"] = "restricted"
+    kind: Literal["restricted", "port", "anchorage", "landing", "coastline", "coverage"] = (
+        "restricted"
+    )
     geojson: Path | None = None
     polygon: list[tuple[float, float]] | None = Field(
         default=None, description="Outer ring as [lon, lat] pairs, GeoJSON order."
     )
     points: float = Field(default=0.0, ge=0, le=100, description="Score points for being inside.")
+    thresholds: dict[str, dict[str, float | int | bool | str | list[str]]] = Field(
+        default_factory=dict,
+        description="Per-rule overrides inside this zone, e.g. {loitering: {duration_s: 1800}}.",
+    )
 
     @model_validator(mode="after")
     def _one_geometry(self) -> ZoneConfig:
@@ -73,20 +128,10 @@ class ZoneConfig(Strict):
         return self
 
 
-class ZoneEntryThresholds(Strict):
-    exit_buffer_m: float = Field(
-        default=100.0, ge=0, description="Hysteresis: how far outside counts as having left."
-    )
-    zone_kinds: list[str] = Field(default_factory=lambda: ["restricted"])
-
-
-class Thresholds(Strict):
-    zone_entry: ZoneEntryThresholds = ZoneEntryThresholds()
-
-
 class DetectorConfig(Strict):
     state_ttl_s: float = Field(default=6 * 3600, gt=0, description="Forget silent targets.")
     max_targets: int = Field(default=100_000, ge=1)
+    fusion: FusionConfig = FusionConfig()
 
 
 class LevelBands(Strict):
@@ -135,6 +180,7 @@ class SiteConfig(Strict):
     ingest: IngestConfig = IngestConfig()
     zones: list[ZoneConfig] = Field(default_factory=list)
     thresholds: Thresholds = Thresholds()
+    watchlist: list[WatchlistEntryConfig] = Field(default_factory=list)
     detectors: DetectorConfig = DetectorConfig()
     alerts: AlertConfig = AlertConfig()
     store: StoreConfig = StoreConfig()
@@ -144,12 +190,23 @@ class SiteConfig(Strict):
     def _unique_ids(self) -> SiteConfig:
         for what, ids in (
             ("zones", [z.id for z in self.zones]),
-            ("ingest.ais", [a.id for a in self.ingest.ais]),
+            ("ingest", [a.id for a in self.ingest.ais] + [r.id for r in self.ingest.radar]),
         ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{what}: duplicate id(s) {', '.join(dupes)}")
+        for zone in self.zones:
+            try:
+                self.thresholds.with_overrides(zone.thresholds)
+            except (ValueError, ValidationError) as exc:
+                raise ValueError(f"zones.{zone.id}.thresholds: {exc}") from exc
         return self
+
+    def zone_thresholds(self) -> dict[str, Thresholds]:
+        """Effective thresholds inside each zone that overrides any."""
+        return {
+            z.id: self.thresholds.with_overrides(z.thresholds) for z in self.zones if z.thresholds
+        }
 
 
 def _describe(error: ValidationError, source: str) -> str:

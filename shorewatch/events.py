@@ -59,6 +59,17 @@ class Observation(Frozen):
         return (self.source.value, self.sensor_id, self.target_ref, self.time)
 
 
+class TrackEnd(Frozen):
+    """A sensor says it lost a target (radar status `L`): its track ends now, not at timeout."""
+
+    type: Literal["track_end"] = "track_end"
+    schema_version: int = SCHEMA_VERSION
+    source: Source
+    sensor_id: str = Field(min_length=1, max_length=64)
+    target_ref: str = Field(min_length=1, max_length=64)
+    time: AwareDatetime
+
+
 class VesselStatic(Frozen):
     """Identity and dimensions a vessel broadcasts about itself (AIS types 5, 19, 24)."""
 
@@ -179,6 +190,7 @@ class ComponentStatus(Frozen):
 
 
 Message = Annotated[
-    Observation | VesselStatic | Event | Alert | ComponentStatus, Field(discriminator="type")
+    Observation | TrackEnd | VesselStatic | Event | Alert | ComponentStatus,
+    Field(discriminator="type"),
 ]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

@@ -1,41 +1,43 @@
-"""The zone-entry rule: one event per episode, closed on leaving beyond the buffer."""
+"""The zone-entry rule: one event per episode, closed on leaving beyond the buffer; and the
+approach-to-shore extension."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from detectors.rules.zone_entry import ZoneMembership, zone_entry
-from detectors.state import TargetStates
-from shorewatch.config import ZoneEntryThresholds, load_config
-from shorewatch.events import EventKind, Observation, Source
-from shorewatch.zones import build_zones
+from shorewatch.events import Source
+from tests.detection import T0, Harness, obs, run_straight
 
-ZONES = build_zones(load_config())
-T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
+SITE = """
+version: v1
+zones:
+  - id: restricted-a
+    name: Restricted A
+    kind: restricted
+    polygon: [[11.40, 58.24], [11.44, 58.24], [11.44, 58.26], [11.40, 58.26], [11.40, 58.24]]
+  - id: shore
+    name: Shore
+    kind: coastline
+    polygon: [[11.50, 58.30], [11.60, 58.30], [11.60, 58.40], [11.50, 58.40], [11.50, 58.30]]
+thresholds:
+  zone_entry: {exit_buffer_m: BUFFER}
+"""
 
 
 def run(lats: list[float], buffer_m: float = 100.0) -> list[tuple[str, float | None]]:
-    state = ZoneMembership()
+    harness = Harness(SITE.replace("BUFFER", str(buffer_m)))
+    reports = [
+        obs(1, T0 + timedelta(seconds=10 * i), lat, 11.42, sog=20) for i, lat in enumerate(lats)
+    ]
     out: list[tuple[str, float | None]] = []
-    for i, lat in enumerate(lats):
-        obs = Observation(
-            source=Source.AIS,
-            sensor_id="rx",
-            target_ref="1",
-            time=T0 + timedelta(seconds=10 * i),
-            lat=lat,
-            lon=11.42,
-            sog_kn=20,
-        )
-        for event in zone_entry(
-            state, "ais:1", obs, ZONES, ZoneEntryThresholds(exit_buffer_m=buffer_m), "v1"
-        ):
-            assert event.kind is EventKind.ZONE_ENTRY
-            duration = event.facts.get("duration_s")
-            assert duration is None or isinstance(duration, float | int)
-            out.append(("open" if event.end is None else "close", duration))
+    for event in harness.feed(reports):
+        assert event.kind.value == "zone_entry"
+        assert event.zone == "restricted-a"
+        duration = event.facts.get("duration_s")
+        assert duration is None or isinstance(duration, float | int)
+        out.append(("open" if event.end is None else "close", duration))
     return out
 
 
@@ -64,24 +66,53 @@ def test_without_buffer_a_wobble_reopens() -> None:
 
 def test_event_ids_are_deterministic() -> None:
     def ids() -> list[str]:
-        state = ZoneMembership()
-        obs = Observation(
-            source=Source.AIS, sensor_id="rx", target_ref="1", time=T0, lat=58.25, lon=11.42
-        )
-        return [
-            str(e.id) for e in zone_entry(state, "ais:1", obs, ZONES, ZoneEntryThresholds(), "v1")
-        ]
+        harness = Harness(SITE.replace("BUFFER", "100"))
+        return [str(e.id) for e in harness.feed([obs(1, T0, 58.25, 11.42)])]
 
     assert ids() == ids()
+    assert len(ids()) == 1
 
 
-def test_target_states_expire_in_event_time_and_by_count() -> None:
-    states: TargetStates[list[int]] = TargetStates(list, ttl=timedelta(minutes=10), max_targets=3)
-    states.touch("a", T0)
-    states.touch("b", T0 + timedelta(minutes=5))
-    states.touch("c", T0 + timedelta(minutes=11))  # "a" is now 11 min silent
-    assert "a" not in states
-    assert "b" in states
-    for name in "defg":
-        states.touch(name, T0 + timedelta(minutes=12))
-    assert len(states) == 3
+def _run_to_shore(sog: float, stop_m: float, source: Source = Source.RADAR) -> Harness:
+    """A target heading east at `sog` towards the coastline at lon 11.50, from 5 km out."""
+    harness = Harness(SITE.replace("BUFFER", "100"))
+    lat, lon = 58.35, 11.50 - 5000 / (111_320 * 0.5240)  # cos(58.35 deg) ~ 0.524
+    seconds = (5000 - stop_m) / (sog * 1852 / 3600)
+    count = int(seconds // 10) + 1
+    harness.feed(
+        run_straight(
+            "navico-7",
+            T0,
+            lat,
+            lon,
+            sog=sog,
+            cog=90,
+            every_s=10,
+            count=count,
+            source=source,
+            sensor="radar1",
+        )
+    )
+    return harness
+
+
+def test_fast_radar_target_closing_on_shore_raises_one_approach() -> None:
+    harness = _run_to_shore(40, stop_m=300)
+    (event,) = harness.of_kind("zone_entry")
+    assert event.facts["approach"] is True
+    assert event.zone == "shore"
+    assert isinstance(event.facts["distance_to_shore_m"], float)
+    assert event.facts["distance_to_shore_m"] <= 1500
+    assert event.targets == ("radar:navico-7",)
+
+
+@pytest.mark.parametrize(
+    ("sog", "stop_m", "source"),
+    [
+        (4.9, 300, Source.RADAR),  # just under the speed that counts
+        (40, 1600, Source.RADAR),  # stops just outside approach_m
+        (40, 300, Source.AIS),  # identified AIS traffic berths every day
+    ],
+)
+def test_approach_near_misses(sog: float, stop_m: float, source: Source) -> None:
+    assert _run_to_shore(sog, stop_m, source).of_kind("zone_entry") == []

@@ -1,0 +1,126 @@
+"""Detector thresholds: what engineers tune, with per-zone overrides, validated like all config.
+
+Defaults and their sources are explained in docs/detection.md; every field here is a knob an
+engineer may turn in `configs/*.yaml` (globally under `thresholds:`, or per zone).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ZoneEntryThresholds(Strict):
+    exit_buffer_m: float = Field(
+        default=100.0, ge=0, description="Hysteresis: how far outside counts as having left."
+    )
+    zone_kinds: list[str] = Field(default_factory=lambda: ["restricted"])
+    approach_m: float = Field(
+        default=1500.0,
+        ge=0,
+        description="Approach to shore: closer than this to a `coastline` zone while closing in.",
+    )
+    approach_min_speed_kn: float = Field(default=5.0, ge=0)
+    approach_sources: list[str] = Field(
+        default_factory=lambda: ["radar", "camera"],
+        description="Sources watched for approach to shore (ordinary AIS traffic berths daily).",
+    )
+
+
+class DarkTargetThresholds(Strict):
+    after_s: float = Field(
+        default=120.0, gt=0, description="Radar/camera track with no associated AIS this long."
+    )
+    min_fixes: int = Field(default=3, ge=1, description="Ignore tracks younger than this.")
+    min_speed_kn: float = Field(
+        default=0.0, ge=0, description="Ignore slower tracks (moorings, buoys, clutter)."
+    )
+
+
+class AisGapThresholds(Strict):
+    min_gap_s: float = Field(default=900.0, gt=0, description="Never call a gap shorter.")
+    interval_factor: float = Field(
+        default=30.0, gt=1, description="Gap = factor x the class/speed reporting interval."
+    )
+    max_gap_s: float = Field(
+        default=6 * 3600.0, gt=0, description="Stop watching: the vessel has left for good."
+    )
+
+
+class EncounterThresholds(Strict):
+    distance_m: float = Field(default=500.0, gt=0)
+    duration_s: float = Field(default=7200.0, gt=0)
+    max_speed_kn: float = Field(default=2.0, ge=0)
+    release_m: float = Field(default=1000.0, gt=0, description="Apart this far ends it.")
+
+
+class LoiteringThresholds(Strict):
+    max_speed_kn: float = Field(default=2.0, ge=0)
+    duration_s: float = Field(default=3 * 3600.0, gt=0)
+    release_speed_kn: float = Field(default=4.0, ge=0, description="Hysteresis to end it.")
+    min_reports: int = Field(default=3, ge=1)
+
+
+class HighSpeedThresholds(Strict):
+    min_speed_kn: float = Field(default=30.0, gt=0)
+    release_speed_kn: float = Field(default=25.0, ge=0)
+    max_length_m: float = Field(default=25.0, gt=0, description="Larger known hulls are exempt.")
+    min_reports: int = Field(default=2, ge=1, description="Consecutive fast reports needed.")
+
+
+class SpoofingThresholds(Strict):
+    max_implied_speed_kn: float = Field(default=80.0, gt=0)
+    min_jump_m: float = Field(
+        default=2000.0, ge=0, description="Shorter jumps are position noise, not spoofing."
+    )
+    identity_fields: list[str] = Field(default_factory=lambda: ["name", "callsign", "ship_type"])
+    check_mmsi: bool = True
+    quiet_s: float = Field(default=3600.0, gt=0, description="Closes the episode when calm.")
+
+
+class WatchlistThresholds(Strict):
+    quiet_s: float = Field(default=1800.0, gt=0, description="Silent this long ends a sighting.")
+
+
+class Thresholds(Strict):
+    zone_entry: ZoneEntryThresholds = ZoneEntryThresholds()
+    dark_target: DarkTargetThresholds = DarkTargetThresholds()
+    ais_gap: AisGapThresholds = AisGapThresholds()
+    encounter: EncounterThresholds = EncounterThresholds()
+    loitering: LoiteringThresholds = LoiteringThresholds()
+    high_speed: HighSpeedThresholds = HighSpeedThresholds()
+    spoofing: SpoofingThresholds = SpoofingThresholds()
+    watchlist: WatchlistThresholds = WatchlistThresholds()
+
+    def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> Thresholds:
+        """A copy with some fields of some rules replaced; validated like the original."""
+        merged = self.model_dump()
+        for rule, fields in overrides.items():
+            if rule not in merged:
+                raise ValueError(f"unknown rule {rule!r} (known: {', '.join(sorted(merged))})")
+            merged[rule] = {**merged[rule], **fields}
+        return Thresholds.model_validate(merged)
+
+
+class FusionConfig(Strict):
+    """How radar/camera tracks are associated with AIS vessels."""
+
+    gate_m: float = Field(default=300.0, gt=0, description="Position gate after dead reckoning.")
+    gate_kn: float = Field(default=6.0, gt=0, description="Speed gate.")
+    gate_deg: float = Field(default=45.0, gt=0, le=180, description="Course gate when moving.")
+    moving_kn: float = Field(default=3.0, ge=0, description="Below this, course is not gated.")
+    window_s: float = Field(
+        default=120.0, gt=0, description="An AIS fix older than this cannot vouch for a track."
+    )
+    confirm_hits: int = Field(default=3, ge=1, description="Consecutive matches to associate.")
+    break_misses: int = Field(default=3, ge=1, description="Consecutive misses to dissociate.")
+    history_s: float = Field(default=3 * 3600.0, gt=0, description="Fixes kept per track.")
+    max_fixes: int = Field(default=512, ge=4)
+    sweep_s: float = Field(
+        default=10.0, gt=0, description="Event-time period for checks that need no new report."
+    )
