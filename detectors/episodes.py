@@ -7,6 +7,7 @@ same data gives the same ids, and live and replay agree.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from shorewatch.events import Event, EventKind, FactValue
@@ -46,7 +47,7 @@ def new_event(
     )
 
 
-def closed(event: Event, end: datetime, extra: Facts | None = None) -> Event:
+def closed(event: Event, end: datetime, extra: Mapping[str, FactValue] | None = None) -> Event:
     """The episode's event with its end and duration (and any closing facts) filled in."""
     end = max(end, event.start)
     facts: Facts = {

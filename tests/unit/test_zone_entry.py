@@ -29,11 +29,13 @@ thresholds:
 def run(lats: list[float], buffer_m: float = 100.0) -> list[tuple[str, float | None]]:
     harness = Harness(SITE.replace("BUFFER", str(buffer_m)))
     reports = [
-        obs(1, T0 + timedelta(seconds=10 * i), lat, 11.42, sog=20) for i, lat in enumerate(lats)
+        obs(265000001, T0 + timedelta(seconds=10 * i), lat, 11.42, sog=20)
+        for i, lat in enumerate(lats)
     ]
     out: list[tuple[str, float | None]] = []
     for event in harness.feed(reports):
-        assert event.kind.value == "zone_entry"
+        if event.kind.value != "zone_entry":
+            continue  # a 5 km jump in 10 s is also (rightly) spoofing
         assert event.zone == "restricted-a"
         duration = event.facts.get("duration_s")
         assert duration is None or isinstance(duration, float | int)
@@ -67,7 +69,7 @@ def test_without_buffer_a_wobble_reopens() -> None:
 def test_event_ids_are_deterministic() -> None:
     def ids() -> list[str]:
         harness = Harness(SITE.replace("BUFFER", "100"))
-        return [str(e.id) for e in harness.feed([obs(1, T0, 58.25, 11.42)])]
+        return [str(e.id) for e in harness.feed([obs(265000001, T0, 58.25, 11.42)])]
 
     assert ids() == ids()
     assert len(ids()) == 1

@@ -1,0 +1,76 @@
+"""Loitering: slower than `max_speed_kn` for `duration_s` outside ports and anchorages (a
+`landing` zone typically overrides the duration down). Ends above `release_speed_kn`, on
+entering a port or anchorage, or when the track is lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from detectors.episodes import Facts, closed, new_event
+from detectors.rules.base import Rule, RuleContext
+from detectors.track import Track, distance_m
+from shorewatch.events import Event, EventKind
+
+SCOPE, MARK = "loitering", "slow"
+HARBOUR_KINDS = ("port", "anchorage")
+
+
+def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
+    return _evaluate(track, ctx, reporting=True)
+
+
+def on_tick(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
+    return _evaluate(track, ctx, reporting=False)
+
+
+def _evaluate(track: Track, ctx: RuleContext, *, reporting: bool) -> list[Event]:
+    t = ctx.thresholds.loitering
+    fix = track.last
+    speed = track.speed_kn
+    in_harbour = any(z.contains(fix.lat, fix.lon) for z in ctx.zones_of(HARBOUR_KINDS))
+    open_event = track.episodes.get(SCOPE)
+    if open_event is not None:
+        if track.ended or in_harbour or (speed is not None and speed > t.release_speed_kn):
+            del track.episodes[SCOPE]
+            track.marks.pop(MARK, None)
+            track.counters.pop(MARK, None)
+            why = "track_lost" if track.ended else "harbour" if in_harbour else "moving"
+            return [closed(open_event, fix.time, {"closed_by": why})]
+        return []
+    if track.ended or in_harbour or speed is None or speed >= t.max_speed_kn:
+        track.marks.pop(MARK, None)
+        track.counters.pop(MARK, None)
+        return []
+    if not reporting:
+        return []  # only reports extend the slow spell
+    since = track.marks.setdefault(MARK, fix.time)
+    reports = track.counters[MARK] = track.counters.get(MARK, 0) + 1
+    slow_s = (fix.time - since).total_seconds()
+    if slow_s < t.duration_s or reports < t.min_reports:
+        return []
+    first = next((f for f in track.fixes if f.time >= since), fix)
+    landing = next((z for z in ctx.zones_of(["landing"]) if z.contains(fix.lat, fix.lon)), None)
+    facts: Facts = {
+        "slow_for_s": round(slow_s, 1),
+        "sog_kn": round(speed, 1),
+        "reports": reports,
+        "drift_m": round(distance_m(first.lat, first.lon, fix.lat, fix.lon), 1),
+        "source": track.source.value,
+    }
+    if landing is not None:
+        facts["landing_point"] = landing.name
+    event = new_event(
+        EventKind.LOITERING,
+        (track.key,),
+        since,
+        fix.lat,
+        fix.lon,
+        facts,
+        ctx.config_version,
+        zone=landing.id if landing else None,
+    )
+    track.episodes[SCOPE] = event
+    return [event]
+
+
+RULE = Rule("loitering", on_report=on_report, on_tick=on_tick)
