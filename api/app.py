@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from api.context import ApiContext
-from api.routes import alerts, live, system
+from api.errors import validation_error
+from api.routes import alerts, live, system, watchlist
 from shorewatch import __version__
 
 API_PREFIX = "/api/v1"
@@ -28,7 +30,9 @@ def create_app(context: ApiContext) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = context
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(system.router)
     app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(live.router, prefix=API_PREFIX)
+    app.include_router(watchlist.router, prefix=API_PREFIX)
     return app

@@ -53,9 +53,9 @@ class WatchList:
             self._by_name, self._by_callsign = by_name, by_callsign
 
     def __len__(self) -> int:
-        return len({id(e) for e in (*self._by_mmsi.values(), *self._by_imo.values())}) + len(
-            {id(e) for e in (*self._by_name.values(), *self._by_callsign.values())}
-        )
+        with self._lock:
+            indexes = (self._by_mmsi, self._by_imo, self._by_name, self._by_callsign)
+            return len({entry.id for index in indexes for entry in index.values()})
 
     def match(self, mmsi: int | None, static: VesselStatic | None) -> tuple[WatchEntry, str] | None:
         """The entry a vessel matches and on which identifier, or None."""

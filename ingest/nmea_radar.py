@@ -106,6 +106,8 @@ class RadarDecoder:
         self._on_outcome = on_outcome
         self.stats: Counter[str] = Counter()
         self.lost_targets: list[str] = []
+        self.lost_at: datetime | None = None
+        """The radar's own time on the line that declared `lost_targets` lost."""
         self._fix: tuple[float, float] | None = None
         self._heading: float | None = None  # true, from HDT or HDG corrected for variation
         self._variation: float | None = None  # from RMC, for an HDG that omits its own
@@ -152,6 +154,7 @@ class RadarDecoder:
         status = _text(msg, "targetstatus" if msgid == "TTM" else "status").upper()
         if status == "L":
             self.lost_targets.append(ref)
+            self.lost_at = self._event_time(getattr(msg, "time", ""), received_at)
             return RadarOutcome.LOST, ()
         if status == "Q":  # still acquiring: no stable track to report yet
             return RadarOutcome.QUERY, ()

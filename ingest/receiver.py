@@ -19,6 +19,56 @@ Publish = Callable[[Observation | VesselStatic], None]
 OVERSIZED_PAYLOAD = "oversized_payload"
 
 
+class LineAccounting:
+    """Per-line outcome counters and rate-limited rejection warnings for one input.
+
+    Shared by every receiver kind so that `/metrics` reads the same whatever the sensor: each
+    input line lands in `ingest_lines{source,sensor,outcome}` exactly once.
+    """
+
+    def __init__(
+        self, source: str, sensor: str, metrics: Metrics, *, max_payload_bytes: int
+    ) -> None:
+        self.source = source
+        self.sensor = sensor
+        self._metrics = metrics
+        self._max_payload = max_payload_bytes
+        self._log = RateLimitedLog(f"shorewatch.ingest.{sensor}")
+        self._lock = threading.Lock()
+        self._oversized_lines = 0
+
+    @property
+    def oversized_lines(self) -> int:
+        with self._lock:
+            return self._oversized_lines
+
+    def refuse_oversized(self, payload: bytes, *, per_line: bool = True) -> bool:
+        """True (and counted) when the payload is over the limit and must not be decoded.
+
+        Line feeds count it per line it carried, so accounting still adds up to what was sent;
+        a JSON document is one unit however it is laid out (`per_line=False`).
+        """
+        if len(payload) <= self._max_payload:
+            return False
+        lines = max(1, len(payload.splitlines())) if per_line else 1
+        with self._lock:
+            self._oversized_lines += lines
+        self.reject(OVERSIZED_PAYLOAD, lines, f"{len(payload)} bytes > {self._max_payload}")
+        return True
+
+    def accept(self, outcome: str, lines: int = 1) -> None:
+        self._metrics.ingest_lines.labels(
+            source=self.source, sensor=self.sensor, outcome=outcome
+        ).inc(lines)
+
+    def reject(self, reason: str, lines: int, detail: str) -> None:
+        self.accept(reason, lines)
+        self._metrics.ingest_rejected.labels(source=self.source, reason=reason).inc(lines)
+        self._log.warning(
+            reason, "input rejected", receiver=self.sensor, reason=reason, detail=detail[:200]
+        )
+
+
 class AisReceiver:
     def __init__(
         self,
@@ -31,22 +81,16 @@ class AisReceiver:
     ) -> None:
         self.receiver_id = receiver_id
         self._publish = publish
-        self._metrics = metrics
         self._clock = clock
-        self._max_payload = max_payload_bytes
-        self._log = RateLimitedLog(f"shorewatch.ingest.{receiver_id}")
+        self._accounting = LineAccounting(
+            "ais", receiver_id, metrics, max_payload_bytes=max_payload_bytes
+        )
         self._lock = threading.Lock()
         self._decoder = AisDecoder(receiver_id, on_outcome=self._count)
-        self._oversized_lines = 0
 
     def feed(self, payload: bytes) -> int:
         """Decode every line of one payload; returns the number of messages published."""
-        if len(payload) > self._max_payload:
-            # Counted per line it carried, so line accounting still adds up to what was sent.
-            lines = max(1, len(payload.splitlines()))
-            with self._lock:
-                self._oversized_lines += lines
-            self._reject(OVERSIZED_PAYLOAD, lines, f"{len(payload)} bytes > {self._max_payload}")
+        if self._accounting.refuse_oversized(payload):
             return 0
         received_at = self._clock()
         published = 0
@@ -66,23 +110,12 @@ class AisReceiver:
         """Lines per outcome, rejections included: they add up to every line received."""
         with self._lock:
             counts = dict(self._decoder.stats)
-            if self._oversized_lines:
-                counts[OVERSIZED_PAYLOAD] = self._oversized_lines
+        if oversized := self._accounting.oversized_lines:
+            counts[OVERSIZED_PAYLOAD] = oversized
         return counts
 
     def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
         if isinstance(outcome, Rejection):
-            self._reject(outcome.value, lines, detail)
+            self._accounting.reject(outcome.value, lines, detail)
         else:
-            self._metrics.ingest_lines.labels(
-                source="ais", sensor=self.receiver_id, outcome=outcome.value
-            ).inc(lines)
-
-    def _reject(self, reason: str, lines: int, detail: str) -> None:
-        self._metrics.ingest_lines.labels(
-            source="ais", sensor=self.receiver_id, outcome=reason
-        ).inc(lines)
-        self._metrics.ingest_rejected.labels(source="ais", reason=reason).inc(lines)
-        self._log.warning(
-            reason, "input rejected", receiver=self.receiver_id, reason=reason, detail=detail[:200]
-        )
+            self._accounting.accept(outcome.value, lines)

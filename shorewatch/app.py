@@ -20,12 +20,15 @@ from alerts.service import AlertService
 from api.app import create_app
 from api.context import ApiContext
 from api.live import LiveFeed
+from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
+from ingest.nmea_radar import RadarSite
+from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
-from shorewatch.config import MqttAisInput, SiteConfig, TcpAisInput, UdpAisInput
-from shorewatch.events import Alert, Event, Message, Observation, Source, VesselStatic
+from shorewatch.config import MqttAisInput, RadarInput, SiteConfig, TcpAisInput, UdpAisInput
+from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
 from shorewatch.store.db import open_pool
@@ -75,6 +78,7 @@ class Service:
         self._clock = clock
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
+        self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
@@ -104,10 +108,14 @@ class Service:
                 log.exception("error while stopping")
         self._stops.clear()
 
-    def publish_observation(self, receiver: str) -> Callable[[Observation | VesselStatic], None]:
-        topic = self.topics.obs(Source.AIS, receiver)
+    def publish_observation(
+        self, sensor: str, source: Source = Source.AIS
+    ) -> Callable[[Observation | VesselStatic | TrackEnd], None]:
+        """Everything a sensor reports goes on its `obs` topic, track ends included, so that
+        consumers see a target's reports and its end in order."""
+        topic = self.topics.obs(source, sensor)
 
-        def publish(message: Observation | VesselStatic) -> None:
+        def publish(message: Observation | VesselStatic | TrackEnd) -> None:
             self.bus.publish(topic, message)
 
         return publish
@@ -146,7 +154,38 @@ class Service:
                 tcp.start()
                 self._stops.append(tcp.stop)
             elif isinstance(spec, MqttAisInput):
-                self.bus.subscribe_raw(self.topics.raw_ais(spec.id), _feed_payload(receiver))
+                self.bus.subscribe_raw(self.topics.raw_ais(spec.id), _feed_payload(receiver.feed))
+        for radar in ingest.radar:
+            self._start_radar_input(radar)
+
+    def _start_radar_input(self, spec: RadarInput) -> None:
+        max_bytes = self.site.ingest.max_datagram_bytes
+        where = spec.site
+        site = None if where is None else RadarSite(where.lat, where.lon, where.heading_deg)
+        publish = self.publish_observation(spec.id, Source.RADAR)
+        receiver: RadarReceiver | RadarJsonReceiver
+        if spec.format == "json":
+            receiver = RadarJsonReceiver(
+                spec.id, publish, self.metrics, site=site, max_payload_bytes=max_bytes
+            )
+        else:
+            receiver = RadarReceiver(
+                spec.id, publish, self.metrics, self._clock, site=site, max_payload_bytes=max_bytes
+            )
+        self.radar_receivers[spec.id] = receiver
+        if spec.transport == "udp":
+            udp = UdpListener(spec.host, spec.port, receiver.feed, max_datagram_bytes=max_bytes)
+            udp.start()
+            self.udp_ports[spec.id] = udp.port
+            self._stops.append(udp.stop)
+        elif spec.transport == "tcp":
+            tcp = TcpFeedClient(
+                spec.host, spec.port, receiver.feed, reconnect_max_s=spec.reconnect_max_s
+            )
+            tcp.start()
+            self._stops.append(tcp.stop)
+        else:
+            self.bus.subscribe_raw(self.topics.raw_radar(spec.id), _feed_payload(receiver.feed))
 
     def _start_recorder(self) -> None:
         self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
@@ -166,6 +205,9 @@ class Service:
 
     def _start_detector(self) -> None:
         self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)
+        sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
+        sync.start()
+        self._stops.append(sync.stop)
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:
@@ -226,8 +268,8 @@ class Service:
         return int(sockets[0].getsockname()[1])
 
 
-def _feed_payload(receiver: AisReceiver) -> RawHandler:
+def _feed_payload(feed: Callable[[bytes], object]) -> RawHandler:
     def handle(_topic: str, payload: bytes) -> None:
-        receiver.feed(payload)
+        feed(payload)
 
     return handle

@@ -32,7 +32,14 @@ def _with_ephemeral_udp(site: SiteConfig) -> SiteConfig:
     ]
     if not any(isinstance(spec, UdpAisInput) for spec in inputs):
         inputs.append(UdpAisInput(transport="udp", id="demo-udp", host="127.0.0.1", port=0))
-    return site.model_copy(update={"ingest": site.ingest.model_copy(update={"ais": inputs})})
+    radars = [
+        spec.model_copy(update={"host": "127.0.0.1", "port": 0})
+        if spec.transport == "udp"
+        else spec
+        for spec in site.ingest.radar
+    ]
+    ingest = site.ingest.model_copy(update={"ais": inputs, "radar": radars})
+    return site.model_copy(update={"ingest": ingest})
 
 
 def run_demo(

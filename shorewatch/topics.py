@@ -14,6 +14,9 @@ class Topics:
     def raw_ais(self, receiver: str) -> str:
         return f"{self.root}/raw/ais/{receiver}"
 
+    def raw_radar(self, site_id: str) -> str:
+        return f"{self.root}/raw/radar/{site_id}"
+
     def obs(self, source: Source, sensor: str) -> str:
         return f"{self.root}/obs/{source.value}/{sensor}"
 

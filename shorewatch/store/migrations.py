@@ -54,6 +54,7 @@ def _series_tables(conn: Conn, config: StoreConfig) -> None:
 MIGRATIONS = (
     Migration(1, "relational tables and audit trail", _sql_file("0001_relational.sql")),
     Migration(2, "time-series tables", _series_tables),
+    Migration(3, "watch list", _sql_file("0003_watchlist.sql")),
 )
 
 

@@ -83,8 +83,9 @@ def test_partition_retention_drops_only_expired(pool: ConnectionPool) -> None:
     migrate(pool, StoreConfig())
     with pool.connection() as conn:
         if series_mode_of(conn) != timeseries.MODE_PARTITIONED:
-            pytest.fail(
-                "this server has TimescaleDB: retention is its policy, see the timescale test"
+            pytest.skip(
+                "this server has TimescaleDB: retention is its policy "
+                "(test_timescale_hypertables_compression_and_retention covers it)"
             )
     config = StoreConfig(retention_days=30)
     writer = ObservationWriter(pool, config, Metrics(), timeseries.MODE_PARTITIONED)
@@ -106,6 +107,49 @@ def test_partition_retention_drops_only_expired(pool: ConnectionPool) -> None:
         ]
     assert left == ["3", "4"]
     writer.write_batch([_obs(5, now - timedelta(days=31))])  # a late report re-creates its day
+
+
+@pytest.mark.timescale
+def test_timescale_hypertables_compression_and_retention(pool: ConnectionPool) -> None:
+    """Runs where the server offers TimescaleDB (preloaded); says so where it does not."""
+    config = StoreConfig(retention_days=30, compress_after_days=7)
+    migrate(pool, config)
+    with pool.connection() as conn:
+        if series_mode_of(conn) != timeseries.MODE_TIMESCALE:
+            pytest.skip("TimescaleDB is not available on this server: plain partitions in use")
+    writer = ObservationWriter(pool, config, Metrics(), timeseries.MODE_TIMESCALE)
+    now = datetime.now(UTC)
+    batch: list[Record] = [_obs(i, now - timedelta(days=d)) for i, d in enumerate((45, 31, 8, 0))]
+    assert writer.write_batch(batch) == 4
+    assert writer.write_batch(batch) == 0, "idempotent on a hypertable too"
+    with pool.connection() as conn:
+        hypertables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT hypertable_name FROM timescaledb_information.hypertables "
+                "WHERE compression_enabled"
+            )
+        }
+        assert {t.name for t in timeseries.SERIES_TABLES} <= hypertables
+        jobs = {
+            (r[0], r[1], str(r[2]))
+            for r in conn.execute(
+                "SELECT proc_name, hypertable_name, config FROM timescaledb_information.jobs "
+                "WHERE hypertable_name = 'observations'"
+            )
+        }
+        assert any(j[0] == "policy_retention" and "30 days" in j[2] for j in jobs)
+        assert any(j[0] == "policy_compression" and "7 days" in j[2] for j in jobs)
+        job = conn.execute(
+            "SELECT job_id FROM timescaledb_information.jobs "
+            "WHERE proc_name = 'policy_retention' AND hypertable_name = 'observations'"
+        ).fetchone()
+        assert job is not None
+        conn.execute("CALL run_job(%s)", (job[0],))
+        conn.commit()
+        left = [r[0] for r in conn.execute("SELECT target_ref FROM observations ORDER BY 1")]
+        assert left == ["2", "3"], "the retention policy drops chunks past 30 days"
+    print("store layout: timescale (hypertables, compression and retention policies verified)")
 
 
 def test_audit_trail_refuses_edits(pool: ConnectionPool) -> None:

@@ -71,7 +71,7 @@ def send(service: Service, lines: list[str]) -> None:
 
 def track(start: datetime, points: list[tuple[float, float]]) -> list[str]:
     return [
-        position_report(MMSI, lat, lon, start + timedelta(seconds=10 * i), sog=24.0, cog=0)
+        position_report(MMSI, lat, lon, start + timedelta(seconds=60 * i), sog=24.0, cog=0)
         for i, (lat, lon) in enumerate(points)
     ]
 
@@ -107,8 +107,8 @@ def test_udp_sentences_become_one_alert_then_update_it(service: Service, dsn: st
         assert pushed["id"] == alert["id"]
 
         # Batch 2: leave well beyond the exit buffer, then come back in.
-        later = start + timedelta(minutes=5)
-        send(service, track(later, [(58.230, 11.42), (58.225, 11.42), (58.243, 11.42)]))
+        later = start + timedelta(minutes=10)
+        send(service, track(later, [(58.232, 11.42), (58.226, 11.42), (58.241, 11.42)]))
         updated = wait_for(
             lambda: [
                 a

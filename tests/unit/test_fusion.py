@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from detectors.fusion import Fusion
-from shorewatch.events import Source, TrackEnd
+from shorewatch.events import Observation, Source, TrackEnd
 from shorewatch.thresholds import FusionConfig
 from tests.detection import T0, obs, offset, run_straight
 
@@ -16,11 +16,11 @@ def fusion(**overrides: float) -> Fusion:
     return Fusion(FusionConfig.model_validate(overrides), ttl=timedelta(hours=1), max_tracks=1000)
 
 
-def interleave(*streams):  # type: ignore[no-untyped-def]
+def interleave(*streams: list[Observation]) -> list[Observation]:
     return sorted((o for s in streams for o in s), key=lambda o: o.time)
 
 
-def radar_associations(f: Fusion, *streams):  # type: ignore[no-untyped-def]
+def radar_associations(f: Fusion, *streams: list[Observation]) -> list[str | None]:
     """Feed every stream in time order; the association each radar report left."""
     out = []
     for o in interleave(*streams):
