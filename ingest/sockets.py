@@ -107,8 +107,9 @@ class TcpFeedClient:
                 break
             pending += chunk
             complete, _, pending = pending.rpartition(b"\n")
-            if complete:
-                self._sink(complete)
+            for line in complete.splitlines():  # a stream has no datagrams: hand on lines
+                if line:
+                    self._sink(line)
             if len(pending) > 65536:  # no newline in 64 KiB: garbage, hand it on to be counted
                 self._sink(pending)
                 pending = b""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+import structlog
 from psycopg import sql
 
 from shorewatch.config import StoreConfig
@@ -58,6 +59,7 @@ SERIES_TABLES = (
         "unit_id",
     ),
 )
+log = structlog.get_logger(__name__)
 TABLES_BY_NAME = {t.name: t for t in SERIES_TABLES}
 
 
@@ -67,6 +69,13 @@ def try_enable_timescale(conn: Conn) -> bool:
         "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
     ).fetchone()
     if available is None:
+        return False
+    preload = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
+    if preload is None or "timescaledb" not in str(preload[0]):
+        # Installed but not preloaded: CREATE EXTENSION would end the session with a FATAL.
+        log.warning(
+            "timescaledb is installed but not in shared_preload_libraries; using plain partitions"
+        )
         return False
     try:
         with conn.transaction():
