@@ -88,6 +88,11 @@ class Track:
         return self.fixes[-2] if len(self.fixes) >= 2 else None
 
     @property
+    def vouched_by_ais(self) -> bool:
+        """A radar/camera track fused with an AIS vessel: rules judge the vessel, not its echo."""
+        return self.source is not Source.AIS and self.associated is not None
+
+    @property
     def mmsi(self) -> int | None:
         if self.source is not Source.AIS:
             return None

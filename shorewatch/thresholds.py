@@ -115,7 +115,10 @@ class FusionConfig(Strict):
     gate_deg: float = Field(default=45.0, gt=0, le=180, description="Course gate when moving.")
     moving_kn: float = Field(default=3.0, ge=0, description="Below this, course is not gated.")
     window_s: float = Field(
-        default=120.0, gt=0, description="An AIS fix older than this cannot vouch for a track."
+        default=200.0,
+        gt=0,
+        description="An AIS fix older than this cannot vouch for a track; longer than the "
+        "180 s a ship at anchor or a slow Class B unit reports, or their echoes flap.",
     )
     confirm_hits: int = Field(default=3, ge=1, description="Consecutive matches to associate.")
     break_misses: int = Field(default=3, ge=1, description="Consecutive misses to dissociate.")

@@ -29,6 +29,15 @@ def _evaluate(track: Track, ctx: RuleContext, *, reporting: bool) -> list[Event]
     speed = track.speed_kn
     in_harbour = any(z.contains(fix.lat, fix.lon) for z in ctx.zones_of(HARBOUR_KINDS))
     open_event = track.episodes.get(SCOPE)
+    if track.vouched_by_ais:
+        # The AIS vessel's own track is judged; its radar echo must not double it, and the
+        # echo's slow spell restarts if the association ever breaks.
+        track.marks.pop(MARK, None)
+        track.counters.pop(MARK, None)
+        if open_event is None:
+            return []
+        del track.episodes[SCOPE]
+        return [closed(open_event, fix.time, {"closed_by": "associated"})]
     if open_event is not None:
         if track.ended or in_harbour or (speed is not None and speed > t.release_speed_kn):
             del track.episodes[SCOPE]

@@ -24,6 +24,12 @@ def zone_entry(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     for zone in ctx.zones_of(t.zone_kinds):
         scope = f"zone:{zone.id}"
         open_event = track.episodes.get(scope)
+        if open_event is not None and track.vouched_by_ais:
+            events.append(closed(open_event, fix.time, {"closed_by": "associated"}))
+            del track.episodes[scope]
+            continue
+        if track.vouched_by_ais:
+            continue
         if open_event is None and not track.ended and zone.contains(fix.lat, fix.lon):
             facts: Facts = {"zone_name": zone.name, "zone_kind": zone.kind}
             facts.update(_motion(track))
@@ -51,6 +57,8 @@ def approach(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     t = ctx.thresholds.zone_entry
     if track.source.value not in t.approach_sources:
         return []
+    if track.vouched_by_ais:
+        return _close_all(track, "approach:", now, {"closed_by": "associated"})
     fix, prev = track.last, track.previous
     events: list[Event] = []
     for zone in ctx.zones_of(["coastline"]):
@@ -87,6 +95,11 @@ def approach(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
             events.append(closed(open_event, now, {"final_distance_m": round(here, 1)}))
             del track.episodes[scope]
     return events
+
+
+def _close_all(track: Track, prefix: str, at: datetime, extra: Facts) -> list[Event]:
+    scopes = [s for s in track.episodes if s.startswith(prefix)]
+    return [closed(track.episodes.pop(s), at, extra) for s in scopes]
 
 
 def _motion(track: Track) -> Facts:

@@ -1,7 +1,8 @@
-"""Plays a scenario to a UDP port in scaled real time, one NMEA line per datagram.
+"""Plays a scenario to UDP ports in scaled real time, one NMEA line per datagram.
 
-That is how networked AIS receivers forward their feed, so the demo exercises the same UDP
-ingest path as production. Only this module reads a clock, and the clock is injectable.
+That is how networked AIS receivers and radars forward their feeds, so the demo exercises the
+same UDP ingest path as production: AIS to `port`, radar (when the scenario has one and a
+`radar_port` is given) to its own. Only this module reads a clock, and the clock is injectable.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from shorewatch.logs import RateLimitedLog
-from shorewatch.simulator.scenario import Scenario, sentences_between
+from shorewatch.simulator.lines import Channel, lines_between
+from shorewatch.simulator.model import Scenario
 
 
 class UdpSender:
-    """Maps sim t=0 (the scenario start) to the moment `run` begins; `sent` counts datagrams."""
+    """Maps sim t=0 (the scenario start) to the moment `run` begins; `sent` counts datagrams.
+
+    Radar lines are sent only with a `radar_port`; without one the AIS feed is all there is.
+    """
 
     def __init__(
         self,
@@ -29,12 +34,14 @@ class UdpSender:
         speedup: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         step_s: float = 0.2,
+        radar_port: int | None = None,
     ) -> None:
         if not (speedup > 0.0 and step_s > 0.0):
             raise ValueError("speedup and step_s must be positive")
         self.scenario = scenario
         self.host = host
         self.port = port
+        self.radar_port = radar_port
         self.speedup = speedup
         self.sent = 0
         self.failed = 0
@@ -51,13 +58,20 @@ class UdpSender:
         family, kind, proto, _, address = socket.getaddrinfo(
             self.host, self.port, type=socket.SOCK_DGRAM
         )[0]
+        addresses = {Channel.AIS: address}
+        if self.radar_port is not None:
+            addresses[Channel.RADAR] = socket.getaddrinfo(
+                self.host, self.radar_port, family=family, type=socket.SOCK_DGRAM
+            )[0][4]
         with socket.socket(family, kind, proto) as sock:
             wall0 = self._clock()
             done = math.nextafter(start_sim_s, -math.inf)  # (done, now] then includes the start
             while not stop.is_set():
                 now = start_sim_s + (self._clock() - wall0) * self.speedup
-                for _, line in sentences_between(self.scenario, done, now):
-                    self._send(sock, address, line)
+                for line in lines_between(self.scenario, done, now):
+                    target = addresses.get(line.channel)
+                    if target is not None:
+                        self._send(sock, target, line.text)
                 done = max(done, now)
                 stop.wait(self._step_s)
 
@@ -70,7 +84,7 @@ class UdpSender:
                 "send_failed",
                 "simulator datagram not sent",
                 error=str(exc),
-                target=f"{self.host}:{self.port}",
+                target=f"{address[0]}:{address[1]}",
             )
         else:
             self.sent += 1

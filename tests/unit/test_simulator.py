@@ -1,5 +1,6 @@
 """The traffic simulator: deterministic, decodable NMEA with true tag-block times, a demo that
-really crosses the restricted zone, and a real UDP round trip."""
+really crosses the restricted zone, radar ARPA sentences that decode back onto the vessels,
+each planted behaviour as sent on the air, and a real UDP round trip."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import itertools
 import math
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,13 +16,31 @@ from pyais import decode
 from pyais.messages import NMEASentenceFactory
 from shapely.geometry import Point, Polygon
 
+from ingest.nmea_radar import RadarDecoder, RadarSite
+from shorewatch.events import Observation
+from shorewatch.replay.timed_lines import split_prefix
 from shorewatch.simulator import (
+    Channel,
     Scenario,
+    SimRadar,
     SimVessel,
     UdpSender,
     demo_scenario,
+    lines_between,
+    mixed_scenario,
     position_at,
+    radar_sentences_between,
+    scenario_lines,
     sentences_between,
+    target_number,
+)
+from shorewatch.simulator.motion import range_bearing
+from shorewatch.simulator.scenarios import (
+    AIS_GAP,
+    DARK_SPEEDBOAT,
+    DEMO_RADAR,
+    RENDEZVOUS,
+    SPOOFED,
 )
 
 START = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -226,3 +245,229 @@ def test_invalid_vessels_are_refused() -> None:
             speed_kn=5.0,
             report_every_s=5.0,
         )
+
+
+# Radar output, the planted behaviours and the merged feed (mixed_scenario).
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return range_bearing(a, b)[0]
+
+
+def radar_decoder(radar: SimRadar) -> RadarDecoder:
+    return RadarDecoder("ra", site=RadarSite(radar.lat, radar.lon))
+
+
+def decode_radar(scenario: Scenario, t0: float, t1: float) -> list[tuple[float, Observation]]:
+    assert scenario.radar is not None
+    decoder = radar_decoder(scenario.radar)
+    out = []
+    for t, line in radar_sentences_between(scenario, t0, t1):
+        out += [(t, obs) for obs in decoder.feed(line, START + timedelta(seconds=t))]
+    return out
+
+
+def ais_reports(scenario: Scenario, mmsi: int, t1: float) -> list[tuple[float, dict[str, Any]]]:
+    """(sim time, decoded message) of every message one vessel sent in (-1, t1]."""
+    lines = sentences_between(scenario, -1.0, t1)
+    times = [t for t, line in lines if nmea_fields(line)[2] == "1"]
+    decoded = decode_all([line for _, line in lines])
+    return [(t, m) for t, m in zip(times, decoded, strict=True) if int(m["mmsi"]) == mmsi]
+
+
+def vessel(scenario: Scenario, mmsi: int) -> SimVessel:
+    return next(v for v in scenario.vessels if v.mmsi == mmsi)
+
+
+@pytest.mark.parametrize("sentence", ["TTM", "TLL"])
+def test_radar_targets_decode_onto_their_vessels_at_scan_time(sentence: str) -> None:
+    radar = DEMO_RADAR.model_copy(update={"sentence": sentence})
+    scenario = mixed_scenario(START, radar=radar)
+    seen = decode_radar(scenario, -1.0, 120.0)
+    assert {t for t, _ in seen} == {3.0 * k for k in range(41)}
+    numbers = set()
+    for t, obs in seen:
+        number = int(obs.target_ref.removeprefix("ra-"))
+        numbers.add(number)
+        fix = position_at(scenario.vessels[number - 1], t)
+        assert obs.time == START + timedelta(seconds=t)
+        assert metres((obs.lat, obs.lon), (fix.lat, fix.lon)) < (15.0 if sentence == "TTM" else 1.0)
+        if sentence == "TTM":  # TLL carries no motion: the tracker derives it
+            assert obs.sog_kn == pytest.approx(fix.sog_kn, abs=0.05)
+            assert obs.cog_deg is not None
+            assert abs((obs.cog_deg - fix.cog_deg + 180.0) % 360.0 - 180.0) < 0.06
+    in_range = {
+        n
+        for n, v in enumerate(scenario.vessels, 1)
+        if metres((radar.lat, radar.lon), (position_at(v, 0.0).lat, position_at(v, 0.0).lon))
+        <= radar.range_m
+    }
+    assert numbers >= in_range
+    assert target_number(scenario, DARK_SPEEDBOAT) not in in_range  # it runs in from outside
+
+
+def test_radar_time_field_shares_the_tag_block_clock() -> None:
+    start = START + timedelta(seconds=0.4567)
+    scenario = mixed_scenario(start)
+    (t, line), *_ = radar_sentences_between(scenario, 29.0, 30.0)
+    assert t == 30.0
+    assert line.startswith("$RATTM,")
+    assert line.split(",")[14] == "120030.45"  # hundredths of start + t, floored
+    elsewhere = mixed_scenario(start.astimezone(timezone(timedelta(hours=1))))
+    assert radar_sentences_between(elsewhere, 29.0, 30.0)[0][1] == line  # UTC, whatever the tz
+    ais = [tag_time(text) for t_ais, text in sentences_between(scenario, 29.0, 31.0)]
+    assert int((start + timedelta(seconds=30.0)).timestamp()) in ais
+
+
+def test_dark_speedboat_is_radar_only_and_lost_once_beached() -> None:
+    scenario = mixed_scenario(START)
+    assert not ais_reports(scenario, DARK_SPEEDBOAT, 900.0)
+    number = target_number(scenario, DARK_SPEEDBOAT)
+    mine = [
+        (t, line.split(",")[12])
+        for t, line in radar_sentences_between(scenario, -1.0, 900.0)
+        if int(line.split(",")[1]) == number
+    ]
+    statuses = [status for _, status in mine]
+    assert statuses == ["T"] * (len(mine) - 1) + ["L"]
+    first, last = mine[0][0], mine[-1][0]
+    assert 60.0 < first < 120.0  # enters radar range from outside
+    assert 500.0 < last < 520.0  # beached at ~507 s
+    boat = vessel(scenario, DARK_SPEEDBOAT)
+    assert position_at(boat, first).sog_kn == 40.0
+    assert (
+        radar_decoder(DEMO_RADAR).feed(
+            next(
+                line
+                for t, line in radar_sentences_between(scenario, last - 1, last)
+                if int(line.split(",")[1]) == number
+            ),
+            START,
+        )
+        == ()
+    )
+
+
+def test_ais_gap_vessel_is_silent_then_reappears_further_on() -> None:
+    scenario = mixed_scenario(START)
+    reports = [(t, m) for t, m in ais_reports(scenario, AIS_GAP, 700.0) if m["msg_type"] == 1]
+    times = [t for t, _ in reports]
+    assert not [t for t in times if 150.0 <= t < 510.0]
+    before = max(i for i, t in enumerate(times) if t < 150.0)
+    (t0, a), (t1, b) = reports[before], reports[before + 1]
+    assert t1 - t0 > 360.0
+    assert 2000.0 < metres((a["lat"], a["lon"]), (b["lat"], b["lon"])) < 2500.0
+
+
+def test_spoofed_vessel_jumps_and_renames_itself_from_240_s() -> None:
+    scenario = mixed_scenario(START)
+    polaris = vessel(scenario, SPOOFED)
+    reports = ais_reports(scenario, SPOOFED, 400.0)
+    for t, message in reports:
+        if message["msg_type"] == 5:
+            assert message["shipname"] == ("ATLANTIC ROSE" if t >= 240.0 else "POLARIS")
+            assert message["callsign"] == ("V7AB2" if t >= 240.0 else "OJPQ")
+            continue
+        fix = position_at(polaris, t)
+        off = metres((message["lat"], message["lon"]), (fix.lat, fix.lon))
+        assert off == (pytest.approx(9000.0, abs=5.0) if t >= 240.0 else pytest.approx(0, abs=2))
+    assert {t >= 240.0 for t, m in reports if m["msg_type"] == 5} == {False, True}
+
+
+def test_rendezvous_pair_drifts_together_then_parts() -> None:
+    scenario = mixed_scenario(START)
+    alba, brisingr = (vessel(scenario, m) for m in RENDEZVOUS)
+    for t in range(182, 599, 7):
+        a, b = position_at(alba, t), position_at(brisingr, t)
+        assert metres((a.lat, a.lon), (b.lat, b.lon)) == pytest.approx(150.0, abs=2.0)
+        assert (a.sog_kn, b.sog_kn) == (0.5, 0.5)
+    assert (position_at(alba, 170.0).sog_kn, position_at(brisingr, 170.0).sog_kn) == (10.0, 9.0)
+    a, b = position_at(alba, 720.0), position_at(brisingr, 720.0)
+    assert metres((a.lat, a.lon), (b.lat, b.lon)) > 1000.0
+
+
+def test_feed_merges_sensors_in_time_order_deterministically() -> None:
+    scenario = mixed_scenario(START)
+    whole = lines_between(scenario, -1.0, 240.0)
+    assert whole == lines_between(mixed_scenario(START), -1.0, 240.0)
+    assert scenario_lines(scenario, 240.0) == whole  # t=0 is included
+    cuts = [-1.0, 0.0, 2.9, 3.0, 59.5, 150.0, 240.0]
+    pieces = [lines_between(scenario, a, b) for a, b in itertools.pairwise(cuts)]
+    assert list(itertools.chain.from_iterable(pieces)) == whole
+    assert [line.t_s for line in whole] == sorted(line.t_s for line in whole)
+    assert {line.channel for line in whole} == {Channel.AIS, Channel.RADAR}
+    assert [line.text for line in whole if line.channel is Channel.AIS] == [
+        text for _, text in sentences_between(scenario, -1.0, 240.0)
+    ]
+    for line in whole[:50]:
+        assert line.time == START + timedelta(seconds=line.t_s)
+        stamp, rest = split_prefix(line.recorded().encode("ascii"))
+        assert stamp == line.time.replace(microsecond=line.time.microsecond // 1000 * 1000)
+        assert rest == line.text.encode("ascii")
+
+
+def test_demo_scenario_has_no_radar_and_an_unchanged_feed() -> None:
+    scenario = demo_scenario(START)
+    assert scenario.radar is None
+    assert radar_sentences_between(scenario, -1.0, 600.0) == []
+    assert [line.text for line in lines_between(scenario, -1.0, 60.0)] == [
+        text for _, text in sentences_between(scenario, -1.0, 60.0)
+    ]
+
+
+def test_udp_sender_sends_radar_to_its_own_port() -> None:
+    scenario = mixed_scenario(START)
+    ticks = itertools.count()
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ais_rx,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as radar_rx,
+    ):
+        for rx in (ais_rx, radar_rx):
+            rx.bind(("127.0.0.1", 0))
+            rx.settimeout(5.0)
+        sender = UdpSender(
+            scenario,
+            "127.0.0.1",
+            ais_rx.getsockname()[1],
+            radar_port=radar_rx.getsockname()[1],
+            clock=lambda: next(ticks) * 2.0,
+            step_s=0.005,
+        )
+        stop = threading.Event()
+        thread = threading.Thread(target=sender.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            ais = [ais_rx.recv(65536).decode("ascii").strip() for _ in range(20)]
+            radar = [radar_rx.recv(65536).decode("ascii").strip() for _ in range(20)]
+        finally:
+            stop.set()
+            thread.join(5.0)
+    assert not thread.is_alive()
+    expected = lines_between(scenario, -1.0, 3600.0)
+    assert ais == [x.text for x in expected if x.channel is Channel.AIS][:20]
+    assert radar == [x.text for x in expected if x.channel is Channel.RADAR][:20]
+
+
+def test_inconsistent_plans_are_refused() -> None:
+    base: dict[str, Any] = {
+        "mmsi": 265000001,
+        "name": "TEST",
+        "callsign": "SABC",
+        "ship_type": 70,
+        "length_m": 50.0,
+        "beam_m": 10.0,
+        "waypoints": [(58.0, 11.0), (58.01, 11.0), (58.02, 11.0)],
+        "speed_kn": 10.0,
+        "report_every_s": 5.0,
+    }
+    with pytest.raises(ValueError, match="one speed per leg"):
+        SimVessel.model_validate({**base, "leg_speeds_kn": [10.0]})
+    with pytest.raises(ValueError, match="end after they start"):
+        SimVessel.model_validate({**base, "ais_silent": [(50.0, 40.0)]})
+    with pytest.raises(ValueError, match="loop: false"):
+        SimVessel.model_validate({**base, "ashore_at_end": True})
+    legs = SimVessel.model_validate({**base, "leg_speeds_kn": [10.0, 5.0], "loop": False})
+    leg_s = 0.01 * 111_195.0 / (10.0 * 1852.0 / 3600.0)
+    assert position_at(legs, leg_s * 0.5).sog_kn == 10.0
+    assert position_at(legs, leg_s * 1.5).sog_kn == 5.0
+    assert position_at(legs, leg_s * 1.5).lat == pytest.approx(58.0125, abs=1e-6)
