@@ -1,4 +1,5 @@
-"""The `shorewatch` command: run roles, migrate the store, or run the self-contained demo."""
+"""The `shorewatch` command: run roles, migrate the store, replay recorded data, or run the
+self-contained demo."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from shorewatch.config import ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
+from shorewatch.replay import command as replay_command
 from shorewatch.settings import Settings
 
 
@@ -38,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--port", type=int, default=8080, help="API port (default 8080)")
     demo.add_argument("--speedup", type=float, default=1.0, help="simulated time per second")
+    replay_command.add_parser(sub)
     return parser
 
 
@@ -54,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shorewatch.demo import run_demo
 
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
+    if args.command == "replay":
+        return replay_command.run(site, settings, args)
     if settings.database_url is None:
         print("shorewatch: set SHOREWATCH_DATABASE_URL (or use `shorewatch demo`)", file=sys.stderr)
         return 2

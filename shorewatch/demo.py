@@ -19,7 +19,7 @@ from shorewatch.config import SiteConfig, UdpAisInput
 from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
 from shorewatch.events import Alert, Message
 from shorewatch.settings import Settings
-from shorewatch.simulator import UdpSender, demo_scenario
+from shorewatch.simulator import UdpSender, demo_scenario, mixed_scenario
 
 
 def _with_ephemeral_udp(site: SiteConfig) -> SiteConfig:
@@ -68,8 +68,16 @@ def run_demo(
         service.start()
         stack.callback(service.stop)
         service.bus.subscribe(service.topics.all_alerts, _print_alert)
-        udp_port = next(iter(service.udp_ports.values()))
-        sender = UdpSender(demo_scenario(datetime.now(UTC)), "127.0.0.1", udp_port, speedup=speedup)
+        ais_ids = {spec.id for spec in site.ingest.ais}
+        udp_port = next(port for key, port in service.udp_ports.items() if key in ais_ids)
+        radar_port = next(
+            (port for key, port in service.udp_ports.items() if key not in ais_ids), None
+        )
+        # With a radar on the site (configs/demo.yaml), the full scene: a planted case for every
+        # rule. Without one, the AIS-only traffic whose vessel enters the restricted zone.
+        now = datetime.now(UTC)
+        scenario = mixed_scenario(now) if radar_port is not None else demo_scenario(now)
+        sender = UdpSender(scenario, "127.0.0.1", udp_port, speedup=speedup, radar_port=radar_port)
         thread = threading.Thread(target=sender.run, args=(stop,), name="simulator", daemon=True)
         thread.start()
         stack.callback(thread.join, 5)
@@ -82,7 +90,8 @@ ShoreWatch demo is running ({service.series_mode} store, broker {mqtt_url}).
   Try:      curl -H 'Authorization: Bearer {token}' {base}/api/v1/alerts
   Live:     ws://{settings.api_host}:{service.api_port}/api/v1/live?token={token}
   Metrics:  {base}/metrics
-Simulated AIS traffic goes to udp://127.0.0.1:{udp_port}. """
+Simulated AIS goes to udp://127.0.0.1:{udp_port}"""
+            + (f", radar to udp://127.0.0.1:{radar_port}. " if radar_port else ". ")
             + (f"Stopping after {seconds:g} s." if seconds else "Ctrl-C to stop."),
             flush=True,
         )

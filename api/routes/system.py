@@ -1,11 +1,12 @@
-"""Health and metrics: what the orchestrator and Prometheus scrape, without a token."""
+"""Health (open, for the orchestrator) and metrics (bearer token, as Prometheus can send with
+`authorization: {credentials: ...}` in its scrape config)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from api.deps import Context
+from api.deps import Caller, Context
 
 router = APIRouter(tags=["system"])
 
@@ -29,7 +30,7 @@ def healthz(context: Context, response: Response) -> Health:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(context: Context) -> Response:
+def metrics(context: Context, _caller: Caller) -> Response:
     context.metrics.ws_clients.set(context.live.client_count)
     return Response(
         context.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"

@@ -161,7 +161,8 @@ def test_api_requires_token_and_ack_is_audited(service: Service) -> None:
     assert "allowed: dispatch, resolve" in again.json()["detail"]
     detail = httpx.get(f"{base}/api/v1/alerts/{alert_id}", headers=headers).json()
     assert detail["history"][-1]["note"] == "seen on radar too"
-    metrics = httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/metrics").status_code == 401
+    metrics = httpx.get(f"{base}/metrics", headers=headers).text
     assert (
         'shorewatch_ingest_lines_total{outcome="position",sensor="udp-test",source="ais"} 2.0'
         in metrics
