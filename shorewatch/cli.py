@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from shorewatch.config import ConfigError, SiteConfig, load_config
+from shorewatch.config import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.replay import command as replay_command
 from shorewatch.settings import Settings
@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         configure_logging(settings.log_level)
-        site = load_config(args.config or settings.config)
+        # The demo's own site (a radar and a zone for every planted case) unless one is given.
+        packaged = DEMO_CONFIG if args.command == "demo" else DEFAULT_CONFIG
+        site = load_config(args.config or settings.config, packaged=packaged)
     except (ConfigError, ValidationError) as exc:
         print(f"shorewatch: configuration error:\n{exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,16 @@ from shorewatch.events import EventKind, Level
 from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 
 DEFAULT_CONFIG = "default.yaml"
-__all__ = ["ConfigError", "SiteConfig", "Thresholds", "ZoneEntryThresholds", "load_config"]
+DEMO_CONFIG = "demo.yaml"
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEMO_CONFIG",
+    "ConfigError",
+    "SiteConfig",
+    "Thresholds",
+    "ZoneEntryThresholds",
+    "load_config",
+]
 
 
 class ConfigError(ValueError):
@@ -232,10 +241,10 @@ def parse_config(text: str, source: str, base_dir: Path) -> SiteConfig:
         raise ConfigError(_describe(exc, source)) from exc
 
 
-def load_config(path: Path | None = None) -> SiteConfig:
-    """Load the site YAML at `path`, or the packaged default when none is given."""
+def load_config(path: Path | None = None, *, packaged: str = DEFAULT_CONFIG) -> SiteConfig:
+    """Load the site YAML at `path`, or the packaged one named `packaged` when none is given."""
     if path is None:
-        resource = importlib.resources.files("configs").joinpath(DEFAULT_CONFIG)
+        resource = importlib.resources.files("configs").joinpath(packaged)
         with importlib.resources.as_file(resource) as real:
             return parse_config(real.read_text(encoding="utf-8"), str(real), real.parent)
     try:

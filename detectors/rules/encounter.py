@@ -37,6 +37,11 @@ def _slow(track: Track, limit: float) -> bool:
 
 def encounter(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     t = ctx.thresholds.encounter
+    holds_pairs = any(s.startswith("encounter:") for s in track.episodes) or any(
+        m.startswith(("near:", PARTNER)) for m in track.marks
+    )
+    if not holds_pairs and not _slow(track, t.max_speed_kn):
+        return []  # a moving vessel with nothing open: no neighbour search (most traffic)
     events: list[Event] = []
     seen: set[str] = set()
     for other in ctx.neighbours(track, t.release_m):
