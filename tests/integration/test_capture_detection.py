@@ -17,7 +17,8 @@ import pytest
 
 from detectors.rules.spoofing import mmsi_problem
 from ingest.nmea_ais import AisDecoder
-from shorewatch.events import Event, Observation
+from ingest.nmea_radar import RadarDecoder
+from shorewatch.events import Event, Observation, Source, TrackEnd
 from tests.detection import Harness
 
 MAX_FRACTION = 0.03
@@ -76,3 +77,32 @@ def test_rules_on_real_traffic_stay_selective(
         if "invalid_mmsi" in event.facts:
             mmsi = int(event.targets[0].split(":")[1])
             assert mmsi_problem(mmsi) == event.facts["invalid_mmsi"]
+
+
+def test_real_radar_capture_becomes_tracks(shared_data: Path) -> None:
+    """Acceptance (issue 3, point 4): the Navico ARPA log through the decoder and fusion."""
+    path = shared_data / "radar" / "navico_broadband4g_RadarLogs_2015-07-27.nmea"
+    decoder = RadarDecoder("navico")
+    harness = Harness()
+    observations = ends = 0
+    for line in path.read_bytes().splitlines():
+        for obs in decoder.feed(line, NO_TIME):
+            observations += 1
+            harness.worker.process_message(obs)
+        for ref in decoder.lost_targets:
+            ends += 1
+            assert decoder.lost_at is not None
+            lost = TrackEnd(
+                source=Source.RADAR, sensor_id="navico", target_ref=ref, time=decoder.lost_at
+            )
+            harness.worker.process_message(lost)
+    tracks = sorted(t.key for t in harness.worker.fusion)
+    spans = {t.key: (t.last_seen - t.first_seen).total_seconds() for t in harness.worker.fusion}
+    print(f"\nradar capture: {observations} target reports, {ends} lost, tracks {tracks}")
+    print(f"  track spans (s): {spans}")
+    kinds = Counter(e.kind.value for e in {e.id: e for e in harness.events}.values())
+    print(f"  events (no AIS in this log, so its targets are dark): {dict(kinds)}")
+    assert tracks == [f"radar:navico-{n}" for n in (1, 2, 3, 4)]
+    assert all(span > 60 for span in spans.values())
+    assert ends == 34
+    assert all(t.first_seen.year == 2015 for t in harness.worker.fusion), "radar's own UTC time"
