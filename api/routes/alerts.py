@@ -69,7 +69,7 @@ def acknowledge(
 ) -> Alert:
     try:
         return context.actions.transition(
-            alert_id, Action.ACKNOWLEDGE, caller, body.note if body else ""
+            alert_id, Action.ACKNOWLEDGE, caller.name, body.note if body else ""
         )
     except AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc

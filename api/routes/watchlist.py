@@ -38,7 +38,7 @@ def add_entry(body: NewWatchEntry, caller: Caller, conn: Connection) -> Watchlis
     # Committed here, before the response, so the caller's next read (and the detectors'
     # notification) already sees it.
     with conn.transaction():
-        return _repo.add(conn, body, caller)
+        return _repo.add(conn, body, caller.name)
 
 
 @router.delete(
@@ -49,6 +49,6 @@ def add_entry(body: NewWatchEntry, caller: Caller, conn: Connection) -> Watchlis
 )
 def remove_entry(entry_id: uuid.UUID, caller: Caller, conn: Connection) -> None:
     with conn.transaction():
-        removed = _repo.remove(conn, entry_id, caller)
+        removed = _repo.remove(conn, entry_id, caller.name)
     if not removed:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no watch-list entry {entry_id}")

@@ -105,7 +105,7 @@ def test_add_reaches_the_detector_and_delete_takes_it_off(
     assert entry["mmsi"] == WATCHED
     assert entry["name"] == "Night  Hawk"
     assert entry["points"] == 55
-    assert entry["created_by"] == "operator"
+    assert entry["created_by"] == "service-token"
     assert entry["created_at"]
     assert api.get("/watchlist", headers=AUTH).json() == [entry]
 
@@ -133,7 +133,7 @@ def test_add_reaches_the_detector_and_delete_takes_it_off(
             "SELECT created_by, removed_by, removed_at IS NOT NULL FROM watchlist WHERE id = %s",
             (entry["id"],),
         ).fetchone()
-    assert audit == ("operator", "operator", True), "removal is recorded, not erased"
+    assert audit == ("service-token", "service-token", True), "removal is recorded, not erased"
 
 
 def _sightings(dsn: str) -> list[str]:

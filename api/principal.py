@@ -1,0 +1,34 @@
+"""Who is calling: a role and the areas they may see. Every route and the live feed decide
+from this, never from the raw token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    """Watches the live picture, acknowledges alerts, adds field reports."""
+    DISPATCHER = "dispatcher"
+    """Everything an operator does, plus dispatching units and resolving alerts."""
+    ENGINEER = "engineer"
+    """Tunes detection: zones, watch list, silences, replay results; reads everything."""
+    ADMIN = "admin"
+    """Users, tokens, jurisdictions; everything."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    areas: frozenset[str] | None
+    """Jurisdiction ids this caller may see (its own and those below it); None: all of them."""
+
+    def sees(self, jurisdiction: str | None) -> bool:
+        """An alert, unit or event outside every jurisdiction is visible only to callers
+        with no area restriction (the national / top-level centre)."""
+        return self.areas is None or (jurisdiction is not None and jurisdiction in self.areas)
+
+    def has(self, *roles: Role) -> bool:
+        return self.role is Role.ADMIN or self.role in roles
