@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ingest.nmea_radar import RadarDecoder, RadarOutcome, RadarSite
 from ingest.radar_json import JSON_REJECTIONS, JsonOutcome, RadarJsonDecoder
-from ingest.receiver import OVERSIZED_PAYLOAD, LineAccounting
+from ingest.receiver import LineAccounting
 from shorewatch.events import Observation, Source, TrackEnd
 from shorewatch.metrics import Metrics
 
@@ -67,10 +67,7 @@ class RadarReceiver:
     def stats(self) -> dict[str, int]:
         """Lines per outcome, rejections included: they add up to every line received."""
         with self._lock:
-            counts = dict(self._decoder.stats)
-        if oversized := self._accounting.oversized_lines:
-            counts[OVERSIZED_PAYLOAD] = oversized
-        return counts
+            return self._accounting.totals(self._decoder.stats)
 
     def _track_end(self, ref: str, lost_at: datetime) -> TrackEnd:
         """At the radar's own time on the lost line, so a replay ends it where live did."""
@@ -117,10 +114,7 @@ class RadarJsonReceiver:
     def stats(self) -> dict[str, int]:
         """Reports per outcome, rejections included."""
         with self._lock:
-            counts = dict(self._decoder.stats)
-        if oversized := self._accounting.oversized_lines:
-            counts[OVERSIZED_PAYLOAD] = oversized
-        return counts
+            return self._accounting.totals(self._decoder.stats)
 
     def _count(self, outcome: JsonOutcome, detail: str) -> None:
         if outcome in JSON_REJECTIONS:

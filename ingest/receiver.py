@@ -7,7 +7,7 @@ rejection logging are the same whichever way the sentences arrived.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
@@ -55,6 +55,14 @@ class LineAccounting:
             self._oversized_lines += lines
         self.reject(OVERSIZED_PAYLOAD, lines, f"{len(payload)} bytes > {self._max_payload}")
         return True
+
+    def totals(self, decoded: Mapping[str, int]) -> dict[str, int]:
+        """The decoder's per-outcome counts plus the oversized refusals made before it: together
+        they add up to everything received."""
+        counts = dict(decoded)
+        if self.oversized_lines:
+            counts[OVERSIZED_PAYLOAD] = self.oversized_lines
+        return counts
 
     def accept(self, outcome: str, lines: int = 1) -> None:
         self._metrics.ingest_lines.labels(
@@ -109,10 +117,7 @@ class AisReceiver:
     def stats(self) -> dict[str, int]:
         """Lines per outcome, rejections included: they add up to every line received."""
         with self._lock:
-            counts = dict(self._decoder.stats)
-        if oversized := self._accounting.oversized_lines:
-            counts[OVERSIZED_PAYLOAD] = oversized
-        return counts
+            return self._accounting.totals(self._decoder.stats)
 
     def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
         if isinstance(outcome, Rejection):
