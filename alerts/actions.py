@@ -8,8 +8,8 @@ from datetime import datetime
 
 from psycopg_pool import ConnectionPool
 
-from alerts.lifecycle import Action, apply
-from shorewatch.events import Alert
+from alerts.lifecycle import Action, changes
+from shorewatch.events import Alert, Outcome
 from shorewatch.store.alerts_repo import AlertsRepo
 
 
@@ -26,18 +26,29 @@ class AlertActions:
         self._publish = publish
         self._clock = clock
 
-    def transition(self, alert_id: uuid.UUID, action: Action, actor: str, note: str = "") -> Alert:
-        """Raises AlertNotFound, or InvalidTransition naming the allowed actions."""
+    def now(self) -> datetime:
+        """The service clock (injected), for routes that stamp or compare times."""
+        return self._clock()
+
+    def transition(
+        self,
+        alert_id: uuid.UUID,
+        action: Action,
+        actor: str,
+        note: str = "",
+        *,
+        outcome: Outcome | None = None,
+    ) -> Alert:
+        """Raises AlertNotFound, InvalidTransition naming the allowed actions, or
+        OutcomeMismatch (resolve without an outcome, or an outcome on another action)."""
         now = self._clock()
         with self._pool.connection() as conn, conn.transaction():
             current = self._alerts.get(conn, alert_id, lock=True)
             if current is None:
                 raise AlertNotFound(f"no alert {alert_id}")
-            state = apply(current.state, action)
-            changes: dict[str, object] = {"state": state, "updated_at": now}
-            if action is Action.ACKNOWLEDGE:
-                changes["acknowledged_by"] = actor
-            alert = current.model_copy(update=changes)
+            alert = current.model_copy(
+                update=changes(current.state, action, at=now, actor=actor, outcome=outcome)
+            )
             self._alerts.update(conn, alert)
             self._alerts.record(
                 conn,
@@ -45,8 +56,10 @@ class AlertActions:
                 actor=actor,
                 action=action.value,
                 from_state=current.state,
-                to_state=state,
-                note=note,
+                to_state=alert.state,
+                # The outcome leads the audit note, so the record keeps it whatever happens
+                # to the alert row later.
+                note=f"[{outcome.value}] {note}" if outcome is not None else note,
                 at=now,
             )
         self._publish(alert)

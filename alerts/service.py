@@ -2,12 +2,16 @@
 
 One open alert per target and kind (the database enforces it too); a repeat updates that alert,
 re-scores it and re-publishes it, so dispatchers see one line per threat, not one per report.
+The target's other open alerts are re-scored on the new evidence too (alerts/scoring.py), an
+inhibition rule may fold the event into another kind's alert, and a silence keeps the change
+off the bus (alerts/silences.py).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
@@ -15,11 +19,14 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from alerts.scoring import grade, score_factors
+from alerts.silences import inhibiting, linked_targets, silencing
 from shorewatch.config import SiteConfig
-from shorewatch.events import Alert, AlertState, Event, Message
+from shorewatch.events import Alert, AlertState, Event, Level, Message
 from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.events_repo import EventsRepo
+from shorewatch.store.silences_repo import SilencesRepo
+from shorewatch.store.timeseries import Conn
 from shorewatch.zones import Zone
 
 log = structlog.get_logger(__name__)
@@ -36,85 +43,151 @@ class AlertService:
         publish: Callable[[Alert], None],
         metrics: Metrics,
         clock: Callable[[], datetime],
+        jurisdiction_of: Callable[[float, float], str | None] = lambda _lat, _lon: None,
     ) -> None:
         self._pool = pool
         self._site = site
         self._zones = zones
         self._events = events
         self._alerts = AlertsRepo()
+        self._silences = SilencesRepo()
         self._publish = publish
         self._metrics = metrics
         self._clock = clock
+        # Set once, where the alert opens: its owner does not change while it is handled.
+        self._jurisdiction_of = jurisdiction_of
 
     def on_message(self, message: Message) -> None:
         if isinstance(message, Event):
             self.handle(message)
 
     def handle(self, event: Event) -> Alert | None:
-        """Returns the alert as changed, or None when the event changed no alert."""
+        """Returns the alert the event landed in, or None when it changed no alert. Every
+        alert it changed that no silence holds is published."""
         for attempt in (1, 2):
             try:
-                alert = self._fold(event)
+                folded = self._fold(event)
                 break
             except psycopg.errors.UniqueViolation:
                 if attempt == 2:
                     raise
                 log.info("concurrent alert creation; folding into the winner", event=event.id)
-        if alert is not None:
-            self._publish(alert)
-        return alert
+        for alert in folded.changed:
+            if not alert.silenced:
+                self._publish(alert)
+        return folded.host
 
-    def _fold(self, event: Event) -> Alert | None:
+    def _fold(self, event: Event) -> _Folded:
         now = self._clock()
         with self._pool.connection() as conn, conn.transaction():
             is_new_event = self._events.upsert(conn, event)
-            current = self._alerts.open_for(conn, event.primary_target, event.kind)
-            if current is not None and event.id in current.event_ids:
-                return None  # a known episode re-published (closed): the row is updated
-            if not is_new_event and current is None:
-                return None  # replay of an event whose alert is already closed
-            if current is None:
-                alert = self._new_alert(event, now)
-                self._alerts.insert(conn, alert)
-                self._alerts.record(
-                    conn,
-                    alert.id,
-                    actor=SYSTEM_ACTOR,
-                    action="created",
-                    from_state=None,
-                    to_state=alert.state,
-                    note=f"{event.kind.value} on {event.primary_target}",
-                )
-                self._metrics.alerts.labels(action="created").inc()
+            open_alerts = self._alerts.open_for_targets(conn, sorted(linked_targets(event)))
+            if any(event.id in a.event_ids for a in open_alerts):
+                return _Folded(None, [])  # a known episode re-published (closed): row updated
+            if not is_new_event:
+                return _Folded(None, [])  # replay of an event whose alert is already closed
+            host, inhibited = self._host(event, open_alerts)
+            target = host.target if host is not None else event.primary_target
+            group = [a for a in open_alerts if a.target == target]
+            evidence = self._group_events(conn, group, event)
+            if host is None:
+                base, action = self._new_alert(event, now), "created"
+                note = f"{event.kind.value} on {event.primary_target}"
             else:
-                alert = self._merge(current, event, now)
-                self._alerts.update(conn, alert)
-                self._alerts.record(
-                    conn,
-                    alert.id,
-                    actor=SYSTEM_ACTOR,
-                    action="updated",
-                    from_state=current.state,
-                    to_state=alert.state,
-                    note=f"event {event.id} folded in; score {alert.score:.0f}",
+                base, action = (
+                    self._merge(host, event, now),
+                    "inhibited" if inhibited else "updated",
                 )
-                self._metrics.alerts.labels(action="updated").inc()
+                note = f"{event.kind.value} event {event.id} folded in"
+            silence = silencing(self._silences.active(conn, now), base, base.zone, now)
+            alert = self._scored(base, evidence, silenced=silence is not None)
+            if host is None:
+                self._alerts.insert(conn, alert)
+            else:
+                self._alerts.update(conn, alert)
+            if silence is not None:
+                note += f"; silenced by {silence.id} ({silence.created_by}: {silence.reason})"
+                self._metrics.alerts.labels(action="silenced").inc()
+            self._alerts.record(
+                conn,
+                alert.id,
+                actor=SYSTEM_ACTOR,
+                action=action,
+                from_state=host.state if host is not None else None,
+                to_state=alert.state,
+                note=f"{note}; score {alert.score:.0f} {alert.level.value}",
+                at=now,
+            )
+            self._metrics.alerts.labels(action=action).inc()
+            changed = [alert]
+            for sibling in group:
+                if sibling.id != alert.id:
+                    rescored = self._rescore(conn, sibling, evidence, event, now)
+                    changed += [rescored] if rescored is not None else []
+        return _Folded(alert, changed)
+
+    def _host(self, event: Event, open_alerts: list[Alert]) -> tuple[Alert | None, bool]:
+        """The open alert the event belongs in, and whether an inhibition rule sent it there."""
+        host = inhibiting(event, self._site.alerts.inhibit, open_alerts)
+        if host is not None:
+            return host, True
+        same = (a for a in open_alerts if a.kind == event.kind and a.target == event.primary_target)
+        return next(same, None), False
+
+    def _group_events(self, conn: Conn, group: list[Alert], event: Event) -> list[Event]:
+        """The events of every open alert of the target, and the new one."""
+        ids: list[object] = [i for a in group for i in a.event_ids]
+        stored = self._events.list_for_alert(conn, ids) if ids else []
+        return [e for e in stored if e.id != event.id] + [event]
+
+    def _scored(self, alert: Alert, evidence: list[Event], *, silenced: bool) -> Alert:
+        config = self._site.alerts
+        factors = score_factors(evidence, alert.event_count, config, self._zones)
+        score, level = grade(factors, config, alert.escalations)
+        return alert.model_copy(
+            update={"factors": factors, "score": score, "level": level, "silenced": silenced}
+        )
+
+    def _rescore(
+        self, conn: Conn, sibling: Alert, evidence: list[Event], event: Event, now: datetime
+    ) -> Alert | None:
+        """Another open alert of the same target, re-scored on the new evidence; None when
+        its score and factors did not change."""
+        alert = self._scored(sibling, evidence, silenced=sibling.silenced)
+        if alert.factors == sibling.factors and alert.level == sibling.level:
+            return None
+        alert = alert.model_copy(update={"updated_at": now})
+        self._alerts.update(conn, alert)
+        self._alerts.record(
+            conn,
+            alert.id,
+            actor=SYSTEM_ACTOR,
+            action="rescored",
+            from_state=sibling.state,
+            to_state=alert.state,
+            note=(
+                f"{event.kind.value} event {event.id} on the same target; score "
+                f"{sibling.score:.0f} {sibling.level.value} -> {alert.score:.0f} "
+                f"{alert.level.value}"
+            ),
+            at=now,
+        )
+        self._metrics.alerts.labels(action="rescored").inc()
         return alert
 
     def _new_alert(self, event: Event, now: datetime) -> Alert:
-        factors = score_factors(event.kind, event.zone, 1, self._site.alerts, self._zones)
-        score, level = grade(factors, self._site.alerts)
+        """Unscored: `_scored` fills in factors, score and level from the target's evidence."""
         return Alert(
             id=uuid.uuid4(),
             kind=event.kind,
             target=event.primary_target,
-            score=score,
-            level=level,
-            factors=factors,
+            score=0.0,
+            level=Level.BLUE,
             state=AlertState.NEW,
             lat=event.lat,
             lon=event.lon,
             zone=event.zone,
+            jurisdiction=self._jurisdiction_of(event.lat, event.lon),
             event_ids=(event.id,),
             event_count=1,
             created_at=now,
@@ -122,19 +195,19 @@ class AlertService:
         )
 
     def _merge(self, current: Alert, event: Event, now: datetime) -> Alert:
-        count = current.event_count + 1
-        factors = score_factors(event.kind, event.zone, count, self._site.alerts, self._zones)
-        score, level = grade(factors, self._site.alerts)
         return current.model_copy(
             update={
-                "score": score,
-                "level": level,
-                "factors": factors,
                 "lat": event.lat,
                 "lon": event.lon,
                 "zone": event.zone or current.zone,
                 "event_ids": (*current.event_ids, event.id),
-                "event_count": count,
+                "event_count": current.event_count + 1,
                 "updated_at": now,
             }
         )
+
+
+@dataclass(frozen=True)
+class _Folded:
+    host: Alert | None
+    changed: list[Alert]

@@ -11,7 +11,21 @@ from fastapi.exceptions import RequestValidationError
 
 from api.context import ApiContext
 from api.errors import validation_error
-from api.routes import alerts, live, system, watchlist
+from api.openapi import document_common_errors
+from api.routes import (
+    alerts,
+    events,
+    live,
+    reports,
+    silences,
+    stats,
+    system,
+    tracks,
+    units,
+    vessels,
+    watchlist,
+    zones,
+)
 from shorewatch import __version__
 
 API_PREFIX = "/api/v1"
@@ -35,4 +49,13 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(live.router, prefix=API_PREFIX)
     app.include_router(watchlist.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(tracks.router, prefix=API_PREFIX)
+    app.include_router(vessels.router, prefix=API_PREFIX)
+    app.include_router(zones.router, prefix=API_PREFIX)
+    app.include_router(stats.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(units.router, prefix=API_PREFIX)
+    app.include_router(silences.router, prefix=API_PREFIX)
+    document_common_errors(app)
     return app

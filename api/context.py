@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from psycopg_pool import ConnectionPool
 
 from alerts.actions import AlertActions
+from alerts.units import UnitDesk
+from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.events_repo import EventsRepo
+from shorewatch.zones import Zone
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,7 @@ class ApiContext:
     events: EventsRepo
     live: LiveFeed
     token: str
+    jurisdictions: Jurisdictions
+    zones: tuple[Zone, ...]
+    reports: ReportIntake
+    units: UnitDesk

@@ -1,8 +1,10 @@
-"""Request dependencies: the service context, a database connection, the caller's identity."""
+"""Request dependencies: the service context, a database connection, the caller's identity
+and what it may see."""
 
 from __future__ import annotations
 
 import hmac
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -12,8 +14,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import ApiContext
 from api.principal import Principal, Role
+from shorewatch.events import Alert
+from shorewatch.store.alerts_repo import AlertsRepo
+from shorewatch.store.auth_repo import AuthRepo
 
-_bearer = HTTPBearer(auto_error=False, description="API token (printed by `shorewatch demo`).")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A user's API key (`shorewatch token create`) or the service token.",
+)
 
 
 def get_context(request: Request) -> ApiContext:
@@ -28,19 +36,36 @@ def token_matches(context: ApiContext, presented: str | None) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), context.token.encode())
 
 
+def authenticate(context: ApiContext, presented: str | None) -> Principal | None:
+    """The caller behind a token, or None. The service token (from settings) is an admin with
+    no area restriction; any other must be an unrevoked API key of an enabled user, looked up
+    on every request so that revoking or disabling takes effect at once. A user sees their
+    jurisdiction and every area below it; one without a jurisdiction sees all of them."""
+    if not presented:
+        return None
+    if token_matches(context, presented):
+        return Principal(name="service-token", role=Role.ADMIN, areas=None)
+    with context.pool.connection() as conn:
+        user = AuthRepo().authenticate(conn, presented)
+    if user is None:
+        return None
+    areas = None if user.jurisdiction is None else context.jurisdictions.area(user.jurisdiction)
+    return Principal(name=user.name, role=Role(user.role), areas=areas)
+
+
 def require_caller(
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Who is calling; 401 without a valid bearer token. The service token (from settings) is
-    an admin with no area restriction."""
-    if credentials is None or not token_matches(context, credentials.credentials):
+    """Who is calling; 401 without a valid bearer token."""
+    caller = authenticate(context, credentials.credentials if credentials else None)
+    if caller is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing or invalid bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return Principal(name="service-token", role=Role.ADMIN, areas=None)
+    return caller
 
 
 Caller = Annotated[Principal, Depends(require_caller)]
@@ -56,6 +81,20 @@ def allow(*roles: Role) -> Callable[[Principal], Principal]:
         return caller
 
     return check
+
+
+def visible_alert(alert_id: uuid.UUID, caller: Caller, context: Context) -> Alert:
+    """The alert in the path when it lies in the caller's areas. Outside them it is a 404, the
+    same as no alert at all, so that its existence is not told. Declare the route's role check
+    before this dependency: a caller of the wrong role gets 403 whatever the alert."""
+    with context.pool.connection() as conn:
+        alert = AlertsRepo().get(conn, alert_id)
+    if alert is None or not caller.sees(alert.jurisdiction):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
+    return alert
+
+
+VisibleAlert = Annotated[Alert, Depends(visible_alert)]
 
 
 def get_connection(context: Context) -> Iterator[psycopg.Connection[tuple[object, ...]]]:

@@ -52,3 +52,13 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
     )
+
+
+def unprocessable(
+    where: tuple[str, ...], message: str, value: object = None
+) -> RequestValidationError:
+    """A 422 for what a route checks itself (a window too long, a time in the future), in the
+    same documented shape as FastAPI's own validation errors; raise it from the route."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": where, "msg": message, "input": value}]
+    )

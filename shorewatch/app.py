@@ -7,18 +7,24 @@ process with `--role`; they meet only on the bus and in the database.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
 
 import structlog
 import uvicorn
 from psycopg_pool import ConnectionPool
 
 from alerts.actions import AlertActions
+from alerts.escalation import Escalator
 from alerts.service import AlertService
+from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
+from api.field_reports import ReportIntake
 from api.live import LiveFeed
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
@@ -29,12 +35,15 @@ from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
 from shorewatch.config import MqttAisInput, RadarInput, SiteConfig, TcpAisInput, UdpAisInput
 from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
 from shorewatch.store.db import open_pool
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.store.maintenance import RetentionJob
 from shorewatch.store.migrations import migrate, series_mode_of
+from shorewatch.store.photos import PhotoStore
+from shorewatch.store.units_repo import UnitsRepo
 from shorewatch.store.writer import ObservationWriter
 from shorewatch.topics import Topics
 from shorewatch.zones import build_zones
@@ -61,6 +70,7 @@ class Service:
         api_port: int = 8080,
         topic_root: str = "shorewatch",
         clock: Callable[[], datetime] = utc_now,
+        data_dir: Path | None = None,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -72,10 +82,12 @@ class Service:
         self.metrics = Metrics()
         self.topics = Topics(topic_root)
         self.zones = build_zones(site)
+        self.jurisdictions = build_jurisdictions(site)
         self._dsn = dsn
         self._mqtt_url = mqtt_url
         self._api = (api_host, api_port, api_token or "")
         self._clock = clock
+        self._data_dir = data_dir
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -198,6 +210,7 @@ class Service:
                 writer.submit(message)
 
         self.bus.subscribe(self.topics.all_obs, record)
+        self.bus.subscribe(self.topics.all_unit_positions, self.unit_desk.on_message)
         if self.series_mode == timeseries.MODE_PARTITIONED:
             retention = RetentionJob(self.pool, self.site.store, self._clock)
             retention.start()
@@ -219,8 +232,16 @@ class Service:
             self.publish_alert,
             self.metrics,
             self._clock,
+            jurisdiction_of=self.jurisdictions.locate,
         )
         self.bus.subscribe(self.topics.all_events, service.on_message)
+        self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)
+        self.bus.subscribe(self.topics.all_alerts, self.unit_desk.on_message)  # units follow
+        escalator = Escalator(
+            self.pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
+        )
+        escalator.start()
+        self._stops.append(escalator.stop)
 
     def _start_api(self) -> None:
         host, port, token = self._api
@@ -232,6 +253,10 @@ class Service:
             events=EventsRepo(self.site.store, self.series_mode),
             live=live,
             token=token,
+            jurisdictions=self.jurisdictions,
+            zones=self.zones,
+            reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
+            units=self.unit_desk,
         )
 
         def relay(message: Message) -> None:
@@ -259,6 +284,33 @@ class Service:
             thread.join(timeout=10)
 
         self._stops.append(stop_api)
+
+    def _photo_store(self) -> PhotoStore:
+        """Field-report photos under the data directory, kept as long as the time-series data;
+        without a data directory (tests) a temporary one that goes with the service."""
+        root = self._data_dir
+        if root is None:
+            scratch = tempfile.TemporaryDirectory(prefix="shorewatch-data-")
+            self._stops.append(scratch.cleanup)
+            root = Path(scratch.name)
+        return PhotoStore(root / "reports", timedelta(days=self.site.store.retention_days))
+
+    @cached_property
+    def unit_desk(self) -> UnitDesk:
+        """One per process, for the roles that change units (recorder: positions; alerts: unit
+        reports and alerts they follow; api: dispatch); seeds the YAML's units."""
+        desk = UnitDesk(
+            self.pool,
+            UnitsRepo(self.site.store, self.series_mode),
+            self.bus,
+            self.metrics,
+            self._clock,
+            zone_kinds={z.id: z.kind for z in self.site.zones},
+            jurisdictions=self.jurisdictions,
+        )
+        self._stops.append(desk.close)
+        desk.seed(self.site.units)
+        return desk
 
     @property
     def api_port(self) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from shorewatch import auth_command
 from shorewatch.config import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.replay import command as replay_command
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8080, help="API port (default 8080)")
     demo.add_argument("--speedup", type=float, default=1.0, help="simulated time per second")
     replay_command.add_parser(sub)
+    auth_command.add_parsers(sub)
     return parser
 
 
@@ -61,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if args.command == "replay":
         return replay_command.run(site, settings, args)
+    if args.command in auth_command.COMMANDS:
+        return auth_command.run(site, settings, args)
     if settings.database_url is None:
         print("shorewatch: set SHOREWATCH_DATABASE_URL (or use `shorewatch demo`)", file=sys.stderr)
         return 2
@@ -94,6 +98,7 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
         api_host=settings.api_host,
         api_port=settings.api_port,
         topic_root=settings.topic_root,
+        data_dir=settings.data_dir,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

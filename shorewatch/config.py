@@ -13,15 +13,19 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shorewatch.events import EventKind, Level
+from shorewatch.alert_config import AlertConfig, LevelBands
+from shorewatch.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
+from shorewatch.units_config import UnitsConfig
 
 DEFAULT_CONFIG = "default.yaml"
 DEMO_CONFIG = "demo.yaml"
 __all__ = [
     "DEFAULT_CONFIG",
     "DEMO_CONFIG",
+    "AlertConfig",
     "ConfigError",
+    "LevelBands",
     "SiteConfig",
     "Thresholds",
     "ZoneEntryThresholds",
@@ -143,38 +147,6 @@ class DetectorConfig(Strict):
     fusion: FusionConfig = FusionConfig()
 
 
-class LevelBands(Strict):
-    """Minimum score for each colour; below `yellow` is blue."""
-
-    red: float = Field(default=80, ge=0, le=100)
-    orange: float = Field(default=60, ge=0, le=100)
-    yellow: float = Field(default=40, ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LevelBands:
-        if not self.red >= self.orange >= self.yellow:
-            raise ValueError("bands must satisfy red >= orange >= yellow")
-        return self
-
-    def level_for(self, score: float) -> Level:
-        if score >= self.red:
-            return Level.RED
-        if score >= self.orange:
-            return Level.ORANGE
-        if score >= self.yellow:
-            return Level.YELLOW
-        return Level.BLUE
-
-
-class AlertConfig(Strict):
-    levels: LevelBands = LevelBands()
-    base_points: dict[EventKind, float] = Field(
-        default_factory=lambda: {EventKind.ZONE_ENTRY: 40.0}
-    )
-    repeat_points: float = Field(default=5.0, ge=0, description="Per further event, capped.")
-    repeat_points_max: float = Field(default=20.0, ge=0)
-
-
 class StoreConfig(Strict):
     retention_days: int = Field(default=180, ge=1)
     compress_after_days: int = Field(default=7, ge=1)
@@ -193,7 +165,14 @@ class SiteConfig(Strict):
     detectors: DetectorConfig = DetectorConfig()
     alerts: AlertConfig = AlertConfig()
     store: StoreConfig = StoreConfig()
+    jurisdictions: list[JurisdictionConfig] = Field(default_factory=list)
+    units: UnitsConfig = Field(default_factory=list)
     base_dir: Path = Field(default=Path(), exclude=True)
+
+    @model_validator(mode="after")
+    def _jurisdiction_tree(self) -> SiteConfig:
+        check_hierarchy(self.jurisdictions)
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SiteConfig:

@@ -140,6 +140,14 @@ class AlertState(StrEnum):
 OPEN_STATES = frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.DISPATCHED})
 
 
+class Outcome(StrEnum):
+    """How a resolved alert turned out; feeds the statistics and the reviewer."""
+
+    CONFIRMED = "confirmed"
+    FALSE_ALARM = "false_alarm"
+    BENIGN = "benign"
+
+
 class ScoreFactor(Frozen):
     """One line of an alert's explanation: why it scored what it scored."""
 
@@ -167,6 +175,16 @@ class Alert(Frozen):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     acknowledged_by: str | None = None
+    outcome: Outcome | None = None
+    acknowledged_at: AwareDatetime | None = None
+    dispatched_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    reviewed_at: AwareDatetime | None = None
+    escalations: int = Field(default=0, ge=0)
+    """Times it went unacknowledged past its level's deadline; each raised the level once."""
+    escalated_at: AwareDatetime | None = None
+    silenced: bool = False
+    """A silence matched its latest event: kept and listed, but not pushed to the bus."""
 
 
 class AuditEntry(Frozen):
@@ -189,8 +207,76 @@ class ComponentStatus(Frozen):
     online: bool
 
 
+UnitId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
+"""Safe as one MQTT topic level: no `/`, `+` or `#`."""
+
+
+class UnitKind(StrEnum):
+    SEA = "sea"
+    LAND = "land"
+
+
+class UnitState(StrEnum):
+    AVAILABLE = "available"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    RETURNING = "returning"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class UnitPosition(Frozen):
+    """A patrol unit's own fix (its tracker or crew app); kept in `unit_positions`."""
+
+    type: Literal["unit_position"] = "unit_position"
+    schema_version: int = SCHEMA_VERSION
+    unit_id: UnitId
+    time: AwareDatetime
+    lat: Latitude
+    lon: Longitude
+    sog_kn: Knots | None = None
+    cog_deg: Degrees | None = None
+
+
+class UnitStateReport(Frozen):
+    """A unit telling the centre where it stands (on scene, back at base) over MQTT."""
+
+    type: Literal["unit_state"] = "unit_state"
+    schema_version: int = SCHEMA_VERSION
+    unit_id: UnitId
+    state: UnitState
+    time: AwareDatetime
+    note: str = Field(default="", max_length=2000)
+
+
+class UnitNotice(Frozen):
+    """What an assigned unit is told: the alert, where the target is, and the dispatcher's note."""
+
+    type: Literal["unit_notice"] = "unit_notice"
+    schema_version: int = SCHEMA_VERSION
+    unit_id: UnitId
+    alert_id: uuid.UUID
+    kind: EventKind
+    target: str
+    level: Level
+    lat: Latitude
+    lon: Longitude
+    distance_m: float | None = Field(default=None, ge=0.0)
+    eta_s: float | None = Field(default=None, ge=0.0)
+    note: str = Field(default="", max_length=2000)
+    assigned_by: str
+    assigned_at: AwareDatetime
+
+
 Message = Annotated[
-    Observation | TrackEnd | VesselStatic | Event | Alert | ComponentStatus,
+    Observation
+    | TrackEnd
+    | VesselStatic
+    | Event
+    | Alert
+    | ComponentStatus
+    | UnitPosition
+    | UnitStateReport
+    | UnitNotice,
     Field(discriminator="type"),
 ]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

@@ -58,6 +58,12 @@ class Metrics:
         self.ws_clients = Gauge(
             "shorewatch_ws_clients", "Connected live-feed clients.", registry=self.registry
         )
+        self.unit_notifications = Counter(
+            "shorewatch_unit_notifications",
+            "Assignment notices to patrol units by channel (mqtt, webhook) and outcome.",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -45,5 +45,22 @@ class Topics:
     def all_alerts(self) -> str:
         return f"{self.root}/alerts/+"
 
+    def unit_position(self, unit: str) -> str:
+        return f"{self.root}/units/{unit}/position"
+
+    def unit_state(self, unit: str) -> str:
+        return f"{self.root}/units/{unit}/state"
+
+    def unit_assignments(self, unit: str) -> str:
+        return f"{self.root}/units/{unit}/assignments"
+
+    @property
+    def all_unit_positions(self) -> str:
+        return f"{self.root}/units/+/position"
+
+    @property
+    def all_unit_states(self) -> str:
+        return f"{self.root}/units/+/state"
+
     def receiver_of(self, raw_topic: str) -> str:
         return raw_topic.rsplit("/", 1)[-1]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from alerts.actions import AlertNotFound
-from alerts.lifecycle import Action, InvalidTransition
-from api.deps import Caller, Connection, Context
-from shorewatch.events import Alert, AlertState, AuditEntry, Event, EventKind, Level
+from alerts.lifecycle import Action, InvalidTransition, allowed_actions
+from api.deps import Caller, Connection, Context, VisibleAlert, allow
+from api.principal import Principal, Role
+from shorewatch.events import Alert, AlertState, AuditEntry, Event, EventKind, Level, Outcome
 from shorewatch.store.alerts_repo import AlertsRepo
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -24,14 +25,23 @@ class AlertDetail(BaseModel):
     history: list[AuditEntry]
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Note = Annotated[str, AfterValidator(_no_nul)]
+
+
 class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(default="", max_length=2000)
+    note: Note = Field(default="", max_length=2000)
 
 
 @router.get("", response_model=list[Alert])
 def list_alerts(
-    _caller: Caller,
+    caller: Caller,
     conn: Connection,
     state: Annotated[list[AlertState] | None, Query()] = None,
     level: Annotated[list[Level] | None, Query()] = None,
@@ -39,15 +49,23 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[Alert]:
-    return _repo.search(conn, states=state, levels=level, kind=kind, limit=limit, offset=offset)
+    return _repo.search(
+        conn,
+        states=state,
+        levels=level,
+        kind=kind,
+        limit=limit,
+        offset=offset,
+        areas=caller.areas,
+    )
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
 def get_alert(
-    alert_id: uuid.UUID, _caller: Caller, conn: Connection, context: Context
+    alert_id: uuid.UUID, caller: Caller, conn: Connection, context: Context
 ) -> AlertDetail:
     alert = _repo.get(conn, alert_id)
-    if alert is None:
+    if alert is None or not caller.sees(alert.jurisdiction):  # outside the area: not told
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
     return AlertDetail(
         alert=alert,
@@ -60,12 +78,17 @@ def get_alert(
     "/{alert_id}/ack",
     response_model=Alert,
     responses={
-        404: {"description": "No such alert"},
+        403: {"description": "Needs role operator, dispatcher or admin"},
+        404: {"description": "No such alert in the caller's areas"},
         409: {"description": "Not allowed in the alert's state"},
     },
 )
 def acknowledge(
-    alert_id: uuid.UUID, caller: Caller, context: Context, body: ActionBody | None = None
+    alert_id: uuid.UUID,
+    caller: Annotated[Principal, Depends(allow(Role.OPERATOR, Role.DISPATCHER))],
+    _alert: VisibleAlert,
+    context: Context,
+    body: ActionBody | None = None,
 ) -> Alert:
     try:
         return context.actions.transition(
@@ -75,3 +98,77 @@ def acknowledge(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except InvalidTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+class ResolveBody(BaseModel):
+    """How it ended, and what happened: the reviewer reads this."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"outcome": "confirmed", "note": "RIB intercepted at the cove, 2 held"}]
+        },
+    )
+    outcome: Outcome
+    note: Note = Field(min_length=1, max_length=2000)
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "true positive; approach_m right for RIBs"}]},
+    )
+    note: Note = Field(default="", max_length=2000)
+
+
+def _transition(
+    context: Context,
+    alert_id: uuid.UUID,
+    action: Action,
+    actor: str,
+    note: str,
+    outcome: Outcome | None = None,
+) -> Alert:
+    try:
+        return context.actions.transition(alert_id, action, actor, note, outcome=outcome)
+    except AlertNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except InvalidTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+def _responses(roles: str) -> dict[int | str, dict[str, object]]:
+    allowed = "; ".join(
+        f"{state.value}: {', '.join(a.value for a in allowed_actions(state)) or 'none'}"
+        for state in AlertState
+    )
+    return {
+        403: {"description": f"Needs role {roles}"},
+        404: {"description": "No such alert in the caller's areas"},
+        409: {"description": f"Not allowed in the alert's state (allowed: {allowed})"},
+    }
+
+
+@router.post("/{alert_id}/resolve", response_model=Alert, responses=_responses("dispatcher, admin"))
+def resolve(
+    alert_id: uuid.UUID,
+    caller: Annotated[Principal, Depends(allow(Role.DISPATCHER))],
+    _alert: VisibleAlert,
+    context: Context,
+    body: ResolveBody,
+) -> Alert:
+    """Close the alert with its outcome (confirmed, false_alarm, benign) and a note; from new,
+    acknowledged or dispatched. Stamps `resolved_at`."""
+    return _transition(context, alert_id, Action.RESOLVE, caller.name, body.note, body.outcome)
+
+
+@router.post("/{alert_id}/review", response_model=Alert, responses=_responses("engineer, admin"))
+def review(
+    alert_id: uuid.UUID,
+    caller: Annotated[Principal, Depends(allow(Role.ENGINEER))],
+    _alert: VisibleAlert,
+    context: Context,
+    body: ReviewBody | None = None,
+) -> Alert:
+    """Record the after-action review of a resolved alert (final state). Stamps `reviewed_at`."""
+    return _transition(context, alert_id, Action.REVIEW, caller.name, body.note if body else "")

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 
-from api.deps import Caller, Context
+from api.deps import Context, allow
+from api.principal import Principal, Role
 
 router = APIRouter(tags=["system"])
 
@@ -30,7 +33,9 @@ def healthz(context: Context, response: Response) -> Health:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(context: Context, _caller: Caller) -> Response:
+def metrics(
+    context: Context, _caller: Annotated[Principal, Depends(allow(Role.ENGINEER))]
+) -> Response:
     context.metrics.ws_clients.set(context.live.client_count)
     return Response(
         context.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"

@@ -1,4 +1,4 @@
-"""The watch list: vessels whose sighting raises `watchlist_sighting`, managed by operators.
+"""The watch list: vessels whose sighting raises `watchlist_sighting`, managed by engineers.
 
 Changes reach the detectors through the store (a NOTIFY on commit, and their periodic
 re-read), so this route needs nothing from the detector and works with it in another process.
@@ -9,13 +9,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
-from api.deps import Caller, Connection
+from api.deps import Caller, Connection, allow
+from api.principal import Principal, Role
 from shorewatch.store.watchlist_repo import WatchlistEntry, WatchlistRepo, WatchTarget
 
 router = APIRouter(prefix="/watchlist", tags=["watchlist"])
 _repo = WatchlistRepo()
+# Who may change the list: it feeds every detector, whatever the area.
+Editor = Annotated[Principal, Depends(allow(Role.ENGINEER))]
 
 
 class NewWatchEntry(WatchTarget):
@@ -34,7 +37,7 @@ def list_watchlist(
 
 
 @router.post("", response_model=WatchlistEntry, status_code=status.HTTP_201_CREATED)
-def add_entry(body: NewWatchEntry, caller: Caller, conn: Connection) -> WatchlistEntry:
+def add_entry(body: NewWatchEntry, caller: Editor, conn: Connection) -> WatchlistEntry:
     # Committed here, before the response, so the caller's next read (and the detectors'
     # notification) already sees it.
     with conn.transaction():
@@ -47,7 +50,7 @@ def add_entry(body: NewWatchEntry, caller: Caller, conn: Connection) -> Watchlis
     response_class=Response,
     responses={404: {"description": "No such entry on the list"}},
 )
-def remove_entry(entry_id: uuid.UUID, caller: Caller, conn: Connection) -> None:
+def remove_entry(entry_id: uuid.UUID, caller: Editor, conn: Connection) -> None:
     with conn.transaction():
         removed = _repo.remove(conn, entry_id, caller.name)
     if not removed:

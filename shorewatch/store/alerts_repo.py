@@ -27,6 +27,14 @@ COLUMNS = (
     "created_at",
     "updated_at",
     "acknowledged_by",
+    "outcome",
+    "acknowledged_at",
+    "dispatched_at",
+    "resolved_at",
+    "reviewed_at",
+    "escalations",
+    "escalated_at",
+    "silenced",
 )
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
@@ -54,6 +62,14 @@ def _values(alert: Alert) -> tuple[object, ...]:
         alert.created_at,
         alert.updated_at,
         alert.acknowledged_by,
+        alert.outcome.value if alert.outcome else None,
+        alert.acknowledged_at,
+        alert.dispatched_at,
+        alert.resolved_at,
+        alert.reviewed_at,
+        alert.escalations,
+        alert.escalated_at,
+        alert.silenced,
     )
 
 
@@ -65,6 +81,25 @@ class AlertsRepo:
             (target, kind.value, list(_OPEN)),
         ).fetchone()
         return _alert(row) if row else None
+
+    def open_for_targets(self, conn: Conn, targets: list[str]) -> list[Alert]:
+        """Every open alert of these targets, locked in id order (no deadlock between two
+        processes folding events of the same target)."""
+        rows = conn.execute(
+            f"{_SELECT} WHERE target = ANY(%s) AND state = ANY(%s) ORDER BY id FOR UPDATE",
+            (targets, list(_OPEN)),
+        ).fetchall()
+        return [_alert(r) for r in rows]
+
+    def awaiting_ack(self, conn: Conn, levels: list[Level]) -> list[Alert]:
+        """New, unsilenced alerts of these levels, locked; rows another sweeper holds are
+        skipped rather than waited for."""
+        rows = conn.execute(
+            f"{_SELECT} WHERE state = 'new' AND NOT silenced AND level = ANY(%s) "
+            "ORDER BY created_at, id FOR UPDATE SKIP LOCKED",
+            ([lv.value for lv in levels],),
+        ).fetchall()
+        return [_alert(r) for r in rows]
 
     def get(self, conn: Conn, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -127,9 +162,14 @@ class AlertsRepo:
         kind: EventKind | None = None,
         limit: int = 100,
         offset: int = 0,
+        areas: frozenset[str] | None = None,
     ) -> list[Alert]:
+        """`areas`: only alerts in these jurisdictions (None: no area restriction)."""
         clauses: list[str] = []
         params: list[object] = []
+        if areas is not None:
+            clauses.append("jurisdiction = ANY(%s)")
+            params.append(sorted(areas))
         if states:
             clauses.append("state = ANY(%s)")
             params.append([s.value for s in states])

@@ -55,6 +55,10 @@ MIGRATIONS = (
     Migration(1, "relational tables and audit trail", _sql_file("0001_relational.sql")),
     Migration(2, "time-series tables", _series_tables),
     Migration(3, "watch list", _sql_file("0003_watchlist.sql")),
+    Migration(4, "users and API keys", _sql_file("0004_auth.sql")),
+    Migration(5, "patrol units and assignments", _sql_file("0005_units.sql")),
+    Migration(6, "alert times, escalation, silences", _sql_file("0006_alert_noise.sql")),
+    Migration(7, "field reports", _sql_file("0007_field_reports.sql")),
 )
 
 

@@ -1,0 +1,266 @@
+"""Event-to-WebSocket latency of the alert pipeline at sustained event rates, and the highest
+rate it holds without a growing backlog.
+
+    python -m bench.alerts [--rates 20,50,100,200,400] [--seconds 20]
+
+A real `Service` runs the alerts and api roles (PostgreSQL and MQTT from
+SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL, CI's services; embedded ones
+otherwise; a fresh database either way). A separate bus client, standing in for a detector,
+publishes events at a fixed rate, each for a new target so that each opens an alert. A WebSocket
+client on `/api/v1/live` times every alert from the moment its event was published to the moment
+it arrives, all in this one process on one clock.
+
+Per rate: latency p50/p99, the rate actually published and delivered, and the backlog
+(published minus delivered). A rate is held when the backlog does not grow over the second half
+of the run (least-squares slope under 5 % of the rate) and everything arrives within
+`DRAIN_S` after publishing stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from shorewatch.app import Service
+from shorewatch.bus import Bus
+from shorewatch.config import parse_config
+from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from shorewatch.events import Event, EventKind
+from shorewatch.logs import configure_logging
+from shorewatch.metrics import Metrics
+from shorewatch.topics import Topics
+
+TOKEN = "bench-alerts-token-0123456789abcdef"
+SITE_YAML = 'version: "bench-alerts"\n'
+DRAIN_S = 10.0
+SAMPLE_S = 0.25
+HELD_SLOPE = 0.05
+
+
+@dataclass
+class Receipts:
+    """What the WebSocket client saw: first arrival of each event's alert."""
+
+    arrived: dict[str, float] = field(default_factory=dict)
+    closed: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.arrived)
+
+
+@dataclass(frozen=True)
+class RateResult:
+    rate: float
+    published: int
+    delivered: int
+    publish_rate: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    backlog_max: int
+    backlog_slope: float
+    """Backlog growth over the second half of the run, events per second."""
+    held: bool
+
+
+def listen(url: str, receipts: Receipts, stop: threading.Event) -> None:
+    with connect(url, max_size=None) as ws:
+        while not stop.is_set():
+            try:
+                text = ws.recv(timeout=0.2)
+            except TimeoutError:
+                continue
+            except ConnectionClosed as exc:
+                receipts.closed = f"closed by server: {exc}"
+                return
+            now = time.perf_counter()
+            alert = json.loads(text)
+            first_event = str(alert["event_ids"][0])
+            with receipts.lock:
+                receipts.arrived.setdefault(first_event, now)
+
+
+def event_for(run: str, n: int) -> Event:
+    return Event(
+        id=uuid.uuid4(),
+        kind=EventKind.ZONE_ENTRY,
+        start=datetime.now(UTC),
+        lat=58.25 + (n % 100) * 0.001,
+        lon=11.42,
+        targets=(f"bench:{run}-{n}",),
+        config_version="bench-alerts",
+    )
+
+
+def run_rate(
+    bus: Bus, topics: Topics, receipts: Receipts, rate: float, seconds: float
+) -> RateResult:
+    run = uuid.uuid4().hex[:8]
+    total = int(rate * seconds)
+    sent: dict[str, float] = {}
+    samples: list[tuple[float, int]] = []
+    started = time.perf_counter()
+    next_sample = started
+    for n in range(total):
+        due = started + n / rate
+        while (now := time.perf_counter()) < due:
+            time.sleep(min(due - now, 0.002))
+        if now >= next_sample:
+            delivered = sum(1 for key in sent if key in receipts.arrived)
+            samples.append((now - started, len(sent) - delivered))
+            next_sample += SAMPLE_S
+        event = event_for(run, n)
+        sent[str(event.id)] = time.perf_counter()
+        bus.publish(topics.event(event.kind), event)
+    publish_s = time.perf_counter() - started
+    deadline = time.perf_counter() + DRAIN_S
+    while time.perf_counter() < deadline and receipts.closed is None:
+        if all(key in receipts.arrived for key in sent):
+            break
+        time.sleep(0.05)
+    with receipts.lock:
+        latencies = [
+            (receipts.arrived[key] - at) * 1000
+            for key, at in sent.items()
+            if key in receipts.arrived
+        ]
+    return summarise(rate, total, publish_s, latencies, samples, seconds)
+
+
+def summarise(
+    rate: float,
+    total: int,
+    publish_s: float,
+    latencies: list[float],
+    samples: list[tuple[float, int]],
+    seconds: float,
+) -> RateResult:
+    ordered = sorted(latencies) or [float("nan")]
+    half = [(t, b) for t, b in samples if t >= seconds / 2]
+    slope = _slope(half) if len(half) >= 2 else float("nan")
+    held = len(latencies) == total and slope <= HELD_SLOPE * rate
+    return RateResult(
+        rate=rate,
+        published=total,
+        delivered=len(latencies),
+        publish_rate=total / publish_s,
+        p50_ms=statistics.median(ordered),
+        p99_ms=ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        max_ms=ordered[-1],
+        backlog_max=max((b for _t, b in samples), default=0),
+        backlog_slope=slope,
+        held=held,
+    )
+
+
+def _slope(points: list[tuple[float, int]]) -> float:
+    mean_t = statistics.fmean(t for t, _b in points)
+    mean_b = statistics.fmean(b for _t, b in points)
+    spread = sum((t - mean_t) ** 2 for t, _b in points)
+    return sum((t - mean_t) * (b - mean_b) for t, b in points) / spread if spread else 0.0
+
+
+@contextlib.contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    name = f"sw_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_conninfo(server, dbname=name)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench(dsn: str, mqtt_url: str, rates: list[float], seconds: float) -> list[RateResult]:
+    root = f"bench-{uuid.uuid4().hex[:8]}"
+    service = Service(
+        parse_config(SITE_YAML, "bench.yaml", Path()),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("alerts", "api"),
+        api_token=TOKEN,
+        api_port=0,
+        topic_root=root,
+    )
+    service.start()
+    topics = Topics(root)
+    detector = Bus(mqtt_url, "bench-detector", topics, Metrics())
+    detector.connect()
+    receipts = Receipts()
+    stop = threading.Event()
+    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={TOKEN}"
+    listener = threading.Thread(target=listen, args=(url, receipts, stop), daemon=True)
+    listener.start()
+    try:
+        time.sleep(1.0)
+        run_rate(detector, topics, receipts, rates[0], 2.0)  # warm-up: connections, plans
+        results = []
+        for rate in rates:
+            result = run_rate(detector, topics, receipts, rate, seconds)
+            results.append(result)
+            print(_line(result), flush=True)
+            if receipts.closed:
+                print(f"  live feed {receipts.closed}")
+                break
+            time.sleep(2.0)
+        return results
+    finally:
+        stop.set()
+        listener.join(5)
+        detector.close()
+        service.stop()
+
+
+def _line(r: RateResult) -> str:
+    return (
+        f"{r.rate:7.0f}/s  published {r.published:6d} at {r.publish_rate:7.1f}/s  "
+        f"delivered {r.delivered:6d}  p50 {r.p50_ms:8.1f} ms  p99 {r.p99_ms:8.1f} ms  "
+        f"max {r.max_ms:8.1f} ms  backlog max {r.backlog_max:5d}  "
+        f"slope {r.backlog_slope:+7.1f}/s  {'held' if r.held else 'NOT held'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rates", default="20,50,100,200,400", help="events/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per rate")
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
+    configure_logging("ERROR")
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        server = os.environ.get("SHOREWATCH_TEST_DATABASE_URL") or stack.enter_context(
+            EmbeddedPostgres(tmp / "pg")
+        )
+        mqtt_url = os.environ.get("SHOREWATCH_TEST_MQTT_URL") or stack.enter_context(
+            EmbeddedBroker()
+        )
+        dsn = stack.enter_context(fresh_database(server))
+        print(f"alerts + api roles; {args.seconds:g} s per rate; broker {mqtt_url.split('?')[0]}")
+        results = bench(dsn, mqtt_url, rates, args.seconds)
+    held = [r.rate for r in results if r.held]
+    best = max(held) if held else None
+    print(f"highest rate held without a growing backlog: {best:g}/s" if best else "none held")
+
+
+if __name__ == "__main__":
+    main()
