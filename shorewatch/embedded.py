@@ -82,7 +82,7 @@ class EmbeddedBroker:
         conf = Path(self._workdir.name) / "mosquitto.conf"
         conf.write_text(
             f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 100000\n",
+            "max_queued_messages 100000\nset_tcp_nodelay true\n",
             encoding="utf-8",
         )
         self._process = subprocess.Popen(  # noqa: S603

@@ -43,6 +43,12 @@ class Metrics:
         self.stored = Counter(
             "shorewatch_store_rows", "Rows written by table.", ["table"], registry=self.registry
         )
+        self.store_rejected = Counter(
+            "shorewatch_store_rejected",
+            "Records the database refused (bad values), written around rather than retried.",
+            ["reason"],
+            registry=self.registry,
+        )
         self.store_batch_seconds = Histogram(
             "shorewatch_store_batch_seconds", "Time to write one batch.", registry=self.registry
         )

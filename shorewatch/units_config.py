@@ -50,10 +50,10 @@ class UnitSpec(BaseModel):
     home_lat: Latitude
     home_lon: Longitude
     max_speed_kn: float | None = Field(
-        default=None, gt=0, le=100, allow_inf_nan=False, description="Sea units."
+        default=None, ge=1, le=100, allow_inf_nan=False, description="Sea units."
     )
     max_speed_kmh: float | None = Field(
-        default=None, gt=0, le=300, allow_inf_nan=False, description="Land units."
+        default=None, ge=1, le=300, allow_inf_nan=False, description="Land units."
     )
     jurisdiction: Annotated[str, Field(pattern=JURISDICTION_ID)] | None = Field(
         default=None, description="Area it serves; unset: derived from the home base."

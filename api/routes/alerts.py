@@ -60,7 +60,11 @@ def list_alerts(
     )
 
 
-@router.get("/{alert_id}", response_model=AlertDetail)
+@router.get(
+    "/{alert_id}",
+    response_model=AlertDetail,
+    responses={404: {"description": "No such alert, or outside your jurisdiction"}},
+)
 def get_alert(
     alert_id: uuid.UUID, caller: Caller, conn: Connection, context: Context
 ) -> AlertDetail:

@@ -28,6 +28,7 @@ from alerts.units import (
     UnknownJurisdiction,
 )
 from api.deps import Caller, Connection, Context, VisibleAlert, allow
+from api.errors import unprocessable
 from api.principal import Principal, Role
 from shorewatch.events import (
     Degrees,
@@ -132,7 +133,7 @@ def create_unit(body: UnitSpec, caller: Admin, desk: Desk) -> Unit:
     except UnitExists as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except UnknownJurisdiction as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise unprocessable(("body", "jurisdiction"), str(exc), body.jurisdiction) from exc
 
 
 @router.get("/units/{unit_id}", response_model=Unit, responses=NOT_FOUND)
@@ -176,7 +177,7 @@ def report_position(
     try:
         desk.record_position(fix, publish=True)
     except ImplausibleTime as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise unprocessable(("body", "time"), str(exc), fix.time.isoformat()) from exc
     except UnitNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return _visible_unit(desk, conn, unit_id, caller)

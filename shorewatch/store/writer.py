@@ -156,11 +156,25 @@ class ObservationWriter:
             try:
                 self.write_batch(batch)
                 return
+            except psycopg.DataError as exc:
+                # Not transient: retrying would stall every later batch behind this one.
+                log.warning("batch refused by the database; writing it row by row", error=str(exc))
+                self._write_each(batch)
+                return
             except psycopg.Error as exc:
                 self._known_partitions.clear()  # the failed transaction may not have made them
                 log.error("store write failed; retrying", error=str(exc), rows=len(batch))
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
+
+    def _write_each(self, batch: Sequence[Record]) -> None:
+        """Keep every record the database accepts; count and log the ones it cannot hold."""
+        for record in batch:
+            try:
+                self.write_batch([record])
+            except psycopg.DataError as exc:
+                self._metrics.store_rejected.labels(reason=type(exc).__name__).inc()
+                log.error("record refused by the database", error=str(exc), record=repr(record))
 
     def write_batch(self, batch: Sequence[Record]) -> int:
         """Write one batch in one transaction; returns the number of new observation rows."""

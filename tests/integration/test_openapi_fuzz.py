@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 import schemathesis
+from hypothesis.configuration import set_hypothesis_home_dir
 from psycopg.conninfo import make_conninfo
 from schemathesis import engine
 from schemathesis.engine import Status, events
@@ -146,7 +147,12 @@ def _config() -> schemathesis.Config:
             "headers": AUTH,
             "request-timeout": 30,
             "output": {"sanitization": {"enabled": False}},
-            "generation": {"max-examples": EXAMPLES_PER_OPERATION, "mode": "all"},
+            "cache": {"enabled": False},
+            "generation": {
+                "max-examples": EXAMPLES_PER_OPERATION,
+                "mode": "all",
+                "database": "none",
+            },
             "phases": {"stateful": {"enabled": False}},
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
         }
@@ -168,6 +174,15 @@ def _failures(finished: events.ScenarioFinished) -> list[str]:
     return found
 
 
+@pytest.fixture
+def hypothesis_home(tmp_path: Path) -> Iterator[None]:
+    """Hypothesis keeps a cache under `.hypothesis` in the working directory; not here."""
+    set_hypothesis_home_dir(tmp_path / "hypothesis")
+    yield
+    set_hypothesis_home_dir(None)
+
+
+@pytest.mark.usefixtures("hypothesis_home")
 def test_api_conforms_to_its_openapi(service: Service) -> None:
     schema = schemathesis.openapi.from_url(
         f"http://127.0.0.1:{service.api_port}/openapi.json", config=_config()

@@ -168,3 +168,33 @@ def test_audit_trail_refuses_edits(pool: ConnectionPool) -> None:
         conn.rollback()
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             conn.execute("DELETE FROM alert_history")
+
+
+def test_a_record_the_database_refuses_does_not_stall_the_writer(pool: ConnectionPool) -> None:
+    """A value PostgreSQL cannot hold (NUL in text) is counted and logged; its batch-mates and
+    every later batch are stored, instead of the batch being retried forever."""
+    migrate(pool, StoreConfig())
+    with pool.connection() as conn:
+        mode = series_mode_of(conn)
+    metrics = Metrics()
+    writer = ObservationWriter(pool, StoreConfig(flush_interval_s=0.05), metrics, mode)
+    writer.start()
+    try:
+        t0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
+        poison = _obs(2, t0).model_copy(update={"label": "bad\x00label"})
+        for record in (_obs(1, t0), poison, _obs(3, t0)):
+            writer.submit(record)
+        assert writer.wait_idle(10)
+        writer.submit(_obs(4, t0))
+        assert writer.wait_idle(10)
+    finally:
+        writer.stop()
+    with pool.connection() as conn:
+        refs = [r[0] for r in conn.execute("SELECT target_ref FROM observations ORDER BY 1")]
+    assert refs == ["1", "3", "4"]
+    assert (
+        metrics.registry.get_sample_value(
+            "shorewatch_store_rejected_total", {"reason": "DataError"}
+        )
+        == 1
+    )

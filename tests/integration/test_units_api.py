@@ -135,7 +135,7 @@ def test_declare_read_and_report(
         f"{base}/units", headers=ADMIN, json={**new, "id": "x2", "jurisdiction": "atlantis"}
     )
     assert nowhere.status_code == 422
-    assert "unknown jurisdiction 'atlantis'" in nowhere.json()["detail"]
+    assert "unknown jurisdiction 'atlantis'" in nowhere.json()["detail"][0]["msg"]
     assert httpx.get(f"{base}/units/Bad%2Fid", headers=ADMIN).status_code in (404, 422)
 
     # Areas: the north dispatcher sees Lysekil's car, not the Skaftö one (nor county units).

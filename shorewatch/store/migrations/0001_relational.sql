@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS vessels (
     name        text,
     callsign    text,
     ship_type   smallint,
-    length_m    real,
-    beam_m      real,
+    length_m    double precision,
+    beam_m      double precision,
     sensor_id   text NOT NULL,
     updated_at  timestamptz NOT NULL
 );
@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS zones (
     id       text PRIMARY KEY,
     name     text NOT NULL,
     kind     text NOT NULL,
-    points   real NOT NULL,
+    points   double precision NOT NULL,
     geojson  jsonb NOT NULL
 );
 
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     id               uuid PRIMARY KEY,
     kind             text NOT NULL,
     target           text NOT NULL,
-    score            real NOT NULL CHECK (score BETWEEN 0 AND 100),
+    score            double precision NOT NULL CHECK (score BETWEEN 0 AND 100),
     level            text NOT NULL CHECK (level IN ('red', 'orange', 'yellow', 'blue')),
     factors          jsonb NOT NULL,
     state            text NOT NULL,

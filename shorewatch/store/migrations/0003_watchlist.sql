@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS watchlist (
     name        text CHECK (char_length(name) BETWEEN 1 AND 64),
     callsign    text CHECK (char_length(callsign) BETWEEN 1 AND 16),
     reason      text NOT NULL DEFAULT '' CHECK (char_length(reason) <= 500),
-    points      real NOT NULL CHECK (points BETWEEN 0 AND 100),
+    points      double precision NOT NULL CHECK (points BETWEEN 0 AND 100),
     created_at  timestamptz NOT NULL DEFAULT now(),
     created_by  text NOT NULL,
     removed_at  timestamptz,
