@@ -1,25 +1,23 @@
 """Telling an assigned unit: an MQTT notice on its topic and a POST to its webhook.
 
 Never raises into the dispatcher's request: the MQTT publish is handed to the bus at once and
-confirmed in the background; the webhook is tried on a worker thread with a timeout and
-retries with back-off. Every outcome is counted (`shorewatch_unit_notifications_total`) and
-failures are logged, so a unit that was not reached shows on /metrics and in the assignment
-(`notified_at` stays empty).
+confirmed in the background; the webhook is tried on a worker thread by `WebhookPoster`
+(`alerts/webhooks.py`: a timeout, retries with back-off). Every outcome is counted
+(`shorewatch_unit_notifications_total`) and failures are logged, so a unit that was not reached
+shows on /metrics and in the assignment (`notified_at` stays empty).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 
-import httpx
 import paho.mqtt.client as mqtt
 import structlog
 
-from shorewatch import __version__
+from alerts.webhooks import WebhookPoster
 from shorewatch.bus import Bus
 from shorewatch.events import UnitNotice
 from shorewatch.metrics import Metrics
@@ -27,7 +25,6 @@ from shorewatch.metrics import Metrics
 log = structlog.get_logger(__name__)
 Delivered = Callable[[int, datetime], None]
 """Called with the assignment id and the time, once per channel that delivered."""
-RETRY_STATUS = frozenset({408, 425, 429})
 
 
 class UnitNotifier:
@@ -48,9 +45,12 @@ class UnitNotifier:
         self._delivered = delivered
         self._clock = clock
         self._timeout_s = timeout_s
-        self._attempts = attempts
-        self._backoff_s = backoff_s
-        self._closing = threading.Event()
+        self._poster = WebhookPoster(
+            partial(self._count, "webhook"),
+            timeout_s=timeout_s,
+            attempts=attempts,
+            backoff_s=backoff_s,
+        )
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unit-notify")
 
     def notify(self, notice: UnitNotice, assignment_id: int, webhook_url: str | None) -> None:
@@ -66,7 +66,7 @@ class UnitNotifier:
 
     def close(self) -> None:
         """Abandon back-off waits and finish what is in flight (bounded by the timeout)."""
-        self._closing.set()
+        self._poster.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _submit(self, task: Callable[[], None]) -> None:
@@ -98,31 +98,13 @@ class UnitNotifier:
             )
 
     def _post(self, url: str, notice: UnitNotice, assignment_id: int) -> None:
-        body = notice.model_dump_json().encode()
-        headers = {"Content-Type": "application/json", "User-Agent": f"shorewatch/{__version__}"}
-        error = ""
-        with httpx.Client(timeout=self._timeout_s, follow_redirects=False) as client:
-            for attempt in range(1, self._attempts + 1):
-                try:
-                    response = client.post(url, content=body, headers=headers)
-                except httpx.HTTPError as exc:
-                    error, retry = f"{type(exc).__name__}: {exc}", True
-                else:
-                    if response.is_success:
-                        self._count("webhook", "delivered")
-                        self._record(assignment_id)
-                        return
-                    status = response.status_code
-                    error, retry = f"HTTP {status}", status >= 500 or status in RETRY_STATUS
-                if not retry or attempt == self._attempts:
-                    break
-                self._count("webhook", "retried")
-                if self._closing.wait(self._backoff_s * 2 ** (attempt - 1)):
-                    break
-        self._count("webhook", "failed")
-        log.warning(
-            "unit webhook failed", unit=notice.unit_id, alert=str(notice.alert_id), error=error
-        )
+        delivered, error = self._poster.post(url, notice.model_dump_json().encode())
+        if delivered:
+            self._record(assignment_id)
+        else:
+            log.warning(
+                "unit webhook failed", unit=notice.unit_id, alert=str(notice.alert_id), error=error
+            )
 
     def _record(self, assignment_id: int) -> None:
         try:

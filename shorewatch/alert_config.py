@@ -6,11 +6,13 @@ the key named instead of silently scoring zero. `docs/alerts.md` explains each f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from shorewatch.events import EventKind, Level
+from shorewatch.jurisdictions import JURISDICTION_ID
+from shorewatch.units_config import WebhookUrl
 
 Points = float
 
@@ -98,6 +100,23 @@ class EscalationConfig(_Strict):
     interval_s: float = Field(default=5.0, gt=0, le=3600, description="How often to check.")
 
 
+class WebhookSpec(_Strict):
+    """A receiver of alert changes (the Alert JSON, as on the bus). Filters left out match
+    everything; `jurisdictions` match an alert in that area or any area below it."""
+
+    url: WebhookUrl
+    min_level: Level = Field(default=Level.YELLOW, description="This level and above.")
+    kinds: tuple[EventKind, ...] | None = Field(default=None, min_length=1)
+    jurisdictions: tuple[Annotated[str, Field(pattern=JURISDICTION_ID)], ...] | None = Field(
+        default=None, min_length=1
+    )
+    secret: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the body: X-ShoreWatch-Signature: sha256=<HMAC-SHA256 hex>.",
+    )
+
+
 class AlertConfig(_Strict):
     levels: LevelBands = LevelBands()
     weights: Weights = Weights()
@@ -113,3 +132,4 @@ class AlertConfig(_Strict):
         ]
     )
     escalation: EscalationConfig = EscalationConfig()
+    webhooks: list[WebhookSpec] = Field(default_factory=list)

@@ -19,6 +19,7 @@ import uvicorn
 from psycopg_pool import ConnectionPool
 
 from alerts.actions import AlertActions
+from alerts.alert_webhooks import AlertWebhooks
 from alerts.escalation import Escalator
 from alerts.service import AlertService
 from alerts.units import UnitDesk
@@ -237,6 +238,10 @@ class Service:
         self.bus.subscribe(self.topics.all_events, service.on_message)
         self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)
         self.bus.subscribe(self.topics.all_alerts, self.unit_desk.on_message)  # units follow
+        if self.site.alerts.webhooks:
+            hooks = AlertWebhooks(self.site.alerts.webhooks, self.jurisdictions, self.metrics)
+            self._stops.append(hooks.close)
+            self.bus.subscribe(self.topics.all_alerts, hooks.on_message)
         escalator = Escalator(
             self.pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
         )

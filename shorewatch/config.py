@@ -175,6 +175,18 @@ class SiteConfig(Strict):
         return self
 
     @model_validator(mode="after")
+    def _webhook_areas(self) -> SiteConfig:
+        """A misspelt area would silently send nothing; name it at start instead."""
+        known = {j.id for j in self.jurisdictions}
+        for index, hook in enumerate(self.alerts.webhooks):
+            unknown = sorted(set(hook.jurisdictions or ()) - known)
+            if unknown:
+                raise ValueError(
+                    f"alerts.webhooks.{index}.jurisdictions: unknown {', '.join(unknown)}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _unique_ids(self) -> SiteConfig:
         for what, ids in (
             ("zones", [z.id for z in self.zones]),

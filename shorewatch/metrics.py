@@ -70,6 +70,13 @@ class Metrics:
             ["channel", "outcome"],
             registry=self.registry,
         )
+        self.alert_webhooks = Counter(
+            "shorewatch_alert_webhooks",
+            "Alert-change POSTs to configured webhooks by outcome (delivered, retried, failed,"
+            " dropped: the send queue was full).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

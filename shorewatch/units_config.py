@@ -34,6 +34,8 @@ def _printable(value: str) -> str:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
+WebhookUrl = Annotated[str, Field(max_length=2000), AfterValidator(_http_url)]
+"""An http(s) URL with a host: a unit's webhook, or an alert webhook's."""
 
 
 class UnitSpec(BaseModel):
@@ -58,7 +60,7 @@ class UnitSpec(BaseModel):
     jurisdiction: Annotated[str, Field(pattern=JURISDICTION_ID)] | None = Field(
         default=None, description="Area it serves; unset: derived from the home base."
     )
-    webhook_url: Annotated[str, Field(max_length=2000), AfterValidator(_http_url)] | None = Field(
+    webhook_url: WebhookUrl | None = Field(
         default=None, description="Assignment notices are POSTed here as well as MQTT."
     )
 
