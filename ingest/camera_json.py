@@ -18,8 +18,8 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from detectors.geocal import GeoCalibration
 from shorewatch.events import Latitude, Longitude, Observation, Source
+from shorewatch.geocal import GeoCalibration
 
 Pixel = Annotated[float, Field(ge=0.0, le=65_536.0)]
 

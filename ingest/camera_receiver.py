@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from detectors.geocal import GeoCalibration
 from ingest.camera_json import CAMERA_REJECTIONS, CameraOutcome, EdgeCameraDecoder
 from ingest.receiver import LineAccounting
 from shorewatch.events import Observation, Source
+from shorewatch.geocal import GeoCalibration
 from shorewatch.metrics import Metrics
 
 CameraPublish = Callable[[Observation], None]

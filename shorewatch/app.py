@@ -29,6 +29,7 @@ from api.field_reports import ReportIntake
 from api.live import LiveFeed
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
+from ingest.camera_receiver import EdgeCameraReceiver
 from ingest.nmea_radar import RadarSite
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
@@ -36,6 +37,7 @@ from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
 from shorewatch.config import MqttAisInput, RadarInput, SiteConfig, TcpAisInput, UdpAisInput
 from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
@@ -92,6 +94,7 @@ class Service:
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
+        self.camera_receivers: dict[str, EdgeCameraReceiver] = {}
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
@@ -170,6 +173,19 @@ class Service:
                 self.bus.subscribe_raw(self.topics.raw_ais(spec.id), _feed_payload(receiver.feed))
         for radar in ingest.radar:
             self._start_radar_input(radar)
+        for edge in ingest.edge_cameras:
+            calibration = (
+                None if edge.calibration is None else GeoCalibration.from_config(edge.calibration)
+            )
+            camera = EdgeCameraReceiver(
+                edge.id,
+                self.publish_observation(edge.id, Source.CAMERA),
+                self.metrics,
+                calibration=calibration,
+                max_payload_bytes=ingest.max_datagram_bytes,
+            )
+            self.camera_receivers[edge.id] = camera
+            self.bus.subscribe_raw(self.topics.raw_camera(edge.id), _feed_payload(camera.feed))
 
     def _start_radar_input(self, spec: RadarInput) -> None:
         max_bytes = self.site.ingest.max_datagram_bytes

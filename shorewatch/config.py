@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shorewatch.alert_config import AlertConfig, LevelBands
+from shorewatch.geocal import CalibrationConfig
 from shorewatch.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.units_config import UnitsConfig
@@ -112,9 +113,18 @@ class WatchlistEntryConfig(Strict):
         return self
 
 
+class EdgeCameraInput(Strict):
+    """A smart camera publishing its own JSON detections on `{root}/raw/camera/{id}`; placed by
+    the lat/lon it sends, else by its calibration (pixels -> sea surface)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,30}$")  # id-track fits 64 chars
+    calibration: CalibrationConfig | None = None
+
+
 class IngestConfig(Strict):
     ais: list[AisInput] = Field(default_factory=list)
     radar: list[RadarInput] = Field(default_factory=list)
+    edge_cameras: list[EdgeCameraInput] = Field(default_factory=list)
     max_datagram_bytes: int = Field(default=8192, ge=82, le=65507)
 
 
@@ -190,7 +200,12 @@ class SiteConfig(Strict):
     def _unique_ids(self) -> SiteConfig:
         for what, ids in (
             ("zones", [z.id for z in self.zones]),
-            ("ingest", [a.id for a in self.ingest.ais] + [r.id for r in self.ingest.radar]),
+            (
+                "ingest",
+                [a.id for a in self.ingest.ais]
+                + [r.id for r in self.ingest.radar]
+                + [e.id for e in self.ingest.edge_cameras],
+            ),
         ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:

@@ -17,6 +17,9 @@ class Topics:
     def raw_radar(self, site_id: str) -> str:
         return f"{self.root}/raw/radar/{site_id}"
 
+    def raw_camera(self, camera: str) -> str:
+        return f"{self.root}/raw/camera/{camera}"
+
     def obs(self, source: Source, sensor: str) -> str:
         return f"{self.root}/obs/{source.value}/{sensor}"
 

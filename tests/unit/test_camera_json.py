@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from detectors.geocal import GeoCalibration, LocalPlane, PoseCalibration
 from ingest.camera_json import EdgeCameraDecoder
 from ingest.camera_receiver import EdgeCameraReceiver
 from shorewatch.events import Observation, Source
+from shorewatch.geocal import GeoCalibration, LocalPlane, PoseCalibration
 from shorewatch.metrics import Metrics
 
 T0 = datetime(2026, 11, 20, 22, 0, 5, tzinfo=UTC)

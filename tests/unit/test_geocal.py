@@ -9,7 +9,7 @@ import random
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from detectors.geocal import (
+from shorewatch.geocal import (
     CalibrationConfig,
     ControlPoint,
     GeoCalibration,
