@@ -10,7 +10,6 @@ exactly one `CameraOutcome`, so `stats` accounts for the whole feed.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Callable
 from enum import StrEnum
@@ -18,6 +17,7 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ingest.json_feed import InvalidJson, json_items, summary
 from shorewatch.events import Latitude, Longitude, Observation, Source
 from shorewatch.geocal import GeoCalibration
 
@@ -77,11 +77,10 @@ class EdgeCameraDecoder:
     def feed(self, payload: bytes | str) -> tuple[Observation, ...]:
         """Decode one payload; a bad detection is counted and skipped, never raised."""
         try:
-            document = json.loads(payload)
-        except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
+            items = json_items(payload)
+        except InvalidJson as exc:
             self._count(CameraOutcome.INVALID_JSON, str(exc))
             return ()
-        items = document if isinstance(document, list) else [document]
         if not items:
             self._count(CameraOutcome.SCHEMA, "empty array")
         observations: list[Observation] = []
@@ -90,7 +89,7 @@ class EdgeCameraDecoder:
                 detection = EdgeDetection.model_validate(item)
                 obs = self._convert(detection)
             except ValidationError as exc:
-                self._count(CameraOutcome.SCHEMA, _summary(exc))
+                self._count(CameraOutcome.SCHEMA, summary(exc, "detection"))
                 continue
             if obs is None:
                 self._count(CameraOutcome.NO_POSITION, f"track {detection.track}")
@@ -128,10 +127,3 @@ class EdgeCameraDecoder:
             # A failing logger or metric must not stop the feed.
             with contextlib.suppress(Exception):
                 self._on_outcome(outcome, detail)
-
-
-def _summary(exc: ValidationError) -> str:
-    """The first problem, located: enough for a log line without echoing the whole payload."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "detection"
-    return f"{where}: {first['msg']} ({exc.error_count()} problem(s))"

@@ -9,7 +9,6 @@ puts every report in exactly one `JsonOutcome`, so `stats` accounts for the whol
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Callable
 from enum import StrEnum
@@ -17,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ingest.json_feed import InvalidJson, json_items, summary
 from ingest.nmea_radar import RadarSite, destination
 from shorewatch.events import (
     Degrees,
@@ -92,11 +92,10 @@ class RadarJsonDecoder:
     def feed(self, payload: bytes | str) -> tuple[RadarMessage, ...]:
         """Decode one payload; a bad report is counted and skipped, never raised."""
         try:
-            document = json.loads(payload)
-        except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
+            items = json_items(payload)
+        except InvalidJson as exc:
             self._count(JsonOutcome.INVALID_JSON, str(exc))
             return ()
-        items = document if isinstance(document, list) else [document]
         if not items:
             self._count(JsonOutcome.SCHEMA, "empty array")
         messages: list[RadarMessage] = []
@@ -105,7 +104,7 @@ class RadarJsonDecoder:
                 report = RadarTrackReport.model_validate(item)
                 outcome, message = self._convert(report)
             except ValidationError as exc:
-                self._count(JsonOutcome.SCHEMA, _summary(exc))
+                self._count(JsonOutcome.SCHEMA, summary(exc, "report"))
                 continue
             self._count(outcome, "" if message is not None else f"track {report.track}")
             if message is not None:
@@ -155,10 +154,3 @@ class RadarJsonDecoder:
             # A failing logger or metric must not stop the feed.
             with contextlib.suppress(Exception):
                 self._on_outcome(outcome, detail)
-
-
-def _summary(exc: ValidationError) -> str:
-    """The first problem, located: enough for a log line without echoing the whole payload."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "report"
-    return f"{where}: {first['msg']} ({exc.error_count()} problem(s))"
