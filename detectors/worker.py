@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from detectors.episodes import closed
 from detectors.fusion import Fusion
 from detectors.rules import RULES
 from detectors.rules.base import Rule, RuleContext, RuleFn
 from detectors.track import Track
 from detectors.watchlist import WatchList
 from shorewatch.config import SiteConfig
+from shorewatch.episodes import closed
 from shorewatch.events import Event, Message, Observation, TrackEnd, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.thresholds import Thresholds

@@ -30,8 +30,8 @@ import structlog
 from numpy.typing import NDArray
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ingest.camera_config import CameraConfig
 from ingest.frame_timing import FpsGate, StreamClock, utc_now
+from shorewatch.camera_config import CameraConfig
 
 log = structlog.get_logger(__name__)
 

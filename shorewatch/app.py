@@ -29,13 +29,22 @@ from api.field_reports import ReportIntake
 from api.live import LiveFeed
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
+from ingest.camera_health import CameraHealth
 from ingest.camera_receiver import EdgeCameraReceiver
 from ingest.nmea_radar import RadarSite
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
+from ingest.rtsp import CameraReader
 from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
-from shorewatch.config import MqttAisInput, RadarInput, SiteConfig, TcpAisInput, UdpAisInput
+from shorewatch.config import (
+    MqttAisInput,
+    RadarInput,
+    SiteCamera,
+    SiteConfig,
+    TcpAisInput,
+    UdpAisInput,
+)
 from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
@@ -95,6 +104,7 @@ class Service:
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
         self.camera_receivers: dict[str, EdgeCameraReceiver] = {}
+        self.camera_readers: dict[str, CameraReader] = {}
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
@@ -186,6 +196,18 @@ class Service:
             )
             self.camera_receivers[edge.id] = camera
             self.bus.subscribe_raw(self.topics.raw_camera(edge.id), _feed_payload(camera.feed))
+        for cam in ingest.cameras:
+            self._start_camera(cam)
+
+    def _start_camera(self, cam: SiteCamera) -> None:
+        """Frames stay in this process; until the on-board detector lands (issue 4) they are
+        only counted, while the camera's health already reaches the bus."""
+        health = CameraHealth(cam.id, cam.lat, cam.lon, self.publish_event, self.site.version)
+        frames = self.metrics.camera_frames.labels(camera=cam.id)
+        reader = CameraReader(cam, lambda _frame: frames.inc(), health.on_status)
+        reader.start()
+        self.camera_readers[cam.id] = reader
+        self._stops.append(reader.stop)
 
     def _start_radar_input(self, spec: RadarInput) -> None:
         max_bytes = self.site.ingest.max_datagram_bytes

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shorewatch.alert_config import AlertConfig, LevelBands
+from shorewatch.camera_config import CameraConfig
 from shorewatch.geocal import CalibrationConfig
 from shorewatch.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
@@ -121,10 +122,19 @@ class EdgeCameraInput(Strict):
     calibration: CalibrationConfig | None = None
 
 
+class SiteCamera(CameraConfig):
+    """An RTSP / IP / thermal camera (or a video file) the service reads itself; where it
+    stands, so that its outages are events on the map."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
 class IngestConfig(Strict):
     ais: list[AisInput] = Field(default_factory=list)
     radar: list[RadarInput] = Field(default_factory=list)
     edge_cameras: list[EdgeCameraInput] = Field(default_factory=list)
+    cameras: list[SiteCamera] = Field(default_factory=list)
     max_datagram_bytes: int = Field(default=8192, ge=82, le=65507)
 
 
@@ -204,7 +214,8 @@ class SiteConfig(Strict):
                 "ingest",
                 [a.id for a in self.ingest.ais]
                 + [r.id for r in self.ingest.radar]
-                + [e.id for e in self.ingest.edge_cameras],
+                + [e.id for e in self.ingest.edge_cameras]
+                + [c.id for c in self.ingest.cameras],
             ),
         ):
             dupes = sorted({i for i in ids if ids.count(i) > 1})

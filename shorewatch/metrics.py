@@ -40,6 +40,12 @@ class Metrics:
             "Publishes sent without a flow-control slot because the broker was away or slow.",
             registry=self.registry,
         )
+        self.camera_frames = Counter(
+            "shorewatch_camera_frames",
+            "Frames handed on by each camera reader (at its detect fps).",
+            ["camera"],
+            registry=self.registry,
+        )
         self.stored = Counter(
             "shorewatch_store_rows", "Rows written by table.", ["table"], registry=self.registry
         )

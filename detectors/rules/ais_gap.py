@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detectors.episodes import Facts, closed, new_event
 from detectors.rules.base import Rule, RuleContext
 from detectors.track import Fix, Track, distance_m
+from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Event, EventKind, Source
 from shorewatch.thresholds import AisGapThresholds
 

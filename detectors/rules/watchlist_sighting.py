@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detectors.episodes import Facts, closed, new_event
 from detectors.rules.base import Rule, RuleContext
 from detectors.track import Track
+from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Event, EventKind, Source
 
 SCOPE = "watchlist"

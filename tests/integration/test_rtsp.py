@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from ingest.camera_config import CameraConfig
 from ingest.rtsp import CameraReader, CameraStatus, Frame
+from shorewatch.camera_config import CameraConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_SCRIPT = REPO / "tests" / "rtsp_server.py"
@@ -389,3 +389,73 @@ def test_stop_returns_promptly_while_retrying(readers: list[CameraReader]) -> No
     began = time.monotonic()
     reader.stop()
     assert time.monotonic() - began < 5
+
+
+def test_service_turns_a_camera_outage_into_one_sensor_offline_episode(
+    rtsp_server: RtspServer, dsn: str, mqtt_url: str, topic_root: str
+) -> None:
+    """Acceptance (issue 4, point 2) through the running service: server stopped mid-stream →
+    a `sensor_offline` event on the bus; started again → the same episode closes and frames
+    flow again, without restarting ShoreWatch."""
+    from shorewatch.app import Service
+    from shorewatch.config import parse_config
+    from shorewatch.events import Event, EventKind, Message
+
+    site = parse_config(
+        f"""
+version: camera-test
+ingest:
+  cameras:
+    - {{id: mast-cam, url: "{rtsp_server.url}", detect_fps: 5, lat: 58.25, lon: 11.40,
+        read_timeout_s: 2, reconnect_min_s: 0.5, reconnect_max_s: 1}}
+""",
+        "t.yaml",
+        Path(),
+    )
+    svc = Service(site, dsn=dsn, mqtt_url=mqtt_url, roles=("ingest",), topic_root=topic_root)
+    seen: list[Event] = []
+    got = threading.Condition()
+
+    def collect(message: Message) -> None:
+        if isinstance(message, Event) and message.kind is EventKind.SENSOR_OFFLINE:
+            with got:
+                seen.append(message)
+                got.notify_all()
+
+    svc.start()
+    try:
+        svc.bus.subscribe(svc.topics.all_events, collect)
+
+        def frames() -> float:
+            value = svc.metrics.registry.get_sample_value(
+                "shorewatch_camera_frames_total", {"camera": "mast-cam"}
+            )
+            return value or 0.0
+
+        def wait(predicate: Callable[[], bool], timeout_s: float) -> bool:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if predicate():
+                    return True
+                time.sleep(0.1)
+            return False
+
+        assert wait(lambda: frames() >= 5, 30), "no frames from the camera"
+        rtsp_server.stop()
+        with got:
+            assert got.wait_for(lambda: len(seen) >= 1, 20), "no sensor_offline event"
+        offline = seen[0]
+        assert offline.end is None
+        assert offline.targets == ("sensor:mast-cam",)
+        assert (offline.lat, offline.lon) == (58.25, 11.40)
+        rtsp_server.start()  # same port
+        with got:
+            assert got.wait_for(lambda: len(seen) >= 2, 30), "camera never came back online"
+        back = seen[1]
+        assert back.id == offline.id, "the same episode closes"
+        assert back.end is not None
+        assert isinstance(back.facts["duration_s"], float)
+        before = frames()
+        assert wait(lambda: frames() > before + 5, 20), "frames did not flow again"
+    finally:
+        svc.stop()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from ingest.camera_config import CameraConfig
 from ingest.frame_timing import FpsGate, StreamClock
+from shorewatch.camera_config import CameraConfig
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
