@@ -69,9 +69,6 @@ class DetectorWorker:
     def on_message(self, message: Message) -> None:
         self.process_message(message)
 
-    def process(self, obs: Observation) -> list[Event]:
-        return self.process_message(obs)
-
     def process_message(self, message: Message) -> list[Event]:
         events: list[Event] = []
         if isinstance(message, Observation):

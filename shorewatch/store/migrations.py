@@ -62,14 +62,6 @@ MIGRATIONS = (
 )
 
 
-def series_mode(pool: ConnectionPool) -> str:
-    with pool.connection() as conn:
-        row = conn.execute("SELECT value FROM store_meta WHERE key = 'series_mode'").fetchone()
-    if row is None:
-        raise RuntimeError("store is not migrated: run `shorewatch migrate`")
-    return str(row[0])
-
-
 def migrate(pool: ConnectionPool, config: StoreConfig) -> list[int]:
     """Apply pending migrations; returns the versions applied now (empty when up to date)."""
     applied_now: list[int] = []

@@ -12,11 +12,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from shorewatch.events import Alert, EventKind, Level
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from tests.nmea import position_report
+from tests.waiting import wait_for
 
 TOKEN = "integration-test-token-0123456789"
 SECRET = "shared-secret-for-the-receiver"
@@ -86,16 +86,6 @@ class Receiver:
         self.hold.set()
         self.server.shutdown()
         self.server.server_close()
-
-
-def wait_for(predicate: Callable[[], object], timeout_s: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout_s}s")
 
 
 @pytest.fixture

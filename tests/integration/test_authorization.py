@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from shorewatch.events import (
 )
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.auth_repo import AuthRepo, NewUser
+from tests.waiting import wait_for
 
 SERVICE_TOKEN = "authorization-test-token-0123456789"
 Where = Literal["in", "out"]
@@ -76,16 +76,6 @@ jurisdictions:
       polygon: {box(11.45, 58.1, 11.7, 58.4)}}}
 store: {{flush_interval_s: 0.1}}
 """
-
-
-def wait_for(predicate: Callable[[], object], timeout_s: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout_s}s")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from shorewatch.simulator.scenarios import DARK_SPEEDBOAT, DEMO_RADAR
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from shorewatch.topics import Topics
 from shorewatch.units_config import KN_TO_MPS
+from tests.waiting import wait_for as wait_for_at_most
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 TOKEN = "integration-test-token-0123456789"
@@ -42,14 +44,7 @@ BOAT = "lysekil-pb1"
 Json = dict[str, Any]
 
 
-def wait_for(predicate: Callable[[], object], timeout_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout_s}s")
+wait_for = partial(wait_for_at_most, timeout_s=20.0)
 
 
 class Webhook:

@@ -3,9 +3,8 @@ vessels, zones and statistics, each filtered to the caller's areas, with its val
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from shorewatch.app import Service
 from shorewatch.config import parse_config
 from shorewatch.events import Event, EventKind, Observation, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
+from tests.waiting import wait_for
 
 TOKEN = "read-api-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,16 +39,6 @@ store: {{flush_interval_s: 0.1}}
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SOUTH = (58.25, 11.42)  # inside restricted-a, in the south town
 NORTH = (58.70, 11.50)
-
-
-def wait_for(predicate: Callable[[], object], timeout_s: float = 15.0) -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout_s}s")
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from websockets.sync.connection import Connection
 from shorewatch.app import Service
 from shorewatch.config import SiteConfig, parse_config
 from tests.nmea import position_report
+from tests.waiting import wait_for
 
 TOKEN = "integration-test-token-0123456789"
 MMSI = 265123456
@@ -35,16 +35,6 @@ zones:
     points: 30
 store: {flush_interval_s: 0.1}
 """
-
-
-def wait_for(predicate: Callable[[], object], timeout_s: float = 15.0) -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout_s}s")
 
 
 @pytest.fixture

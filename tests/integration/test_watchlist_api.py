@@ -7,8 +7,9 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from shorewatch.events import VesselStatic
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import migrate
 from tests.nmea import position_report
+from tests.waiting import wait_for as wait_for_at_most
 
 TOKEN = "watchlist-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,14 +43,7 @@ store: {{flush_interval_s: 0.1}}
 """
 
 
-def wait_for(predicate: Callable[[], object], timeout_s: float = 5.0) -> object:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout_s}s")
+wait_for = partial(wait_for_at_most, timeout_s=5.0)
 
 
 @pytest.fixture
@@ -229,7 +224,7 @@ def test_sync_polls_for_changes_that_sent_no_notification(dsn: str) -> None:
                 "INSERT INTO watchlist (id, imo, points, created_by) "
                 "VALUES (gen_random_uuid(), 9074729, 30, 'psql')"
             )
-        assert wait_for(lambda: _imo_hit(watch), 3.0)
+        assert wait_for(lambda: _imo_hit(watch), timeout_s=3.0)
         assert watch.match(1, None) is not None, "seeds stay"
     finally:
         sync.stop()

@@ -20,6 +20,22 @@ def interleave(*streams: list[Observation]) -> list[Observation]:
     return sorted((o for s in streams for o in s), key=lambda o: o.time)
 
 
+def echo(ref: str, *, cog: float, count: int) -> list[Observation]:
+    """A radar track on the AIS vessels' common path (12 kn from LAT, LON), 3 s behind them."""
+    return run_straight(
+        ref,
+        T0 + timedelta(seconds=3),
+        LAT,
+        LON,
+        sog=12,
+        cog=cog,
+        every_s=10,
+        count=count,
+        source=Source.RADAR,
+        sensor="r",
+    )
+
+
 def radar_associations(f: Fusion, *streams: list[Observation]) -> list[str | None]:
     """Feed every stream in time order; the association each radar report left."""
     out = []
@@ -33,23 +49,8 @@ def radar_associations(f: Fusion, *streams: list[Observation]) -> list[str | Non
 def test_radar_track_associates_after_confirm_hits_and_stays() -> None:
     f = fusion()
     ais = run_straight(265000070, T0, LAT, LON, sog=12, cog=30, every_s=10, count=20)
-    radar = run_straight(
-        "r-1",
-        T0 + timedelta(seconds=3),
-        LAT,
-        LON,
-        sog=12,
-        cog=30,
-        every_s=10,
-        count=20,
-        source=Source.RADAR,
-        sensor="r",
-    )
-    states = []
-    for o in interleave(ais, radar):
-        track = f.observe(o)
-        if o.source is Source.RADAR:
-            states.append(track.associated)
+    radar = echo("r-1", cog=30, count=20)
+    states = radar_associations(f, ais, radar)
     assert states[:2] == [None, None]  # confirm_hits = 3
     assert set(states[2:]) == {"ais:265000070"}
     assert f.get("ais:265000070").associated == "radar:r-1"  # type: ignore[union-attr]
@@ -58,18 +59,7 @@ def test_radar_track_associates_after_confirm_hits_and_stays() -> None:
 def test_one_bad_fix_does_not_break_an_association() -> None:
     f = fusion()
     ais = run_straight(265000071, T0, LAT, LON, sog=12, cog=30, every_s=10, count=20)
-    radar = run_straight(
-        "r-2",
-        T0 + timedelta(seconds=3),
-        LAT,
-        LON,
-        sog=12,
-        cog=30,
-        every_s=10,
-        count=20,
-        source=Source.RADAR,
-        sensor="r",
-    )
+    radar = echo("r-2", cog=30, count=20)
     la, lo = offset(radar[10].lat, radar[10].lon, 900, 0)
     radar[10] = radar[10].model_copy(update={"lat": la, "lon": lo})  # one clutter-displaced fix
     associations = radar_associations(f, ais, radar)
@@ -80,18 +70,7 @@ def test_one_bad_fix_does_not_break_an_association() -> None:
 def test_diverging_tracks_dissociate_after_break_misses() -> None:
     f = fusion()
     ais = run_straight(265000072, T0, LAT, LON, sog=12, cog=0, every_s=10, count=30)
-    radar = run_straight(
-        "r-3",
-        T0 + timedelta(seconds=3),
-        LAT,
-        LON,
-        sog=12,
-        cog=0,
-        every_s=10,
-        count=10,
-        source=Source.RADAR,
-        sensor="r",
-    )
+    radar = echo("r-3", cog=0, count=10)
     off = radar[-1]
     radar += run_straight(
         "r-3",
