@@ -14,29 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shapely.geometry import Point, Polygon
 from shapely.prepared import prep
 
-
-class CameraZoneConfig(BaseModel):
-    """A polygon drawn on the camera's frame, in the same pixels as the detector's boxes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-    name: str = ""
-    polygon: list[tuple[float, float]] = Field(min_length=3, description="[x, y] pixel pairs.")
-    entry: bool = Field(default=True, description="Report a track entering.")
-    loiter_s: float | None = Field(default=None, gt=0, description="Report a stay this long.")
-    exit_grace_s: float = Field(default=2.0, ge=0, description="Absence that ends a stay.")
-
-    @model_validator(mode="after")
-    def _valid_polygon(self) -> CameraZoneConfig:
-        polygon = Polygon(self.polygon)
-        if not polygon.is_valid or polygon.area <= 0:
-            raise ValueError(f"zone {self.id}: the polygon is empty or crosses itself")
-        return self
+from shorewatch.vision_config import CameraZoneConfig
 
 
 class FactKind(StrEnum):

@@ -16,82 +16,15 @@ min/max, blur, threshold, dilate, contours, recalibrate on global change); the c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shorewatch.vision_config import MotionConfig
 
 Image = npt.NDArray[np.uint8]
-
-
-class MotionConfig(BaseModel):
-    """How sensitive one camera's motion gate is, and what it ignores."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = Field(default=True, description="False: every frame is one full region.")
-    threshold: int = Field(
-        default=25,
-        ge=1,
-        le=255,
-        description="Grey-level change that counts (lower: more sensitive).",
-    )
-    contour_area: float = Field(
-        default=0.0002, ge=0, lt=1, description="Smallest moving blob, as a fraction of the frame."
-    )
-    frame_alpha: float = Field(
-        default=0.05, gt=0, le=1, description="Weight of each new frame in the background average."
-    )
-    frame_height: int = Field(
-        default=180, ge=32, le=2160, description="Height the motion frame is downscaled to."
-    )
-    improve_contrast: bool = Field(
-        default=True, description="Stretch grey levels between running 4th/96th percentiles."
-    )
-    blur_size: int = Field(default=3, ge=1, le=31, description="Gaussian kernel (odd; 1 = none).")
-    persistence_frames: int = Field(
-        default=1, ge=1, le=30, description="Frames a pixel must keep moving (waves flicker)."
-    )
-    lightning_threshold: float = Field(
-        default=0.6, gt=0, le=1, description="Changed fraction that means a global change: reset."
-    )
-    merge_distance: int = Field(
-        default=32, ge=0, description="Boxes closer than this (full-res px) become one."
-    )
-    max_regions: int = Field(default=8, ge=1, le=64, description="More are merged pairwise.")
-    padding: float = Field(
-        default=0.25, ge=0, le=2, description="Context added on each side, times the box size."
-    )
-    min_region_size: int = Field(
-        default=96, ge=1, description="Smallest region side in full-res px (detector context)."
-    )
-    masks: list[list[tuple[int, int]]] = Field(
-        default_factory=list,
-        description="Polygons to ignore, as [x, y] points in full-resolution frame pixels.",
-    )
-
-    @field_validator("blur_size")
-    @classmethod
-    def _odd_kernel(cls, size: int) -> int:
-        if size % 2 == 0:
-            raise ValueError("blur_size must be odd")
-        return size
-
-    @field_validator("masks")
-    @classmethod
-    def _polygons(cls, masks: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
-        for polygon in masks:
-            if len(polygon) < 3:
-                raise ValueError("a mask polygon needs at least three points")
-        return masks
-
-    @model_validator(mode="after")
-    def _sane(self) -> Self:
-        if self.contour_area >= self.lightning_threshold:
-            raise ValueError("contour_area must be below lightning_threshold")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,12 +189,12 @@ class MotionDetector:
                     min(height, int(np.ceil((y + h) * scale))),
                 )
             )
-        boxes = _merge(boxes, self.config.merge_distance, self.config.max_regions)
+        boxes = merge_regions(boxes, self.config.merge_distance, self.config.max_regions)
         padded = [
-            _pad(box, self.config.padding, self.config.min_region_size, width, height)
+            pad_region(box, self.config.padding, self.config.min_region_size, width, height)
             for box in boxes
         ]
-        return _merge(padded, 0, self.config.max_regions)
+        return merge_regions(padded, 0, self.config.max_regions)
 
 
 def _u8(array: Any) -> Image:
@@ -269,7 +202,7 @@ def _u8(array: Any) -> Image:
     return np.asarray(array, dtype=np.uint8)
 
 
-def _merge(boxes: list[Region], distance: int, limit: int) -> list[Region]:
+def merge_regions(boxes: list[Region], distance: int, limit: int) -> list[Region]:
     """Join boxes closer than `distance`, then the closest pairs until at most `limit` remain."""
     boxes = list(boxes)
     merged = True
@@ -293,7 +226,7 @@ def _merge(boxes: list[Region], distance: int, limit: int) -> list[Region]:
     return sorted(boxes, key=lambda b: (b.y1, b.x1))
 
 
-def _pad(box: Region, padding: float, min_size: int, width: int, height: int) -> Region:
+def pad_region(box: Region, padding: float, min_size: int, width: int, height: int) -> Region:
     """Grow a box by `padding`, to at least `min_size` and to at most 2:1, inside the frame.
 
     The detector letterboxes each region into its square input: a near-square crop wastes

@@ -27,6 +27,9 @@ from api.app import create_app
 from api.context import ApiContext
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from detectors.camera_pipeline import CameraPipeline
+from detectors.evidence import SnapshotWriter
+from detectors.vision import YoloDetector
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
@@ -34,7 +37,7 @@ from ingest.camera_receiver import EdgeCameraReceiver
 from ingest.nmea_radar import RadarSite
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
-from ingest.rtsp import CameraReader
+from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
 from shorewatch.config import (
@@ -105,6 +108,7 @@ class Service:
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
         self.camera_receivers: dict[str, EdgeCameraReceiver] = {}
         self.camera_readers: dict[str, CameraReader] = {}
+        self.camera_pipelines: dict[str, CameraPipeline] = {}
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
@@ -200,14 +204,50 @@ class Service:
             self._start_camera(cam)
 
     def _start_camera(self, cam: SiteCamera) -> None:
-        """Frames stay in this process; until the on-board detector lands (issue 4) they are
-        only counted, while the camera's health already reaches the bus."""
+        """Frames stay in this process: the reader hands them to the camera's pipeline, and
+        only observations and events reach the bus; the camera's health does too."""
         health = CameraHealth(cam.id, cam.lat, cam.lon, self.publish_event, self.site.version)
         frames = self.metrics.camera_frames.labels(camera=cam.id)
-        reader = CameraReader(cam, lambda _frame: frames.inc(), health.on_status)
+        pipeline = self._camera_pipeline(cam) if cam.detect else None
+
+        def on_frame(frame: Frame) -> None:
+            frames.inc()
+            if pipeline is not None:
+                pipeline.process(frame.time, frame.image)
+
+        reader = CameraReader(cam, on_frame, health.on_status)
         reader.start()
         self.camera_readers[cam.id] = reader
         self._stops.append(reader.stop)
+        if pipeline is not None:
+            self.camera_pipelines[cam.id] = pipeline
+            self._stops.append(pipeline.close)
+
+    def _camera_pipeline(self, cam: SiteCamera) -> CameraPipeline:
+        """Loads the model (a missing vision stack or model file stops the start, loudly)."""
+        vision = self.site.vision
+        rules = cam.objects if cam.objects is not None else vision.classes
+        model = vision.resolved_model(self.site.base_dir)
+        assert model is not None  # the site config refuses a detecting camera without a model
+        detector = YoloDetector(
+            model,
+            rules,
+            device=vision.device,
+            image_size=vision.image_size,
+            iou=vision.iou,
+            min_score=min(min(r.min_score for r in rules.values()), vision.tracker.low_score),
+        )
+        return CameraPipeline(
+            cam,
+            vision,
+            detector,
+            publish_observation=self.publish_observation(cam.id, Source.CAMERA),
+            publish_event=self.publish_event,
+            config_version=self.site.version,
+            snapshots=SnapshotWriter(
+                self.snapshot_store, jpeg_quality=self.site.evidence.jpeg_quality
+            ),
+        )
 
     def _start_radar_input(self, spec: RadarInput) -> None:
         max_bytes = self.site.ingest.max_datagram_bytes
@@ -328,15 +368,31 @@ class Service:
 
         self._stops.append(stop_api)
 
+    @cached_property
+    def data_root(self) -> Path:
+        """The data directory; without one (tests) a temporary one that goes with the service."""
+        if self._data_dir is not None:
+            return self._data_dir
+        scratch = tempfile.TemporaryDirectory(prefix="shorewatch-data-")
+        self._stops.append(scratch.cleanup)
+        return Path(scratch.name)
+
     def _photo_store(self) -> PhotoStore:
-        """Field-report photos under the data directory, kept as long as the time-series data;
-        without a data directory (tests) a temporary one that goes with the service."""
-        root = self._data_dir
-        if root is None:
-            scratch = tempfile.TemporaryDirectory(prefix="shorewatch-data-")
-            self._stops.append(scratch.cleanup)
-            root = Path(scratch.name)
-        return PhotoStore(root / "reports", timedelta(days=self.site.store.retention_days))
+        """Field-report photos, kept as long as the time-series data."""
+        return PhotoStore(
+            self.data_root / "reports", timedelta(days=self.site.store.retention_days)
+        )
+
+    @cached_property
+    def snapshot_store(self) -> PhotoStore:
+        """Camera evidence, written by the camera pipelines and read by the API (one data
+        directory: run both roles on one host, or share the directory)."""
+        evidence = self.site.evidence
+        return PhotoStore(
+            self.data_root / "snapshots",
+            timedelta(days=evidence.retention_days),
+            max_total_bytes=evidence.max_total_mb * 1024 * 1024,
+        )
 
     @cached_property
     def unit_desk(self) -> UnitDesk:

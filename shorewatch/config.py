@@ -19,6 +19,13 @@ from shorewatch.geocal import CalibrationConfig
 from shorewatch.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.units_config import UnitsConfig
+from shorewatch.vision_config import (
+    CameraZoneConfig,
+    ClassRule,
+    EvidenceConfig,
+    MotionConfig,
+    VisionConfig,
+)
 
 DEFAULT_CONFIG = "default.yaml"
 DEMO_CONFIG = "demo.yaml"
@@ -124,10 +131,27 @@ class EdgeCameraInput(Strict):
 
 class SiteCamera(CameraConfig):
     """An RTSP / IP / thermal camera (or a video file) the service reads itself; where it
-    stands, so that its outages are events on the map."""
+    stands (its outages are events there), how its pixels map to the sea, and what its
+    detector looks for."""
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+    calibration: CalibrationConfig | None = Field(
+        default=None, description="Pixels -> sea surface; without it boxes cannot be placed."
+    )
+    detect: bool = Field(default=True, description="False: frames are only counted (health).")
+    motion: MotionConfig = MotionConfig()
+    zones: list[CameraZoneConfig] = Field(default_factory=list, description="Pixel zones.")
+    objects: dict[str, ClassRule] | None = Field(
+        default=None, description="Replaces the site's `vision.classes` for this camera."
+    )
+
+    @model_validator(mode="after")
+    def _unique_zones(self) -> SiteCamera:
+        ids = [z.id for z in self.zones]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"camera {self.id}: zone ids must be unique")
+        return self
 
 
 class IngestConfig(Strict):
@@ -185,9 +209,22 @@ class SiteConfig(Strict):
     detectors: DetectorConfig = DetectorConfig()
     alerts: AlertConfig = AlertConfig()
     store: StoreConfig = StoreConfig()
+    vision: VisionConfig = VisionConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     jurisdictions: list[JurisdictionConfig] = Field(default_factory=list)
     units: UnitsConfig = Field(default_factory=list)
     base_dir: Path = Field(default=Path(), exclude=True)
+
+    @model_validator(mode="after")
+    def _cameras_have_a_model(self) -> SiteConfig:
+        """A detecting camera without weights would only count frames; say so at start."""
+        detecting = [c.id for c in self.ingest.cameras if c.detect]
+        if detecting and self.vision.model is None:
+            raise ValueError(
+                f"ingest.cameras {', '.join(detecting)}: detect is on but vision.model is not "
+                "set (give the YOLO weights, or set detect: false on the camera)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _jurisdiction_tree(self) -> SiteConfig:

@@ -407,7 +407,7 @@ version: camera-test
 ingest:
   cameras:
     - {{id: mast-cam, url: "{rtsp_server.url}", detect_fps: 5, lat: 58.25, lon: 11.40,
-        read_timeout_s: 2, reconnect_min_s: 0.5, reconnect_max_s: 1}}
+        read_timeout_s: 2, reconnect_min_s: 0.5, reconnect_max_s: 1, detect: false}}
 """,
         "t.yaml",
         Path(),

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from detectors.camera_zones import CameraZoneConfig, CameraZones, FactKind, ZoneState
+from detectors.camera_zones import CameraZones, FactKind, ZoneState
+from shorewatch.vision_config import CameraZoneConfig
 
 T0 = datetime(2026, 11, 20, 22, 0, 0, tzinfo=UTC)
 BEACH = CameraZoneConfig(

@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from detectors.motion import MotionConfig, MotionDetector, Region
+from detectors.motion import MotionDetector, Region
+from shorewatch.vision_config import MotionConfig
 
 Image = npt.NDArray[np.uint8]
 CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"

@@ -1,0 +1,268 @@
+"""One camera's frames to targets: motion gate → YOLO → ByteTrack → observations and events.
+
+Frames stay in this process (they arrive from the reader on its delivery thread); only
+metadata leaves: a camera `Observation` per confirmed track per frame, placed by the camera's
+calibration at the box's bottom-centre (fusion associates it with radar and AIS, and a boat
+no AIS vouches for becomes a `dark_target` there), plus episodes: a `camera_target` event when
+a track is confirmed, closed when ByteTrack drops it, and `zone_entry` / `loitering` events for
+the camera's pixel zones. Each new event gets a snapshot of the frame with its box.
+
+With motion gating on, the detector sees only the regions that moved, plus (`track_regions`)
+the boxes of objects already tracked, so a boat that stops is not lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+
+from detectors.camera_zones import CameraZones, FactKind, ZoneFact, ZoneState
+from detectors.evidence import SnapshotWriter
+from detectors.motion import MotionDetector, Region, merge_regions, pad_region
+from detectors.tracking import ByteTracker, TrackedObject
+from detectors.vision import ObjectDetector, keep
+from shorewatch.config import SiteCamera
+from shorewatch.episodes import closed, new_event, round_facts
+from shorewatch.events import Event, EventKind, Observation, Source
+from shorewatch.geocal import GeoCalibration
+from shorewatch.vision_config import VisionConfig
+
+log = structlog.get_logger(__name__)
+
+Image = npt.NDArray[np.uint8]
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    frames: int = 0
+    frames_with_regions: int = 0
+    detections: int = 0
+    confirmed_tracks: int = 0
+    observations: int = 0
+    unplaced: int = 0
+    events: int = 0
+    snapshots: int = 0
+    snapshot_errors: int = 0
+
+
+class CameraPipeline:
+    def __init__(
+        self,
+        camera: SiteCamera,
+        vision: VisionConfig,
+        detector: ObjectDetector,
+        *,
+        publish_observation: Callable[[Observation], None],
+        publish_event: Callable[[Event], None],
+        config_version: str,
+        snapshots: SnapshotWriter | None = None,
+    ) -> None:
+        self.camera = camera
+        self.vision = vision
+        self.detector = detector
+        self.rules = camera.objects if camera.objects is not None else vision.classes
+        self.motion = MotionDetector(camera.motion)
+        self.tracker = ByteTracker(
+            vision.tracker,
+            self.rules,
+            fps=camera.detect_fps,
+            confirm_frames=vision.confirm_frames,
+            min_hits=vision.min_hits,
+        )
+        self.calibration = (
+            None if camera.calibration is None else GeoCalibration.from_config(camera.calibration)
+        )
+        self.zones = CameraZones(camera.id, camera.zones)
+        self.stats = PipelineStats()
+        self._publish_obs = publish_observation
+        self._publish_event = publish_event
+        self._version = config_version
+        self._snapshots = snapshots
+        self._targets: dict[int, Event] = {}
+        self._zone_state: ZoneState = {}
+        self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
+        self._last_seen: dict[int, datetime] = {}
+
+    def process(self, time: datetime, image: Image) -> None:
+        """One frame at `time` (its capture time). Runs on the reader's delivery thread."""
+        self.stats.frames += 1
+        regions = self._regions(image)
+        if regions:
+            self.stats.frames_with_regions += 1
+        found = keep(self.detector.detect(image, regions), self.rules) if regions else []
+        self.stats.detections += len(found)
+        update = self.tracker.update(found)
+        for obj in update.objects:
+            if obj.confirmed:
+                self._confirmed(time, image, obj)
+        for track_id in update.ended:
+            self._ended(track_id)
+
+    def close(self) -> None:
+        """The camera stops: close what is open, at the time each was last seen."""
+        for track_id in list(self._targets):
+            self._ended(track_id)
+
+    # -- regions -------------------------------------------------------------------------------
+
+    def _regions(self, image: Image) -> list[Region]:
+        regions = self.motion.detect(image)
+        if not self.camera.motion.enabled or not self.vision.track_regions:
+            return regions
+        height, width = image.shape[:2]
+        cfg = self.camera.motion
+        tracked = [
+            pad_region(
+                Region(int(x1), int(y1), max(int(x1) + 1, int(x2)), max(int(y1) + 1, int(y2))),
+                cfg.padding,
+                cfg.min_region_size,
+                width,
+                height,
+            )
+            for x1, y1, x2, y2 in self.tracker.active_boxes()
+        ]
+        if not tracked:
+            return regions
+        return merge_regions(regions + tracked, 0, cfg.max_regions)
+
+    # -- targets -------------------------------------------------------------------------------
+
+    def _ref(self, track_id: int) -> str:
+        return f"{self.camera.id}-{track_id}"
+
+    def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
+        det = obj.detection
+        self._last_seen[obj.track_id] = time
+        place = None if self.calibration is None else self.calibration.place(det.bbox)
+        if place is None:
+            self.stats.unplaced += 1
+        else:
+            self.stats.observations += 1
+            self._publish_obs(
+                Observation(
+                    source=Source.CAMERA,
+                    sensor_id=self.camera.id,
+                    target_ref=self._ref(obj.track_id),
+                    time=time,
+                    lat=place[0],
+                    lon=place[1],
+                    label=det.label,
+                    confidence=round(obj.median_score, 3),
+                    bbox=(
+                        round(det.x1, 1),
+                        round(det.y1, 1),
+                        round(det.x2, 1),
+                        round(det.y2, 1),
+                    ),
+                )
+            )
+        lat, lon = place if place is not None else (self.camera.lat, self.camera.lon)
+        if obj.newly_confirmed:
+            self.stats.confirmed_tracks += 1
+            facts = round_facts(
+                {
+                    "source": "camera",
+                    "camera": self.camera.id,
+                    "track": obj.track_id,
+                    "label": det.label,
+                    "score": obj.median_score,
+                    "placed": place is not None,
+                    "box_area_px": det.area,
+                },
+                3,
+            )
+            event = new_event(
+                EventKind.CAMERA_TARGET,
+                (f"camera:{self._ref(obj.track_id)}",),
+                time,
+                lat,
+                lon,
+                facts,
+                self._version,
+            )
+            event = self._with_snapshot(
+                event, image, det.bbox, f"{det.label} {obj.median_score:.2f}"
+            )
+            self._targets[obj.track_id] = event
+            self._emit(event)
+        if self.zones.zones:
+            ground = GeoCalibration.ground_point(det.bbox)
+            self._zone_state, facts_ = self.zones.step(
+                self._zone_state, str(obj.track_id), ground, time
+            )
+            for fact in facts_:
+                self._zone_fact(fact, lat, lon, image, det.bbox)
+
+    def _ended(self, track_id: int) -> None:
+        last = self._last_seen.pop(track_id, None)
+        event = self._targets.pop(track_id, None)
+        if event is not None and last is not None:
+            self._emit(closed(event, last))
+        self._zone_state, facts = self.zones.end(self._zone_state, str(track_id))
+        for fact in facts:
+            self._zone_fact(fact, None, None, None, None)
+
+    # -- zones ---------------------------------------------------------------------------------
+
+    def _zone_fact(
+        self,
+        fact: ZoneFact,
+        lat: float | None,
+        lon: float | None,
+        image: Image | None,
+        bbox: BBox | None,
+    ) -> None:
+        if fact.kind is FactKind.EXIT:
+            for kind in (FactKind.ENTRY, FactKind.LOITERING):
+                open_event = self._zone_events.pop((fact.track, fact.zone, kind), None)
+                if open_event is not None:
+                    self._emit(closed(open_event, fact.time, {"dwell_s": round(fact.dwell_s, 1)}))
+            return
+        assert lat is not None
+        assert lon is not None
+        assert image is not None
+        assert bbox is not None
+        event_kind = EventKind.ZONE_ENTRY if fact.kind is FactKind.ENTRY else EventKind.LOITERING
+        event = new_event(
+            event_kind,
+            (f"camera:{self.camera.id}-{fact.track}",),
+            fact.time if fact.kind is FactKind.ENTRY else fact.entered_at,
+            lat,
+            lon,
+            {
+                "source": "camera",
+                "camera": self.camera.id,
+                "camera_zone": fact.zone,
+                "dwell_s": round(fact.dwell_s, 1),
+            },
+            self._version,
+            scope=f"{self.camera.id}:{fact.zone}",
+        )
+        event = self._with_snapshot(event, image, bbox, f"{fact.kind.value} {fact.zone}")
+        self._zone_events[(fact.track, fact.zone, fact.kind)] = event
+        self._emit(event)
+
+    # -- output --------------------------------------------------------------------------------
+
+    def _with_snapshot(self, event: Event, image: Image, bbox: BBox, caption: str) -> Event:
+        if self._snapshots is None:
+            return event
+        try:
+            url = self._snapshots.save(event.id, image, bbox, caption)
+        except (OSError, ValueError):
+            # Evidence is worth a lot, but not the event itself: publish without it.
+            self.stats.snapshot_errors += 1
+            log.exception("snapshot not written", camera=self.camera.id, event=str(event.id))
+            return event
+        self.stats.snapshots += 1
+        return event.model_copy(update={"evidence": (*event.evidence, url)})
+
+    def _emit(self, event: Event) -> None:
+        self.stats.events += 1
+        self._publish_event(event)
