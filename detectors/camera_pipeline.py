@@ -258,7 +258,7 @@ class CameraPipeline:
         except (OSError, ValueError):
             # Evidence is worth a lot, but not the event itself: publish without it.
             self.stats.snapshot_errors += 1
-            log.exception("snapshot not written", camera=self.camera.id, event=str(event.id))
+            log.exception("snapshot not written", camera=self.camera.id, event_id=str(event.id))
             return event
         self.stats.snapshots += 1
         return event.model_copy(update={"evidence": (*event.evidence, url)})

@@ -20,6 +20,7 @@ from psycopg.conninfo import make_conninfo
 from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_MODELS = SHARED_DATA.parent / "models"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real test data missing: expected {SHARED_DATA} (../shared beside the repo)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """Real pretrained weights (never downloaded at test time)."""
+    if not SHARED_MODELS.is_dir():
+        pytest.fail(f"real weights missing: expected {SHARED_MODELS} (../shared beside the repo)")
+    return SHARED_MODELS
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,165 @@
+"""The camera pipeline on the real clip with the real model: episodes, pixel zones, evidence.
+
+Frames come from the file (the RTSP path is tested in the integration suite); times are the
+clip's own, 15 fps from a fixed start, so the facts are checked to the frame.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from detectors.camera_pipeline import CameraPipeline
+from detectors.evidence import SnapshotWriter
+from detectors.vision import YoloDetector
+from shorewatch.config import SiteCamera
+from shorewatch.events import Event, EventKind, Observation
+from shorewatch.store.photos import PhotoStore
+from shorewatch.vision_config import CameraZoneConfig, MotionConfig, VisionConfig
+
+Image = npt.NDArray[np.uint8]
+CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"
+START = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+FPS = 15.0
+# The boat crosses from the left edge (frame ~86) to the right (~234); this zone is the right
+# half of the picture, which it enters around frame 150 and stays in until it is lost.
+RIGHT_HALF = CameraZoneConfig(
+    id="channel", polygon=[(160, 0), (320, 0), (320, 240), (160, 240)], loiter_s=2.0
+)
+
+
+@pytest.fixture(scope="module")
+def frames(shared_data: Path) -> list[Image]:
+    capture = cv2.VideoCapture(str(shared_data / CLIP))
+    out: list[Image] = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        out.append(np.asarray(image, dtype=np.uint8))
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(shared_models: Path) -> Path:
+    return shared_models / "yolo11n_int8_openvino_model"
+
+
+class Run:
+    def __init__(self, model: Path, store: PhotoStore | None, **camera: object) -> None:
+        vision = VisionConfig(model=model)
+        self.camera = SiteCamera.model_validate(
+            {
+                "id": "cam-7",
+                "url": "clip.mp4",
+                "lat": 58.25,
+                "lon": 11.40,
+                "detect_fps": FPS,
+                "motion": MotionConfig(enabled=False),
+                "calibration": {
+                    "method": "pose",
+                    "lat": 58.25,
+                    "lon": 11.40,
+                    "height_m": 10,
+                    "heading_deg": 90,
+                    "tilt_deg": 20,
+                    "fov_deg": 60,
+                    "width": 320,
+                    "height": 240,
+                },
+                **camera,
+            }
+        )
+        self.observations: list[Observation] = []
+        self.events: list[Event] = []
+        self.pipeline = CameraPipeline(
+            self.camera,
+            vision,
+            YoloDetector(model, vision.classes, min_score=0.1),
+            publish_observation=self.observations.append,
+            publish_event=self.events.append,
+            config_version="test-7",
+            snapshots=None if store is None else SnapshotWriter(store),
+        )
+
+    def play(self, frames: list[Image]) -> None:
+        for index, image in enumerate(frames):
+            self.pipeline.process(START + timedelta(seconds=index / FPS), image)
+        self.pipeline.close()
+
+    def of_kind(self, kind: EventKind) -> list[Event]:
+        return [e for e in self.events if e.kind is kind]
+
+
+def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
+    frames: list[Image], model: Path, tmp_path: Path
+) -> None:
+    store = PhotoStore(tmp_path / "snapshots", timedelta(days=1))
+    run = Run(model, store)
+    run.play(frames)
+
+    opened, ended = run.of_kind(EventKind.CAMERA_TARGET)
+    assert opened.id == ended.id
+    assert opened.end is None
+    assert ended.end is not None
+    assert opened.targets == ("camera:cam-7-" + str(opened.facts["track"]),)
+    # Seen from about 5.7 s to 15.6 s into the clip.
+    assert 5.0 < (opened.start - START).total_seconds() < 8.0
+    assert 8.0 < float(ended.facts["duration_s"]) < 11.0
+    assert opened.facts["label"] == "boat"
+    assert opened.config_version == "test-7"
+    assert opened.evidence == (f"/api/v1/events/{opened.id}/snapshot",)
+    assert ended.evidence == opened.evidence
+    data = store.read(opened.id, "image/jpeg")
+    assert data is not None
+    assert data.startswith(b"\xff\xd8\xff")
+
+    refs = {o.target_ref for o in run.observations}
+    assert refs == {f"cam-7-{opened.facts['track']}"}
+    assert len(run.observations) > 80
+    assert all(o.lon > 11.40 for o in run.observations)  # heading 90°: east of the mast
+    stats = run.pipeline.stats
+    assert stats.frames == len(frames)
+    assert stats.observations == len(run.observations)
+    assert stats.confirmed_tracks == 1
+    assert stats.snapshots == 1
+
+
+def test_pixel_zone_entry_and_loitering_become_closed_episodes(
+    frames: list[Image], model: Path, tmp_path: Path
+) -> None:
+    store = PhotoStore(tmp_path / "snapshots", timedelta(days=1))
+    run = Run(model, store, zones=[RIGHT_HALF])
+    run.play(frames)
+
+    entry_open, entry_closed = run.of_kind(EventKind.ZONE_ENTRY)
+    assert entry_open.id == entry_closed.id
+    assert entry_open.facts["camera_zone"] == "channel"
+    assert entry_open.facts["camera"] == "cam-7"
+    assert entry_closed.end is not None
+    entered_s = (entry_open.start - START).total_seconds()
+    assert 9.0 < entered_s < 12.0  # the box's bottom-centre crosses x = 160 around frame 150
+    loiter_open, loiter_closed = run.of_kind(EventKind.LOITERING)
+    assert loiter_open.start == entry_open.start  # a stay is dated from its entry
+    assert float(loiter_open.facts["dwell_s"]) >= 2.0
+    assert loiter_closed.end == entry_closed.end
+    for event in (entry_open, loiter_open):
+        assert store.read(event.id, "image/jpeg") is not None
+
+
+def test_a_failing_snapshot_store_still_publishes_the_event(
+    frames: list[Image], model: Path, tmp_path: Path
+) -> None:
+    store = PhotoStore(tmp_path / "snapshots", timedelta(days=1))
+    shutil.rmtree(store.root)  # the disk went away under the running service
+    run = Run(model, store)
+    run.play(frames)
+    opened = run.of_kind(EventKind.CAMERA_TARGET)[0]
+    assert opened.evidence == ()
+    assert run.pipeline.stats.snapshot_errors == 1
