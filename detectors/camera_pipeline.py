@@ -14,7 +14,7 @@ the boxes of objects already tracked, so a boat that stops is not lost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import numpy as np
@@ -103,6 +103,10 @@ class CameraPipeline:
                 self._confirmed(time, image, obj)
         for track_id in update.ended:
             self._ended(track_id)
+
+    def counts(self) -> dict[str, int]:
+        """For /metrics: the stats and how many times the model ran."""
+        return {**asdict(self.stats), "detector_runs": self.detector.invocations}
 
     def close(self) -> None:
         """The camera stops: close what is open, at the time each was last seen."""

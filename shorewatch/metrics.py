@@ -5,12 +5,40 @@ One `Metrics` per process (or per test) keeps counters isolated and avoids impor
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+CameraCounts = Callable[[], Mapping[str, int]]
+
+
+class _CameraPipelineCollector(Collector):
+    """Reads each camera pipeline's own counters at scrape time (no per-frame metric calls
+    on the frame path)."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, CameraCounts] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "shorewatch_camera_pipeline",
+            "Camera pipeline counts: frames, frames_with_regions, detector_runs, detections, "
+            "confirmed_tracks, observations, unplaced, events, snapshots, snapshot_errors.",
+            labels=["camera", "what"],
+        )
+        for camera, counts in sorted(self.sources.items()):
+            for what, value in counts().items():
+                family.add_metric([camera, what], value)
+        yield family
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._cameras = _CameraPipelineCollector()
+        self.registry.register(self._cameras)
         self.ingest_lines = Counter(
             "shorewatch_ingest_lines",
             "Input lines by source, sensor and outcome (accepted kinds or rejection reason).",
@@ -83,6 +111,9 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+
+    def watch_camera_pipeline(self, camera: str, counts: CameraCounts) -> None:
+        self._cameras.sources[camera] = counts
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

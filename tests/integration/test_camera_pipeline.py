@@ -106,6 +106,14 @@ ingest:
         # The boat is in view from 5.7 s to 15.6 s of the 18.7-s clip; the server loops it.
         seen.wait("a confirmed boat with 30 observations", 90, lambda: len(seen.observations) >= 30)
         seen.wait("its camera_target event", 10, lambda: bool(seen.events))
+        counts = {
+            what: svc.metrics.registry.get_sample_value(
+                "shorewatch_camera_pipeline_total", {"camera": "mast-cam", "what": what}
+            )
+            for what in ("frames", "detector_runs", "observations", "snapshots")
+        }
+        print(f"camera pipeline counts: {counts}")
+        assert all(value is not None and value >= 1 for value in counts.values()), counts
     finally:
         svc.stop()
 
