@@ -13,6 +13,7 @@ from api.live import LiveFeed
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.events_repo import EventsRepo
+from shorewatch.store.photos import PhotoStore
 from shorewatch.zones import Zone
 
 
@@ -28,3 +29,5 @@ class ApiContext:
     zones: tuple[Zone, ...]
     reports: ReportIntake
     units: UnitDesk
+    snapshots: PhotoStore
+    """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""

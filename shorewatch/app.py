@@ -215,13 +215,14 @@ class Service:
             if pipeline is not None:
                 pipeline.process(frame.time, frame.image)
 
+        if pipeline is not None:
+            self.camera_pipelines[cam.id] = pipeline
+            self._stops.append(pipeline.close)  # stops run in reverse: after the reader's
+            self.metrics.watch_camera_pipeline(cam.id, pipeline.counts)
         reader = CameraReader(cam, on_frame, health.on_status)
         reader.start()
         self.camera_readers[cam.id] = reader
         self._stops.append(reader.stop)
-        if pipeline is not None:
-            self.camera_pipelines[cam.id] = pipeline
-            self._stops.append(pipeline.close)
 
     def _camera_pipeline(self, cam: SiteCamera) -> CameraPipeline:
         """Loads the model (a missing vision stack or model file stops the start, loudly)."""
@@ -340,6 +341,7 @@ class Service:
             zones=self.zones,
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
+            snapshots=self.snapshot_store,
         )
 
         def relay(message: Message) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import numpy as np
 import psycopg
 import pytest
 from fastapi import FastAPI
@@ -31,6 +32,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from api.principal import Role
+from detectors.evidence import SnapshotWriter
 from shorewatch.app import Service
 from shorewatch.config import parse_config
 from shorewatch.events import (
@@ -239,15 +241,22 @@ def world(service: Service, api: httpx.Client, tokens: dict[str, str]) -> World:
     for where in WHERES:
         lat, lon = POSITION[where]
         # An event through the bus: the alerts role stores it and opens an alert, whose
-        # jurisdiction is the most specific one containing the position.
+        # jurisdiction is the most specific one containing the position. Like a camera
+        # event, it carries an evidence snapshot, saved where the API reads it.
+        event_id = uuid.uuid4()
+        frame = np.full((48, 64, 3), 90, dtype=np.uint8)
+        snapshot = SnapshotWriter(service.snapshot_store).save(
+            event_id, frame, (8, 8, 40, 30), f"matrix {where}"
+        )
         event = Event(
-            id=uuid.uuid4(),
+            id=event_id,
             kind=EventKind.ZONE_ENTRY,
             start=now,
             lat=lat,
             lon=lon,
             targets=(f"ais:{MMSI[where]}",),
             config_version="test-authorization",
+            evidence=(snapshot,),
         )
         service.publish_event(event)
         alert_id, jurisdiction = wait_for(partial(_alert_of, service, event.targets[0]))
@@ -381,6 +390,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/events"): Rule(
         EVERY_ROLE, "list", call=lambda w, where: Call(expect=w.events[where]), ids=_ids("id")
+    ),
+    ("GET", "/api/v1/events/{event_id}/snapshot"): Rule(
+        EVERY_ROLE, "item", call=lambda w, where: Call(path={"event_id": w.events[where]})
     ),
     ("GET", "/api/v1/tracks"): Rule(
         EVERY_ROLE,
