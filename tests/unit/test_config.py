@@ -40,6 +40,32 @@ def test_packaged_default_loads_with_its_zone() -> None:
             "version: x\nzones: [{id: z, name: Z}]\n",
             "site.yaml: zones.0: Value error, give exactly one of `geojson`",
         ),
+        (
+            "version: x\ningest: {cameras: [{id: c, url: a.mp4, lat: 1, lon: 2}]}\n",
+            "ingest.cameras c: detect is on but vision.model is not set",
+        ),
+        (
+            "version: x\nvision: {classes: {boat: {min_scor: 0.2}}}\n",
+            "site.yaml: vision.classes.boat.min_scor: Extra inputs are not permitted",
+        ),
+        (
+            "version: x\nvision: {classes: {boat: {min_area: 50, max_area: 10}}}\n",
+            "vision.classes.boat: Value error, max_area must be larger than min_area",
+        ),
+        (
+            "version: x\nvision: {tracker: {low_score: 0.5, high_score: 0.3}}\n",
+            "vision.tracker: Value error, low_score must be below high_score",
+        ),
+        (
+            "version: x\nvision: {classes: {}}\n",
+            "vision.classes: Value error, give at least one class",
+        ),
+        (
+            "version: x\ningest: {cameras: [{id: c, url: a.mp4, lat: 1, lon: 2, detect: false,"
+            " zones: [{id: z, polygon: [[0, 0], [9, 0], [9, 9]]},"
+            " {id: z, polygon: [[0, 0], [5, 0], [5, 5]]}]}]}\n",
+            "camera c: zone ids must be unique",
+        ),
         ("- just\n- a list\n", "site.yaml: expected a mapping at the top level"),
         ("version: [unclosed\n", "site.yaml: not valid YAML"),
         ("zones: []\n", "site.yaml: version: Field required"),
