@@ -88,11 +88,12 @@ class CameraPipeline:
         self._zone_state: ZoneState = {}
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
         self._last_seen: dict[int, datetime] = {}
+        self._full_frame_at: datetime | None = None
 
     def process(self, time: datetime, image: Image) -> None:
         """One frame at `time` (its capture time). Runs on the reader's delivery thread."""
         self.stats.frames += 1
-        regions = self._regions(image)
+        regions = self._regions(time, image)
         if regions:
             self.stats.frames_with_regions += 1
         found = keep(self.detector.detect(image, regions), self.rules) if regions else []
@@ -115,13 +116,27 @@ class CameraPipeline:
 
     # -- regions -------------------------------------------------------------------------------
 
-    def _regions(self, image: Image) -> list[Region]:
+    def _regions(self, time: datetime, image: Image) -> list[Region]:
+        """Where the model looks: moved regions and tracked boxes, merged down to the pass
+        budget; now and then (and on the first frame) the whole frame."""
         regions = self.motion.detect(image)
-        if not self.camera.motion.enabled or not self.vision.track_regions:
-            return regions
         height, width = image.shape[:2]
+        if not self.camera.motion.enabled:
+            return regions
+        every = self.vision.full_frame_every_s
+        due = every is not None and (
+            self._full_frame_at is None or (time - self._full_frame_at).total_seconds() >= every
+        )
+        if due:
+            self._full_frame_at = time
+            return [Region(0, 0, width, height)]
+        if self.vision.track_regions:
+            regions = regions + self._tracked_regions(width, height)
+        return merge_regions(regions, 0, self.vision.max_passes_per_frame)
+
+    def _tracked_regions(self, width: int, height: int) -> list[Region]:
         cfg = self.camera.motion
-        tracked = [
+        return [
             pad_region(
                 Region(int(x1), int(y1), max(int(x1) + 1, int(x2)), max(int(y1) + 1, int(y2))),
                 cfg.padding,
@@ -131,9 +146,6 @@ class CameraPipeline:
             )
             for x1, y1, x2, y2 in self.tracker.active_boxes()
         ]
-        if not tracked:
-            return regions
-        return merge_regions(regions + tracked, 0, cfg.max_regions)
 
     # -- targets -------------------------------------------------------------------------------
 

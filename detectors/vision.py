@@ -24,7 +24,7 @@ import numpy.typing as npt
 import structlog
 
 from detectors.motion import Region
-from shorewatch.vision_config import ClassRule
+from shorewatch.vision_config import ClassRule, VisionConfig
 
 log = structlog.get_logger(__name__)
 
@@ -182,3 +182,18 @@ def suppress(detections: list[Detection], iou: float) -> list[Detection]:
         indices = cv2.dnn.NMSBoxes(boxes, [d.score for d in same], 0.0, iou)
         kept.extend(same[int(i)] for i in np.asarray(indices).reshape(-1))
     return sorted(kept, key=lambda d: -d.score)
+
+
+def load_detector(
+    vision: VisionConfig, model: Path, rules: Mapping[str, ClassRule]
+) -> YoloDetector:
+    """The detector a camera with these class rules needs, as the site configures it."""
+    floor = min(min(r.min_score for r in rules.values()), vision.tracker.low_score)
+    return YoloDetector(
+        model,
+        rules,
+        device=vision.device,
+        image_size=vision.image_size,
+        iou=vision.iou,
+        min_score=floor,
+    )

@@ -29,7 +29,7 @@ from api.field_reports import ReportIntake
 from api.live import LiveFeed
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
-from detectors.vision import YoloDetector
+from detectors.vision import load_detector
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
@@ -230,18 +230,10 @@ class Service:
         rules = cam.objects if cam.objects is not None else vision.classes
         model = vision.resolved_model(self.site.base_dir)
         assert model is not None  # the site config refuses a detecting camera without a model
-        detector = YoloDetector(
-            model,
-            rules,
-            device=vision.device,
-            image_size=vision.image_size,
-            iou=vision.iou,
-            min_score=min(min(r.min_score for r in rules.values()), vision.tracker.low_score),
-        )
         return CameraPipeline(
             cam,
             vision,
-            detector,
+            load_detector(vision, model, rules),
             publish_observation=self.publish_observation(cam.id, Source.CAMERA),
             publish_event=self.publish_event,
             config_version=self.site.version,

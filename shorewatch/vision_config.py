@@ -199,6 +199,20 @@ class VisionConfig(_Strict):
         description="Also look around tracked objects that stopped moving, so they keep "
         "their track while motion gating is on.",
     )
+    max_passes_per_frame: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Regions are merged (nearest first) down to this many model passes. 1: "
+        "gating never costs more than a whole-frame pass; more: small boats in separate "
+        "regions are seen larger, at one pass each.",
+    )
+    full_frame_every_s: float | None = Field(
+        default=10.0,
+        gt=0,
+        description="With gating on, look at the whole frame this often anyway, so that a "
+        "boat lying still (loitering, or in view at start) is found. None: never.",
+    )
     tracker: TrackerConfig = TrackerConfig()
 
     @field_validator("classes")

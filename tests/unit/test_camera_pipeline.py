@@ -25,6 +25,8 @@ from shorewatch.vision_config import CameraZoneConfig, MotionConfig, VisionConfi
 
 Image = npt.NDArray[np.uint8]
 CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"
+EMPTY_SEA = "D1_sooke1_ptz_capture_2019-08-18_13-38-10.jpg"  # the manifest: no boat
+BOATS = "D1_sooke1_ptz_capture_2019-08-18_15-44-10.jpg"
 START = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
 FPS = 15.0
 # The boat crosses from the left edge (frame ~86) to the right (~234); this zone is the right
@@ -52,8 +54,14 @@ def model(shared_models: Path) -> Path:
 
 
 class Run:
-    def __init__(self, model: Path, store: PhotoStore | None, **camera: object) -> None:
-        vision = VisionConfig(model=model)
+    def __init__(
+        self,
+        model: Path,
+        store: PhotoStore | None,
+        vision: VisionConfig | None = None,
+        **camera: object,
+    ) -> None:
+        vision = vision or VisionConfig(model=model)
         self.camera = SiteCamera.model_validate(
             {
                 "id": "cam-7",
@@ -163,3 +171,37 @@ def test_a_failing_snapshot_store_still_publishes_the_event(
     opened = run.of_kind(EventKind.CAMERA_TARGET)[0]
     assert opened.evidence == ()
     assert run.pipeline.stats.snapshot_errors == 1
+
+
+def still_camera(
+    model: Path, frame_name: str, shared_data: Path, vision: VisionConfig
+) -> tuple[Run, Image]:
+    """A fixed 1080p camera with gating on, looking at one real Sooke frame that never moves."""
+    run = Run(model, None, vision, motion=MotionConfig(), detect_fps=5.0, calibration=None)
+    image = cv2.imread(str(shared_data / "images/coral_sooke_ptz" / frame_name))
+    assert image is not None
+    return run, np.asarray(image, dtype=np.uint8)
+
+
+def test_a_still_empty_sea_costs_only_the_periodic_whole_frame_look(
+    model: Path, shared_data: Path
+) -> None:
+    vision = VisionConfig(model=model, full_frame_every_s=4)
+    run, still = still_camera(model, EMPTY_SEA, shared_data, vision)
+    for index in range(30):  # 6 s at 5 fps: looks at t = 0 and t = 4 s only
+        run.pipeline.process(START + timedelta(seconds=index / 5), still)
+    assert run.pipeline.detector.invocations == 2
+    assert run.events == []
+
+
+def test_boats_lying_still_are_found_and_kept_within_the_pass_budget(
+    model: Path, shared_data: Path
+) -> None:
+    """Nothing moves, so only the first whole-frame look finds the boats; their tracked boxes
+    then keep them in view, merged into at most one pass a frame."""
+    run, still = still_camera(model, BOATS, shared_data, VisionConfig(model=model))
+    for index in range(20):
+        run.pipeline.process(START + timedelta(seconds=index / 5), still)
+    assert run.pipeline.stats.confirmed_tracks >= 1
+    assert run.pipeline.detector.invocations <= 20
+    assert run.pipeline.stats.frames_with_regions == 20
