@@ -19,20 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.motion import MotionDetector
+from ingest.video_file import read_all_frames
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 Image = npt.NDArray[np.uint8]
 
 
 def _clip() -> list[Image]:
-    capture = cv2.VideoCapture(str(DATA / "video" / "liangsmfish_ship_at_sea_320x240.mp4"))
-    frames: list[Image] = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(np.asarray(frame, dtype=np.uint8))
-    return frames
+    return read_all_frames(DATA / "video" / "liangsmfish_ship_at_sea_320x240.mp4")
 
 
 def _run(name: str, sequences: list[list[Image]], repeat: int) -> None:

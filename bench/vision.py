@@ -60,6 +60,7 @@ from detectors.camera_pipeline import CameraPipeline, PipelineStats
 from detectors.evidence import SnapshotWriter
 from detectors.motion import Region
 from detectors.vision import Detection, YoloDetector, load_detector
+from ingest.video_file import read_all_frames
 from shorewatch.bus import Bus
 from shorewatch.config import SiteCamera
 from shorewatch.embedded import EmbeddedBroker
@@ -126,14 +127,7 @@ def openvino_threads(yolo: YoloDetector) -> str:
 
 def decode_clip() -> tuple[list[Image], float]:
     started = time.perf_counter()
-    capture = cv2.VideoCapture(str(CLIP))
-    frames: list[Image] = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(np.asarray(frame, dtype=np.uint8))
-    capture.release()
+    frames = read_all_frames(CLIP)
     return frames, time.perf_counter() - started
 
 

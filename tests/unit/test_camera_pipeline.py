@@ -18,6 +18,7 @@ import pytest
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
 from detectors.vision import YoloDetector
+from ingest.video_file import read_all_frames
 from shorewatch.config import SiteCamera
 from shorewatch.events import Event, EventKind, Observation
 from shorewatch.store.photos import PhotoStore
@@ -38,14 +39,7 @@ RIGHT_HALF = CameraZoneConfig(
 
 @pytest.fixture(scope="module")
 def frames(shared_data: Path) -> list[Image]:
-    capture = cv2.VideoCapture(str(shared_data / CLIP))
-    out: list[Image] = []
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        out.append(np.asarray(image, dtype=np.uint8))
-    return out
+    return read_all_frames(shared_data / CLIP)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pytest
 
 from detectors.motion import MotionDetector, Region
+from ingest.video_file import read_all_frames
 from shorewatch.vision_config import MotionConfig
 
 Image = npt.NDArray[np.uint8]
@@ -22,14 +23,7 @@ CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"
 
 
 def _clip(shared_data: Path) -> list[Image]:
-    capture = cv2.VideoCapture(str(shared_data / CLIP))
-    frames: list[Image] = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(np.asarray(frame, dtype=np.uint8))
-    capture.release()
+    frames = read_all_frames(shared_data / CLIP)
     assert len(frames) > 200
     return frames
 
