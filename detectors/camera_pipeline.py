@@ -24,7 +24,7 @@ import structlog
 from detectors.camera_zones import CameraZones, FactKind, ZoneFact, ZoneState
 from detectors.evidence import SnapshotWriter
 from detectors.motion import MotionDetector, Region, merge_regions, pad_region
-from detectors.tracking import ByteTracker, TrackedObject
+from detectors.tracking import ByteTracker, TrackedObject, TrackUpdate
 from detectors.vision import ObjectDetector, keep
 from shorewatch.config import SiteCamera
 from shorewatch.episodes import closed, new_event, round_facts
@@ -90,8 +90,9 @@ class CameraPipeline:
         self._last_seen: dict[int, datetime] = {}
         self._full_frame_at: datetime | None = None
 
-    def process(self, time: datetime, image: Image) -> None:
-        """One frame at `time` (its capture time). Runs on the reader's delivery thread."""
+    def process(self, time: datetime, image: Image) -> TrackUpdate:
+        """One frame at `time` (its capture time). Runs on the reader's delivery thread.
+        Returns the tracker's view of the frame (confirmed or not), for tuning tools."""
         self.stats.frames += 1
         regions = self._regions(time, image)
         if regions:
@@ -104,6 +105,7 @@ class CameraPipeline:
                 self._confirmed(time, image, obj)
         for track_id in update.ended:
             self._ended(track_id)
+        return update
 
     def counts(self) -> dict[str, int]:
         """For /metrics: the stats and how many times the model ran."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from shorewatch import auth_command
+from shorewatch import auth_command, camera_check
 from shorewatch.config import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.replay import command as replay_command
@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--speedup", type=float, default=1.0, help="simulated time per second")
     replay_command.add_parser(sub)
     auth_command.add_parsers(sub)
+    camera_check.add_parser(sub)
     return parser
 
 
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if args.command == "replay":
         return replay_command.run(site, settings, args)
+    if args.command == camera_check.COMMAND:
+        return camera_check.run(site, args)
     if args.command in auth_command.COMMANDS:
         return auth_command.run(site, settings, args)
     if settings.database_url is None:
