@@ -386,6 +386,7 @@ class Service:
             self.data_root / "snapshots",
             timedelta(days=evidence.retention_days),
             max_total_bytes=evidence.max_total_mb * 1024 * 1024,
+            prune_every_s=60.0,
         )
 
     @cached_property

@@ -68,11 +68,16 @@ class PhotoStore:
         *,
         max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
         clock: Callable[[], float] = time.time,
+        prune_every_s: float = 0.0,
     ) -> None:
+        """`prune_every_s`: a store written often (camera snapshots, tens of thousands of
+        files at 30 days) scans its folder at most that often instead of on every save."""
         self.root = root
         self._retention_s = retention.total_seconds()
         self._max_total = max_total_bytes
         self._clock = clock
+        self._prune_every_s = prune_every_s
+        self._pruned_at: float | None = None
         self._lock = threading.Lock()
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -92,7 +97,10 @@ class PhotoStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-            self._prune_locked()
+            now = self._clock()
+            if self._pruned_at is None or now - self._pruned_at >= self._prune_every_s:
+                self._pruned_at = now
+                self._prune_locked()
         return content_type
 
     def read(self, report_id: uuid.UUID, content_type: PhotoType) -> bytes | None:

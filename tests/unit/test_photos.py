@@ -81,3 +81,17 @@ def test_total_size_cap_drops_the_oldest(tmp_path: Path) -> None:
         os.utime(tmp_path / f"{photo_id}.jpg", (stamp, stamp))
     store.prune()
     assert [store.read(i, "image/jpeg") is not None for i in ids] == [False, True, True]
+
+
+def test_a_busy_store_scans_its_folder_at_most_every_prune_interval(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    store = PhotoStore(tmp_path, timedelta(hours=1), clock=lambda: now[0], prune_every_s=60)
+    old = uuid.uuid4()
+    store.save(old, JPEG)  # the first save scans
+    os.utime(tmp_path / f"{old}.jpg", (now[0] - 7200, now[0] - 7200))
+    now[0] += 30
+    store.save(uuid.uuid4(), JPEG)
+    assert store.read(old, "image/jpeg") == JPEG, "no scan within the interval"
+    now[0] += 30
+    store.save(uuid.uuid4(), JPEG)
+    assert store.read(old, "image/jpeg") is None, "scanned once the interval passed"
