@@ -66,7 +66,7 @@ class CameraPipeline:
         self.camera = camera
         self.vision = vision
         self.detector = detector
-        self.rules = camera.objects if camera.objects is not None else vision.classes
+        self.rules = camera.rules(vision)
         self.motion = MotionDetector(camera.motion)
         self.tracker = ByteTracker(
             vision.tracker,

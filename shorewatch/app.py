@@ -227,7 +227,7 @@ class Service:
     def _camera_pipeline(self, cam: SiteCamera) -> CameraPipeline:
         """Loads the model (a missing vision stack or model file stops the start, loudly)."""
         vision = self.site.vision
-        rules = cam.objects if cam.objects is not None else vision.classes
+        rules = cam.rules(vision)
         model = vision.resolved_model(self.site.base_dir)
         assert model is not None  # the site config refuses a detecting camera without a model
         return CameraPipeline(

@@ -83,7 +83,7 @@ def _check(
     from ingest.rtsp import CameraReader, CameraStatus, Frame
     from shorewatch.store.photos import PhotoStore
 
-    rules = camera.objects if camera.objects is not None else site.vision.classes
+    rules = camera.rules(site.vision)
     try:
         detector = load_detector(site.vision, model, rules)
     except VisionUnavailable as exc:

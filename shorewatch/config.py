@@ -146,6 +146,10 @@ class SiteCamera(CameraConfig):
         default=None, description="Replaces the site's `vision.classes` for this camera."
     )
 
+    def rules(self, vision: VisionConfig) -> dict[str, ClassRule]:
+        """The classes this camera looks for: its own `objects`, else the site's."""
+        return self.objects if self.objects is not None else vision.classes
+
     @model_validator(mode="after")
     def _unique_zones(self) -> SiteCamera:
         ids = [z.id for z in self.zones]
