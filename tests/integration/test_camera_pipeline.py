@@ -1,6 +1,7 @@
 """Issue 4, acceptance 1: a real RTSP server streams the real maritime clip into the running
 service, whose camera pipeline (ultralytics YOLO with the real INT8 weights, ByteTrack) turns
-the boat into one stable track, camera observations with lat/lon on the bus, a
+the boat into one stable track, camera observations with lat/lon on the bus (stored by the
+recorder, fused by the detector: no AIS vouches for it, so it is a `dark_target`), a
 `camera_target` event and its JPEG snapshot on disk.
 
 The clip is hand-held footage, so motion gating is off for this camera (the whole frame moves;
@@ -43,6 +44,7 @@ class Seen:
         self.cond = threading.Condition()
         self.observations: list[Observation] = []
         self.events: list[Event] = []
+        self.dark: list[Event] = []
 
     def on_message(self, message: Message) -> None:
         with self.cond:
@@ -50,6 +52,8 @@ class Seen:
                 self.observations.append(message)
             elif isinstance(message, Event) and message.kind is EventKind.CAMERA_TARGET:
                 self.events.append(message)
+            elif isinstance(message, Event) and message.kind is EventKind.DARK_TARGET:
+                self.dark.append(message)
             self.cond.notify_all()
 
     def wait(self, what: str, timeout_s: float, predicate: object) -> None:
@@ -73,6 +77,8 @@ def test_boats_on_a_real_rtsp_stream_become_placed_tracked_observations_with_a_s
     site = parse_config(
         f"""
 version: camera-e2e
+thresholds: {{dark_target: {{after_s: 3}}}}
+store: {{flush_interval_s: 0.1}}
 vision:
   model: {model}
 ingest:
@@ -94,7 +100,7 @@ ingest:
         site,
         dsn=dsn,
         mqtt_url=mqtt_url,
-        roles=("ingest",),
+        roles=("ingest", "recorder", "detector"),
         topic_root=topic_root,
         data_dir=tmp_path / "data",
     )
@@ -114,6 +120,14 @@ ingest:
         }
         print(f"camera pipeline counts: {counts}")
         assert all(value is not None and value >= 1 for value in counts.values()), counts
+        seen.wait("a dark_target from the camera track", 30, lambda: bool(seen.dark))
+        assert svc.writer is not None
+        svc.writer.wait_idle(5)
+        with svc.pool.connection() as conn:
+            stored = conn.execute(
+                "SELECT count(*), count(DISTINCT target_ref) FROM observations "
+                "WHERE source = 'camera' AND sensor_id = 'mast-cam'"
+            ).fetchone()
     finally:
         svc.stop()
 
@@ -135,6 +149,11 @@ ingest:
     times = sorted(o.time for o in observations if o.target_ref == ref)
     assert (times[-1] - times[0]).total_seconds() >= 2.0
     assert all(b > a for a, b in itertools.pairwise(times)), "frame times increase"
+
+    assert stored is not None
+    assert stored[0] >= 30, f"camera observations stored: {stored}"
+    dark = seen.dark[0]
+    assert dark.targets[0].startswith("camera:mast-cam-"), dark.targets
 
     event = next(e for e in seen.events if e.targets == (f"camera:{ref}",))
     assert event.facts["label"] == "boat"
