@@ -51,6 +51,14 @@ class PipelineStats:
     snapshot_errors: int = 0
 
 
+@dataclass(slots=True)
+class _OpenTarget:
+    """A confirmed track's `camera_target` episode, closed at the last sighting."""
+
+    event: Event
+    last_seen: datetime
+
+
 class CameraPipeline:
     def __init__(
         self,
@@ -84,10 +92,9 @@ class CameraPipeline:
         self._publish_event = publish_event
         self._version = config_version
         self._snapshots = snapshots
-        self._targets: dict[int, Event] = {}
+        self._targets: dict[int, _OpenTarget] = {}
         self._zone_state: ZoneState = {}
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
-        self._last_seen: dict[int, datetime] = {}
         self._full_frame_at: datetime | None = None
 
     def process(self, time: datetime, image: Image) -> TrackUpdate:
@@ -156,7 +163,6 @@ class CameraPipeline:
 
     def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
         det = obj.detection
-        self._last_seen[obj.track_id] = time
         place = None if self.calibration is None else self.calibration.place(det.bbox)
         if place is None:
             self.stats.unplaced += 1
@@ -207,8 +213,11 @@ class CameraPipeline:
             event = self._with_snapshot(
                 event, image, det.bbox, f"{det.label} {obj.median_score:.2f}"
             )
-            self._targets[obj.track_id] = event
+            self._targets[obj.track_id] = _OpenTarget(event, time)
             self._emit(event)
+        target = self._targets.get(obj.track_id)
+        if target is not None:
+            target.last_seen = time
         if self.zones.zones:
             ground = GeoCalibration.ground_point(det.bbox)
             self._zone_state, facts_ = self.zones.step(
@@ -218,10 +227,9 @@ class CameraPipeline:
                 self._zone_fact(fact, lat, lon, image, det.bbox)
 
     def _ended(self, track_id: int) -> None:
-        last = self._last_seen.pop(track_id, None)
-        event = self._targets.pop(track_id, None)
-        if event is not None and last is not None:
-            self._emit(closed(event, last))
+        target = self._targets.pop(track_id, None)
+        if target is not None:
+            self._emit(closed(target.event, target.last_seen))
         self._zone_state, facts = self.zones.end(self._zone_state, str(track_id))
         for fact in facts:
             self._zone_fact(fact, None, None, None, None)

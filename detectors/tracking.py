@@ -45,7 +45,6 @@ class _History:
     scores: deque[float]
     hits: int = 0
     confirmed: bool = False
-    label: str = ""
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
@@ -62,7 +61,7 @@ class _Confirmation:
             history = self.tracks[track_id] = _History(deque(maxlen=self.window))
         history.scores.append(det.score)
         history.hits += 1
-        history.label, history.bbox = det.label, det.bbox
+        history.bbox = det.bbox
         median = statistics.median(history.scores)
         rule = self.rules.get(det.label)
         newly = (
@@ -128,7 +127,7 @@ class ByteTracker:
 
     def active_boxes(self) -> list[tuple[float, float, float, float]]:
         """Where tracked (and briefly lost) objects were last seen, to look there again."""
-        return [h.bbox for h in self._confirm.tracks.values() if h.hits > 0]
+        return [h.bbox for h in self._confirm.tracks.values()]
 
     def _class_index(self, label: str) -> int:
         return self._labels.index(label) if label in self._labels else len(self._labels)

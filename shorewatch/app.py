@@ -228,12 +228,11 @@ class Service:
         """Loads the model (a missing vision stack or model file stops the start, loudly)."""
         vision = self.site.vision
         rules = cam.rules(vision)
-        model = vision.resolved_model(self.site.base_dir)
-        assert model is not None  # the site config refuses a detecting camera without a model
+        assert vision.model is not None  # the site config refuses a detecting camera without
         return CameraPipeline(
             cam,
             vision,
-            load_detector(vision, model, rules),
+            load_detector(vision, self.site.resolve(vision.model), rules),
             publish_observation=self.publish_observation(cam.id, Source.CAMERA),
             publish_event=self.publish_event,
             config_version=self.site.version,

@@ -67,11 +67,10 @@ def run(site: SiteConfig, args: argparse.Namespace) -> int:
         if "://" not in args.source:
             update |= {"realtime": False, "loop": False}
         camera = SiteCamera.model_validate({**camera.model_dump(), **update})
-    model = site.vision.resolved_model(site.base_dir)
-    if model is None:
+    if site.vision.model is None:
         print("shorewatch: vision.model is not set", file=sys.stderr)
         return 2
-    return _check(site, camera, model, args.seconds, args.snapshots)
+    return _check(site, camera, site.resolve(site.vision.model), args.seconds, args.snapshots)
 
 
 def _check(

@@ -219,6 +219,10 @@ class SiteConfig(Strict):
     units: UnitsConfig = Field(default_factory=list)
     base_dir: Path = Field(default=Path(), exclude=True)
 
+    def resolve(self, path: Path) -> Path:
+        """A path written in the YAML: relative ones are relative to the YAML's folder."""
+        return path if path.is_absolute() else self.base_dir / path
+
     @model_validator(mode="after")
     def _cameras_have_a_model(self) -> SiteConfig:
         """A detecting camera without weights would only count frames; say so at start."""

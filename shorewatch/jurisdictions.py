@@ -7,7 +7,6 @@ YAML is read (known parents, no cycles); the polygons are built when the service
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,21 +122,15 @@ class Jurisdictions:
         return self.descendants(jurisdiction_id) | {jurisdiction_id}
 
 
-def _geometry(config: JurisdictionConfig, base_dir: Path) -> BaseGeometry:
+def _geometry(config: JurisdictionConfig, site: SiteConfig) -> BaseGeometry:
     # Imported here: shorewatch.zones imports shorewatch.config, which imports this module.
-    from shorewatch.config import ConfigError
-    from shorewatch.zones import _geometry_from_geojson
+    from shorewatch.zones import _geometry_from_geojson, geometry_from_file
 
     source = f"jurisdictions.{config.id}"
     if config.geojson is None:
         ring = {"type": "Polygon", "coordinates": [config.polygon or []]}
         return _geometry_from_geojson(ring, source)
-    path = config.geojson if config.geojson.is_absolute() else base_dir / config.geojson
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{source}: geojson {path}: {exc}") from exc
-    return _geometry_from_geojson(data, f"{source} ({path})")
+    return geometry_from_file(site.resolve(config.geojson), source)
 
 
 def build_jurisdictions(site: SiteConfig) -> Jurisdictions:
@@ -151,7 +144,7 @@ def build_jurisdictions(site: SiteConfig) -> Jurisdictions:
 
     items = []
     for config in site.jurisdictions:
-        geometry = _geometry(config, site.base_dir)
+        geometry = _geometry(config, site)
         shapely.prepare(geometry)
         items.append(
             Jurisdiction(

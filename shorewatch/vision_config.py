@@ -222,11 +222,6 @@ class VisionConfig(_Strict):
             raise ValueError("give at least one class (e.g. boat)")
         return classes
 
-    def resolved_model(self, base_dir: Path) -> Path | None:
-        if self.model is None:
-            return None
-        return self.model if self.model.is_absolute() else base_dir / self.model
-
 
 class EvidenceConfig(_Strict):
     """Snapshots of camera events: a JPEG with the box drawn, kept for a limited time."""

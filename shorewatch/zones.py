@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import shapely
@@ -71,17 +72,21 @@ def _geometry_from_geojson(data: Any, source: str) -> BaseGeometry:
 def build_zone(config: ZoneConfig, site: SiteConfig) -> Zone:
     source = f"zones.{config.id}"
     if config.geojson is not None:
-        path = config.geojson if config.geojson.is_absolute() else site.base_dir / config.geojson
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"{source}: geojson {path}: {exc}") from exc
-        geometry = _geometry_from_geojson(data, f"{source} ({path})")
+        geometry = geometry_from_file(site.resolve(config.geojson), source)
     else:
         ring = config.polygon or []
         geometry = _geometry_from_geojson({"type": "Polygon", "coordinates": [ring]}, source)
     shapely.prepare(geometry)
     return Zone(config.id, config.name, config.kind, config.points, geometry)
+
+
+def geometry_from_file(path: Path, source: str) -> BaseGeometry:
+    """A GeoJSON file named in the YAML (zones, jurisdictions); ConfigError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{source}: geojson {path}: {exc}") from exc
+    return _geometry_from_geojson(data, f"{source} ({path})")
 
 
 def build_zones(site: SiteConfig) -> tuple[Zone, ...]:
