@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import structlog
 
 from alerts.webhooks import WebhookPoster
-from shorewatch.alert_config import WebhookSpec
+from shorewatch.config.alerts import WebhookSpec
 from shorewatch.events import Alert, Level, Message
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.logs import RateLimitedLog

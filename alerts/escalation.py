@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from alerts.scoring import raise_level
 from alerts.service import SYSTEM_ACTOR
-from shorewatch.alert_config import EscalationConfig
+from shorewatch.config.alerts import EscalationConfig
 from shorewatch.events import Alert, AlertState, Level
 from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
 
 from alerts.sun import elevation_deg
-from shorewatch.alert_config import AlertConfig
+from shorewatch.config.alerts import AlertConfig
 from shorewatch.events import Event, EventKind, FactValue, Level, ScoreFactor
 from shorewatch.zones import Zone
 

@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from alerts.scoring import grade, score_factors
 from alerts.silences import inhibiting, linked_targets, silencing
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
 from shorewatch.events import Alert, AlertState, Event, Level, Message
 from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo

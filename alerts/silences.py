@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from shorewatch.alert_config import InhibitRule
+from shorewatch.config.alerts import InhibitRule
 from shorewatch.events import Alert, Event
 from shorewatch.store.silences_repo import Silence
 

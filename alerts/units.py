@@ -22,6 +22,7 @@ from alerts.lifecycle import Action
 from alerts.notify import UnitNotifier
 from alerts.unit_states import check
 from shorewatch.bus import Bus
+from shorewatch.config.units import UnitSpec
 from shorewatch.events import (
     Alert,
     AlertState,
@@ -37,7 +38,6 @@ from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.timeseries import Conn
 from shorewatch.store.units_repo import Assignment, Unit, UnitsRepo
-from shorewatch.units_config import UnitSpec
 
 log = structlog.get_logger(__name__)
 Visible = Callable[[str | None], bool]

@@ -37,10 +37,10 @@ from psycopg.conninfo import make_conninfo
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from shorewatch.app import Service
+from app.composition import Service
+from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from shorewatch.bus import Bus
-from shorewatch.config import parse_config
-from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind
 from shorewatch.logs import configure_logging
 from shorewatch.metrics import Metrics

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from pyais import IterMessages
 
+from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from ingest.receiver import AisReceiver
 from shorewatch.bus import Bus
-from shorewatch.config import StoreConfig
-from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from shorewatch.config.site import StoreConfig
 from shorewatch.events import Message, Observation, Source, VesselStatic
 from shorewatch.logs import configure_logging
 from shorewatch.metrics import Metrics

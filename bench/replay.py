@@ -31,15 +31,15 @@ from pathlib import Path
 
 from pyais import IterMessages
 
+from app.replay.inputs import count_lines, plan_inputs, read_lines
+from app.replay.runner import run_replay
+from app.replay.timed_lines import timed_lines
 from detectors.watchlist import WatchList
 from detectors.worker import DetectorWorker
 from ingest.nmea_ais import AisDecoder
-from shorewatch.config import load_config
+from shorewatch.config.site import load_config
 from shorewatch.events import Event, Observation, Source, VesselStatic
 from shorewatch.metrics import Metrics
-from shorewatch.replay.inputs import count_lines, plan_inputs, read_lines
-from shorewatch.replay.runner import run_replay
-from shorewatch.replay.timed_lines import timed_lines
 from shorewatch.zones import build_zones
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ais"

@@ -56,20 +56,20 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from app.embedded import EmbeddedBroker
 from detectors.camera_pipeline import CameraPipeline, PipelineStats
 from detectors.evidence import SnapshotWriter
 from detectors.motion import Region
 from detectors.vision import Detection, YoloDetector, load_detector
 from ingest.video_file import read_all_frames
 from shorewatch.bus import Bus
-from shorewatch.config import SiteCamera
-from shorewatch.embedded import EmbeddedBroker
+from shorewatch.config.site import SiteCamera
+from shorewatch.config.vision import MotionConfig, VisionConfig
 from shorewatch.events import Event, EventKind, Message, Observation, Source
 from shorewatch.logs import configure_logging
 from shorewatch.metrics import Metrics
 from shorewatch.store.photos import PhotoStore
 from shorewatch.topics import Topics
-from shorewatch.vision_config import MotionConfig, VisionConfig
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "data" / "video" / "liangsmfish_ship_at_sea_320x240.mp4"

@@ -26,11 +26,11 @@ from detectors.evidence import SnapshotWriter
 from detectors.motion import MotionDetector, Region, merge_regions, pad_region
 from detectors.tracking import ByteTracker, TrackedObject, TrackUpdate
 from detectors.vision import ObjectDetector, keep
-from shorewatch.config import SiteCamera
+from shorewatch.config.site import SiteCamera
+from shorewatch.config.vision import VisionConfig
 from shorewatch.episodes import closed, new_event, round_facts
 from shorewatch.events import Event, EventKind, Observation, Source
 from shorewatch.geocal import GeoCalibration
-from shorewatch.vision_config import VisionConfig
 
 log = structlog.get_logger(__name__)
 

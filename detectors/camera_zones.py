@@ -17,7 +17,7 @@ from enum import StrEnum
 from shapely.geometry import Point, Polygon
 from shapely.prepared import prep
 
-from shorewatch.vision_config import CameraZoneConfig
+from shorewatch.config.vision import CameraZoneConfig
 
 
 class FactKind(StrEnum):

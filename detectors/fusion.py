@@ -23,8 +23,8 @@ from detectors.track import (
     dead_reckon,
     distance_m,
 )
+from shorewatch.config.thresholds import FusionConfig
 from shorewatch.events import Observation, Source, TrackEnd, VesselStatic
-from shorewatch.thresholds import FusionConfig
 
 CELL_DEG = 0.02  # about 2.2 km north-south: neighbour searches look at a 3 x 3 block or more
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from shorewatch.vision_config import MotionConfig
+from shorewatch.config.vision import MotionConfig
 
 Image = npt.NDArray[np.uint8]
 

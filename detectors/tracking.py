@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from detectors.vision import Detection
-from shorewatch.vision_config import ClassRule, TrackerConfig
+from shorewatch.config.vision import ClassRule, TrackerConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import structlog
 
 from detectors.motion import Region
-from shorewatch.vision_config import ClassRule, VisionConfig
+from shorewatch.config.vision import ClassRule, VisionConfig
 
 log = structlog.get_logger(__name__)
 

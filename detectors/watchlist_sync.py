@@ -17,7 +17,7 @@ import structlog
 from psycopg import sql
 
 from detectors.watchlist import WatchEntry, WatchList
-from shorewatch.config import WatchlistEntryConfig
+from shorewatch.config.site import WatchlistEntryConfig
 from shorewatch.store.timeseries import Conn
 from shorewatch.store.watchlist_repo import CHANNEL, WatchlistEntry, WatchlistRepo
 

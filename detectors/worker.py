@@ -15,11 +15,11 @@ from detectors.rules import RULES
 from detectors.rules.base import Rule, RuleContext, RuleFn
 from detectors.track import Track
 from detectors.watchlist import WatchList
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
+from shorewatch.config.thresholds import Thresholds
 from shorewatch.episodes import closed
 from shorewatch.events import Event, Message, Observation, TrackEnd, VesselStatic
 from shorewatch.metrics import Metrics
-from shorewatch.thresholds import Thresholds
 from shorewatch.zones import Zone
 
 

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ingest.frame_timing import FpsGate, StreamClock, utc_now
-from shorewatch.camera_config import CameraConfig
+from shorewatch.config.cameras import CameraConfig
 
 log = structlog.get_logger(__name__)
 

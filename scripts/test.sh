@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs (with the vision stack, ~6 GB), then lint,
-# type-check and tests.
+# type-check, the import-layer contract (import-linter) and tests.
 # Uses PostgreSQL / MQTT from SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL when set,
 # embedded ones otherwise.
 set -euo pipefail
@@ -9,4 +9,5 @@ bash scripts/bootstrap.sh dev,vision
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/python -m pytest -ra "$@"

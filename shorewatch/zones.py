@@ -13,7 +13,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from shorewatch.config import ConfigError, SiteConfig, ZoneConfig
+from shorewatch.config.site import ConfigError, SiteConfig, ZoneConfig
 
 METRES_PER_DEGREE_LAT = 111_320.0
 
@@ -52,7 +52,7 @@ def distance_m(geometry: BaseGeometry, lat: float, lon: float) -> float:
     return math.hypot(dlat, dlon)
 
 
-def _geometry_from_geojson(data: Any, source: str) -> BaseGeometry:
+def geometry_from_geojson(data: Any, source: str) -> BaseGeometry:
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features") or []
         if len(features) != 1:
@@ -75,7 +75,7 @@ def build_zone(config: ZoneConfig, site: SiteConfig) -> Zone:
         geometry = geometry_from_file(site.resolve(config.geojson), source)
     else:
         ring = config.polygon or []
-        geometry = _geometry_from_geojson({"type": "Polygon", "coordinates": [ring]}, source)
+        geometry = geometry_from_geojson({"type": "Polygon", "coordinates": [ring]}, source)
     shapely.prepare(geometry)
     return Zone(config.id, config.name, config.kind, config.points, geometry)
 
@@ -86,7 +86,7 @@ def geometry_from_file(path: Path, source: str) -> BaseGeometry:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{source}: geojson {path}: {exc}") from exc
-    return _geometry_from_geojson(data, f"{source} ({path})")
+    return geometry_from_geojson(data, f"{source} ({path})")
 
 
 def build_zones(site: SiteConfig) -> tuple[Zone, ...]:

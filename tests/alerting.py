@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from alerts.service import AlertService
-from shorewatch.app import Service
-from shorewatch.config import SiteConfig, parse_config
+from app.composition import Service
+from shorewatch.config.site import SiteConfig, parse_config
 from shorewatch.events import Alert, Event, EventKind, FactValue
 from shorewatch.store.events_repo import EventsRepo
 

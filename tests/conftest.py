@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from app.embedded import EmbeddedBroker, EmbeddedPostgres
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHARED_MODELS = SHARED_DATA.parent / "models"

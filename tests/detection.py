@@ -9,7 +9,7 @@ from pathlib import Path
 
 from detectors.watchlist import WatchEntry, WatchList
 from detectors.worker import DetectorWorker
-from shorewatch.config import SiteConfig, load_config, parse_config
+from shorewatch.config.site import SiteConfig, load_config, parse_config
 from shorewatch.events import Event, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.zones import build_zones

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pyais import encode_dict
 
-from shorewatch.simulator.scenario import tag_block
+from app.simulator.scenario import tag_block
 
 
 def position_report(

@@ -30,6 +30,7 @@ from alerts.units import (
 from api.deps import Caller, Connection, Context, VisibleAlert, allow
 from api.errors import unprocessable
 from api.principal import Principal, Role
+from shorewatch.config.units import UnitSpec
 from shorewatch.events import (
     Degrees,
     Knots,
@@ -41,7 +42,6 @@ from shorewatch.events import (
     UnitState,
 )
 from shorewatch.store.units_repo import Assignment, Unit
-from shorewatch.units_config import UnitSpec
 
 router = APIRouter(tags=["units"])
 Dispatcher = Annotated[Principal, Depends(allow(Role.DISPATCHER))]

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from detectors.rules.base import Rule, RuleContext
 from detectors.track import Fix, Track, distance_m
+from shorewatch.config.thresholds import AisGapThresholds
 from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Event, EventKind, Source
-from shorewatch.thresholds import AisGapThresholds
 
 SCOPE = "ais_gap"
 

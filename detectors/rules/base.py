@@ -12,8 +12,8 @@ from datetime import datetime
 
 from detectors.track import Track
 from detectors.watchlist import WatchList
+from shorewatch.config.thresholds import Thresholds
 from shorewatch.events import Event
-from shorewatch.thresholds import Thresholds
 from shorewatch.zones import Zone
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shorewatch.api_keys import NewKey, new_key, parse_token, verify_secret
-from shorewatch.jurisdictions import JURISDICTION_ID
+from shorewatch.config.jurisdictions import JURISDICTION_ID
 from shorewatch.store.timeseries import Conn
 
 RoleName = Literal["operator", "dispatcher", "engineer", "admin"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 from shorewatch.events import Event
 from shorewatch.store import timeseries
 from shorewatch.store.timeseries import Conn

@@ -9,7 +9,7 @@ from datetime import datetime
 import structlog
 from psycopg_pool import ConnectionPool
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 from shorewatch.store import timeseries
 
 log = structlog.get_logger(__name__)

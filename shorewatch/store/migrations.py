@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import structlog
 from psycopg_pool import ConnectionPool
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 from shorewatch.store import timeseries
 from shorewatch.store.timeseries import Conn
 

@@ -13,7 +13,7 @@ import psycopg
 import structlog
 from psycopg import sql
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 
 Conn = psycopg.Connection[tuple[object, ...]]
 MODE_TIMESCALE = "timescale"

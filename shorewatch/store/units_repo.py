@@ -12,11 +12,11 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
+from shorewatch.config.units import UnitSpec
 from shorewatch.events import UnitKind, UnitPosition, UnitState
 from shorewatch.store import timeseries
 from shorewatch.store.timeseries import Conn
-from shorewatch.units_config import UnitSpec
 
 SPEC_COLUMNS = (
     "id",

@@ -17,7 +17,7 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 from shorewatch.events import Observation, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from alerts.escalation import Escalator
-from shorewatch.alert_config import EscalationConfig
+from shorewatch.config.alerts import EscalationConfig
 from shorewatch.events import Alert, Event, EventKind, FactValue, Level
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.alerting import IN_A, IN_B, NOON, Rig, event, running, site

@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from alerts.alert_webhooks import SIGNATURE_HEADER, AlertWebhooks
-from shorewatch.alert_config import WebhookSpec
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.alerts import WebhookSpec
+from shorewatch.config.site import parse_config
 from shorewatch.events import Alert, EventKind, Level
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics

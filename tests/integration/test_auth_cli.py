@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shorewatch.cli import main
+from app.cli import main
 from shorewatch.store.auth_repo import AuthRepo
 
 SITE = """

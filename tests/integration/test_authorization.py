@@ -32,9 +32,9 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from api.principal import Role
+from app.composition import Service
 from detectors.evidence import SnapshotWriter
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from shorewatch.config.site import parse_config
 from shorewatch.events import (
     Alert,
     AlertState,

@@ -10,8 +10,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from app.embedded import EmbeddedBroker
 from shorewatch.bus import BrokerAddress, Bus, BusError
-from shorewatch.embedded import EmbeddedBroker
 from shorewatch.events import ComponentStatus, Message, Observation, Source
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics

@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind, Message, Observation, Source
 from tests.rtsp import RtspServer
 

@@ -15,7 +15,7 @@ def test_demo_produces_zone_alert_via_api() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOREWATCH_")}
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(  # the installed console script's module, as `shorewatch demo`
-        [sys.executable, "-m", "shorewatch.cli", "demo", "--for", "60", "--port", "0"],
+        [sys.executable, "-m", "app.cli", "demo", "--for", "60", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

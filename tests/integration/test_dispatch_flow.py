@@ -23,17 +23,17 @@ import psycopg
 import pytest
 import yaml
 
-from shorewatch.app import Service
+from app.composition import Service
+from app.simulator import Scenario, mixed_scenario
+from app.simulator.radar import radar_sentences_between
+from app.simulator.scenarios import DARK_SPEEDBOAT, DEMO_RADAR
 from shorewatch.bus import Bus
-from shorewatch.config import SiteConfig, parse_config
+from shorewatch.config.site import SiteConfig, parse_config
+from shorewatch.config.units import KN_TO_MPS
 from shorewatch.events import Message, UnitNotice, UnitState, UnitStateReport
 from shorewatch.metrics import Metrics
-from shorewatch.simulator import Scenario, mixed_scenario
-from shorewatch.simulator.radar import radar_sentences_between
-from shorewatch.simulator.scenarios import DARK_SPEEDBOAT, DEMO_RADAR
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from shorewatch.topics import Topics
-from shorewatch.units_config import KN_TO_MPS
 from tests.waiting import wait_for as wait_for_at_most
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"

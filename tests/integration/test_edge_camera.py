@@ -15,8 +15,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, Message
 
 SITE = """

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from shorewatch.store.photos import MAX_PHOTO_BYTES
 

@@ -25,8 +25,8 @@ from psycopg.conninfo import make_conninfo
 from schemathesis import engine
 from schemathesis.engine import Status, events
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind, Observation, Source, VesselStatic
 
 TOKEN = "openapi-fuzz-token-0123456789abcdef"

@@ -17,11 +17,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.composition import Service
 from ingest.nmea_radar import RadarDecoder
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
-from shorewatch.app import Service
 from shorewatch.bus import Bus
-from shorewatch.config import parse_config
+from shorewatch.config.site import parse_config
 from shorewatch.events import Message, Observation, Source, TrackEnd
 from shorewatch.metrics import Metrics
 

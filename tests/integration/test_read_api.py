@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind, Observation, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.waiting import wait_for

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from app.composition import Service
 from ingest.nmea_ais import AisDecoder
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from shorewatch.config.site import parse_config
 from shorewatch.events import Observation, VesselStatic
 
 SITE = """

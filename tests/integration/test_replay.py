@@ -17,13 +17,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shorewatch.app import Service
+from app.cli import main
+from app.composition import Service
+from app.replay.output import event_line, final_states
 from shorewatch.bus import Bus
-from shorewatch.cli import main
-from shorewatch.config import SiteConfig, parse_config
+from shorewatch.config.site import SiteConfig, parse_config
 from shorewatch.events import Event, Message
 from shorewatch.metrics import Metrics
-from shorewatch.replay.output import event_line, final_states
 from shorewatch.topics import Topics
 from tests.nmea import position_report
 
@@ -147,7 +147,7 @@ def test_replaying_real_captures_twice_is_byte_identical(
     summary = capsys.readouterr().err
     # Again in another process with another hash seed: no set or dict order may leak out.
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    command = [sys.executable, "-m", "shorewatch.cli", *argv, str(second)]
+    command = [sys.executable, "-m", "app.cli", *argv, str(second)]
     subprocess.run(command, check=True, env=env, capture_output=True, timeout=120)
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes().count(b"\n") >= 1, "the radar log has targets the detectors report"

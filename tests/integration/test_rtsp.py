@@ -20,7 +20,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from ingest.rtsp import CameraReader, CameraStatus, Frame
-from shorewatch.camera_config import CameraConfig
+from shorewatch.config.cameras import CameraConfig
 from tests.rtsp import CLIP_FRAMES, CLIP_SHOWN, RtspServer
 
 
@@ -299,8 +299,8 @@ def test_service_turns_a_camera_outage_into_one_sensor_offline_episode(
     """Acceptance (issue 4, point 2) through the running service: server stopped mid-stream →
     a `sensor_offline` event on the bus; started again → the same episode closes and frames
     flow again, without restarting ShoreWatch."""
-    from shorewatch.app import Service
-    from shorewatch.config import parse_config
+    from app.composition import Service
+    from shorewatch.config.site import parse_config
     from shorewatch.events import Event, EventKind, Message
 
     site = parse_config(

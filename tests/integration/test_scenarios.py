@@ -14,13 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from detectors.watchlist_sync import seed_entries
-from ingest.nmea_ais import AisDecoder
-from ingest.nmea_radar import RadarDecoder, RadarSite
-from shorewatch.cli import main
-from shorewatch.config import SiteConfig, load_config
-from shorewatch.events import Event, Observation, Source, TrackEnd, VesselStatic
-from shorewatch.simulator import (
+from app.cli import main
+from app.simulator import (
     Channel,
     Scenario,
     mixed_scenario,
@@ -29,8 +24,8 @@ from shorewatch.simulator import (
     target_number,
     write_recordings,
 )
-from shorewatch.simulator.radar import in_view
-from shorewatch.simulator.scenarios import (
+from app.simulator.radar import in_view
+from app.simulator.scenarios import (
     AIS_GAP,
     DARK_SPEEDBOAT,
     LOITERER,
@@ -40,6 +35,11 @@ from shorewatch.simulator.scenarios import (
     SPOOFED,
     WATCHLISTED,
 )
+from detectors.watchlist_sync import seed_entries
+from ingest.nmea_ais import AisDecoder
+from ingest.nmea_radar import RadarDecoder, RadarSite
+from shorewatch.config.site import SiteConfig, load_config
+from shorewatch.events import Event, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.zones import build_zones
 from tests.detection import Harness
 

@@ -19,9 +19,9 @@ import pytest
 from fastapi import FastAPI
 
 from api.context import ApiContext
+from app.composition import Service
 from detectors.evidence import render, snapshot_url
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from shorewatch.store.events_repo import EventsRepo

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from shorewatch.config import StoreConfig
+from shorewatch.config.site import StoreConfig
 from shorewatch.events import Observation, Source, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from shorewatch.app import Service
-from shorewatch.config import parse_config
+from app.composition import Service
+from shorewatch.config.site import parse_config
 from tests.nmea import position_report
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)

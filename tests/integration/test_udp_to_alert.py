@@ -15,8 +15,8 @@ import pytest
 from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 
-from shorewatch.app import Service
-from shorewatch.config import SiteConfig, parse_config
+from app.composition import Service
+from shorewatch.config.site import SiteConfig, parse_config
 from tests.nmea import position_report
 from tests.waiting import wait_for
 

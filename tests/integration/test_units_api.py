@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from shorewatch.app import Service
+from app.composition import Service
 from shorewatch.bus import Bus
 from shorewatch.events import Event, EventKind, UnitPosition
 from shorewatch.metrics import Metrics

@@ -18,10 +18,10 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
+from app.composition import Service
 from detectors.watchlist import WatchEntry, WatchList
 from detectors.watchlist_sync import WatchlistSync
-from shorewatch.app import Service
-from shorewatch.config import StoreConfig, parse_config
+from shorewatch.config.site import StoreConfig, parse_config
 from shorewatch.events import VesselStatic
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import migrate

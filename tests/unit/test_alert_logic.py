@@ -10,7 +10,7 @@ import pytest
 
 from alerts.lifecycle import TRANSITIONS, Action, InvalidTransition, allowed_actions, apply
 from alerts.scoring import grade, score_factors
-from shorewatch.config import load_config
+from shorewatch.config.site import load_config
 from shorewatch.events import AlertState, Event, EventKind, Level
 from shorewatch.zones import build_zones
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from alerts.escalation import deadline, escalate
 from alerts.silences import inhibiting, linked_targets, silencing
-from shorewatch.alert_config import AlertConfig, EscalationConfig, InhibitRule
+from shorewatch.config.alerts import AlertConfig, EscalationConfig, InhibitRule
 from shorewatch.events import Alert, AlertState, Event, EventKind, FactValue, Level
 from shorewatch.store.silences_repo import NewSilence, Silence
 

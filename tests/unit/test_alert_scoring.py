@@ -10,8 +10,8 @@ import pytest
 
 from alerts.scoring import grade, raise_level, score_factors
 from alerts.sun import elevation_deg
-from shorewatch.alert_config import AlertConfig, LevelBands
-from shorewatch.config import DEMO_CONFIG, load_config
+from shorewatch.config.alerts import AlertConfig, LevelBands
+from shorewatch.config.site import DEMO_CONFIG, load_config
 from shorewatch.events import Event, EventKind, FactValue, Level
 from shorewatch.zones import Zone, build_zones
 

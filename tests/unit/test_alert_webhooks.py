@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from shapely.geometry import box
 
 from alerts.alert_webhooks import SIGNATURE_HEADER, Route, sign
-from shorewatch.alert_config import WebhookSpec
-from shorewatch.config import ConfigError, parse_config
+from shorewatch.config.alerts import WebhookSpec
+from shorewatch.config.site import ConfigError, parse_config
 from shorewatch.events import Alert, EventKind, Level
 from shorewatch.jurisdictions import Jurisdiction, Jurisdictions
 

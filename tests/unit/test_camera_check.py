@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shorewatch.cli import main
+from app.cli import main
 
 CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"
 

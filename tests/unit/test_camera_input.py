@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingest.frame_timing import FpsGate, StreamClock
-from shorewatch.camera_config import CameraConfig
+from shorewatch.config.cameras import CameraConfig
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -19,10 +19,10 @@ from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
 from detectors.vision import YoloDetector
 from ingest.video_file import read_all_frames
-from shorewatch.config import SiteCamera
+from shorewatch.config.site import SiteCamera
+from shorewatch.config.vision import CameraZoneConfig, MotionConfig, VisionConfig
 from shorewatch.events import Event, EventKind, Observation
 from shorewatch.store.photos import PhotoStore
-from shorewatch.vision_config import CameraZoneConfig, MotionConfig, VisionConfig
 
 Image = npt.NDArray[np.uint8]
 CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"

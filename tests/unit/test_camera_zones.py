@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from detectors.camera_zones import CameraZones, FactKind, ZoneState
-from shorewatch.vision_config import CameraZoneConfig
+from shorewatch.config.vision import CameraZoneConfig
 
 T0 = datetime(2026, 11, 20, 22, 0, 0, tzinfo=UTC)
 BEACH = CameraZoneConfig(

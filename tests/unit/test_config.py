@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shorewatch.config import ConfigError, load_config, parse_config
+from shorewatch.config.site import ConfigError, load_config, parse_config
 from shorewatch.events import Level
 from shorewatch.settings import Settings
 from shorewatch.zones import build_zones

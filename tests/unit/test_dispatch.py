@@ -10,9 +10,9 @@ from pydantic import ValidationError
 
 from alerts.dispatch import great_circle_m, reach, suggest, suitable_kinds
 from alerts.unit_states import InvalidUnitTransition, allowed_reports, check
+from shorewatch.config.units import KMH_TO_MPS, KN_TO_MPS, UnitSpec
 from shorewatch.events import EventKind, UnitKind, UnitState
 from shorewatch.store.units_repo import Unit, UnitFix
-from shorewatch.units_config import KMH_TO_MPS, KN_TO_MPS, UnitSpec
 
 NOW = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
 TARGET = (58.15, 11.34)

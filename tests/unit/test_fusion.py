@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from detectors.fusion import Fusion
+from shorewatch.config.thresholds import FusionConfig
 from shorewatch.events import Observation, Source, TrackEnd
-from shorewatch.thresholds import FusionConfig
 from tests.detection import T0, obs, offset, run_straight
 
 LAT, LON = 58.10, 11.20

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shorewatch.config import ConfigError, load_config, parse_config
+from shorewatch.config.site import ConfigError, load_config, parse_config
 from shorewatch.jurisdictions import Jurisdictions, build_jurisdictions
 
 

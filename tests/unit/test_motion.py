@@ -16,7 +16,7 @@ import pytest
 
 from detectors.motion import MotionDetector, Region
 from ingest.video_file import read_all_frames
-from shorewatch.vision_config import MotionConfig
+from shorewatch.config.vision import MotionConfig
 
 Image = npt.NDArray[np.uint8]
 CLIP = "video/liangsmfish_ship_at_sea_320x240.mp4"

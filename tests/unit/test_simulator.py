@@ -16,10 +16,8 @@ from pyais import decode
 from pyais.messages import NMEASentenceFactory
 from shapely.geometry import Point, Polygon
 
-from ingest.nmea_radar import RadarDecoder, RadarSite
-from shorewatch.events import Observation
-from shorewatch.replay.timed_lines import split_prefix
-from shorewatch.simulator import (
+from app.replay.timed_lines import split_prefix
+from app.simulator import (
     Channel,
     Scenario,
     SimRadar,
@@ -34,14 +32,16 @@ from shorewatch.simulator import (
     sentences_between,
     target_number,
 )
-from shorewatch.simulator.motion import range_bearing
-from shorewatch.simulator.scenarios import (
+from app.simulator.motion import range_bearing
+from app.simulator.scenarios import (
     AIS_GAP,
     DARK_SPEEDBOAT,
     DEMO_RADAR,
     RENDEZVOUS,
     SPOOFED,
 )
+from ingest.nmea_radar import RadarDecoder, RadarSite
+from shorewatch.events import Observation
 
 START = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ZONE = Polygon([(11.40, 58.24), (11.44, 58.24), (11.44, 58.26), (11.40, 58.26), (11.40, 58.24)])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pyais.util import compute_checksum
 
-from shorewatch.replay.inputs import count_lines, read_lines
-from shorewatch.replay.timed_lines import (
+from app.replay.inputs import count_lines, read_lines
+from app.replay.timed_lines import (
     BAD_TIMESTAMP,
     NO_TIME,
     TimedLine,
@@ -21,7 +21,7 @@ from shorewatch.replay.timed_lines import (
     split_prefix,
     timed_lines,
 )
-from shorewatch.simulator.scenario import tag_block
+from app.simulator.scenario import tag_block
 
 T = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 UNIX = int(T.timestamp())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from detectors.tracking import ByteTracker, TrackUpdate
 from detectors.vision import Detection
-from shorewatch.vision_config import ClassRule, TrackerConfig
+from shorewatch.config.vision import ClassRule, TrackerConfig
 
 RULES = {"boat": ClassRule(min_score=0.15, confirm_score=0.35)}
 FPS = 5.0

@@ -11,7 +11,7 @@ import pytest
 
 from detectors.motion import Region
 from detectors.vision import Detection, VisionUnavailable, YoloDetector, keep, suppress
-from shorewatch.vision_config import ClassRule
+from shorewatch.config.vision import ClassRule
 
 Image = npt.NDArray[np.uint8]
 SOOKE = "images/coral_sooke_ptz"

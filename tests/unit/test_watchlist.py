@@ -9,7 +9,7 @@ import pytest
 
 from detectors.watchlist import WatchEntry, WatchList
 from detectors.watchlist_sync import seed_entries
-from shorewatch.config import WatchlistEntryConfig
+from shorewatch.config.site import WatchlistEntryConfig
 from shorewatch.events import VesselStatic
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

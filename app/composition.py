@@ -40,7 +40,7 @@ from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
 from shorewatch.bus import Bus, RawHandler
-from shorewatch.config import (
+from shorewatch.config.site import (
     MqttAisInput,
     RadarInput,
     SiteCamera,

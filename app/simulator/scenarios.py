@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from shorewatch.simulator.model import Scenario, SimRadar, SimVessel, Spoof, Waypoint
-from shorewatch.simulator.motion import KN_TO_MPS, offset
+from app.simulator.model import Scenario, SimRadar, SimVessel, Spoof, Waypoint
+from app.simulator.motion import KN_TO_MPS, offset
 
 SILVER_SHADOW = 265123456
 DARK_SPEEDBOAT = 265990001

@@ -14,8 +14,8 @@ from functools import reduce
 
 from pyais import encode_dict
 
-from shorewatch.simulator.model import Scenario, SimVessel, Spoof
-from shorewatch.simulator.motion import VesselFix, offset, position_at
+from app.simulator.model import Scenario, SimVessel, Spoof
+from app.simulator.motion import VesselFix, offset, position_at
 
 __all__ = [
     "STATIC_EVERY_S",

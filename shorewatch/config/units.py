@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from shorewatch.config.jurisdictions import JURISDICTION_ID
 from shorewatch.events import Latitude, Longitude, UnitId, UnitKind
-from shorewatch.jurisdictions import JURISDICTION_ID
 
 KN_TO_MPS = 1852.0 / 3600.0
 KMH_TO_MPS = 1000.0 / 3600.0

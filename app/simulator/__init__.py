@@ -1,19 +1,19 @@
 """Simulated sensors for demos and tests: AIS as real tagged NMEA, a shore radar as ARPA
 TTM/TLL, ordinary traffic and one planted behaviour per detection rule."""
 
-from shorewatch.simulator.lines import (
+from app.simulator.lines import (
     Channel,
     SimLine,
     lines_between,
     scenario_lines,
     write_recordings,
 )
-from shorewatch.simulator.model import Scenario, SimRadar, SimVessel, Spoof
-from shorewatch.simulator.motion import VesselFix, position_at
-from shorewatch.simulator.radar import radar_sentences_between, target_number
-from shorewatch.simulator.scenario import sentences_between, tag_block
-from shorewatch.simulator.scenarios import demo_scenario, mixed_scenario
-from shorewatch.simulator.udp_sender import UdpSender
+from app.simulator.model import Scenario, SimRadar, SimVessel, Spoof
+from app.simulator.motion import VesselFix, position_at
+from app.simulator.radar import radar_sentences_between, target_number
+from app.simulator.scenario import sentences_between, tag_block
+from app.simulator.scenarios import demo_scenario, mixed_scenario
+from app.simulator.udp_sender import UdpSender
 
 __all__ = [
     "Channel",

@@ -14,12 +14,12 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shorewatch.app import Service
-from shorewatch.config import SiteConfig, UdpAisInput
-from shorewatch.embedded import EmbeddedBroker, EmbeddedPostgres
+from app.composition import Service
+from app.embedded import EmbeddedBroker, EmbeddedPostgres
+from app.simulator import UdpSender, demo_scenario, mixed_scenario
+from shorewatch.config.site import SiteConfig, UdpAisInput
 from shorewatch.events import Alert, Message
 from shorewatch.settings import Settings
-from shorewatch.simulator import UdpSender, demo_scenario, mixed_scenario
 
 
 def _with_ephemeral_udp(site: SiteConfig) -> SiteConfig:

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from shorewatch.config.jurisdictions import JURISDICTION_ID
+from shorewatch.config.units import WebhookUrl
 from shorewatch.events import EventKind, Level
-from shorewatch.jurisdictions import JURISDICTION_ID
-from shorewatch.units_config import WebhookUrl
 
 Points = float
 

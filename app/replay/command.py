@@ -12,11 +12,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from shorewatch.config import ConfigError, SiteConfig
+from shorewatch.config.site import ConfigError, SiteConfig
 from shorewatch.settings import Settings
 
 if TYPE_CHECKING:
-    from shorewatch.replay.runner import ReplayReport
+    from app.replay.runner import ReplayReport
 
 PROGRESS_MIN_LINES = 10_000
 # Outcomes that are the data doing its job; everything else is listed as a rejection.
@@ -71,11 +71,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(site: SiteConfig, settings: Settings, args: argparse.Namespace) -> int:
     import psycopg
 
-    from shorewatch.replay.database import ReplayStore
-    from shorewatch.replay.inputs import ReplayError, count_lines, plan_inputs
-    from shorewatch.replay.output import write_events
-    from shorewatch.replay.progress import Progress
-    from shorewatch.replay.runner import run_replay
+    from app.replay.database import ReplayStore
+    from app.replay.inputs import ReplayError, count_lines, plan_inputs
+    from app.replay.output import write_events
+    from app.replay.progress import Progress
+    from app.replay.runner import run_replay
     from shorewatch.store.db import StoreError
 
     err = sys.stderr

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.simulator.lines import Channel, lines_between
+from app.simulator.model import Scenario
 from shorewatch.logs import RateLimitedLog
-from shorewatch.simulator.lines import Channel, lines_between
-from shorewatch.simulator.model import Scenario
 
 
 class UdpSender:
@@ -47,7 +47,7 @@ class UdpSender:
         self.failed = 0
         self._clock = clock
         self._step_s = step_s
-        self._log = RateLimitedLog("shorewatch.simulator")
+        self._log = RateLimitedLog("app.simulator")
 
     def run(self, stop: threading.Event, start_sim_s: float = 0.0) -> None:
         """Send every line as it falls due until `stop` is set; sim time start_sim_s is now.

@@ -15,17 +15,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from app.replay.inputs import ReplayInput, feeder_for, read_lines
+from app.replay.output import final_states
+from app.replay.progress import Progress
+from app.replay.timed_lines import merge, timed_lines
 from detectors.rules import RULES
 from detectors.watchlist import WatchList
 from detectors.watchlist_sync import seed_entries
 from detectors.worker import DetectorWorker
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
 from shorewatch.events import Event, Observation, TrackEnd, VesselStatic
 from shorewatch.metrics import Metrics
-from shorewatch.replay.inputs import ReplayInput, feeder_for, read_lines
-from shorewatch.replay.output import final_states
-from shorewatch.replay.progress import Progress
-from shorewatch.replay.timed_lines import merge, timed_lines
 from shorewatch.zones import build_zones
 
 Decoded = Observation | VesselStatic | TrackEnd

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pynmeagps import GET, NMEAMessage
 
-from shorewatch.simulator.model import Scenario, SimRadar, SimVessel
-from shorewatch.simulator.motion import KN_TO_MPS, position_at, range_bearing, route_duration_s
-from shorewatch.simulator.scenario import ticks
+from app.simulator.model import Scenario, SimRadar, SimVessel
+from app.simulator.motion import KN_TO_MPS, position_at, range_bearing, route_duration_s
+from app.simulator.scenario import ticks
 
 METRES_PER_NM = 1852.0
 Status = Literal["T", "L"]

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
 from shorewatch.settings import Settings
 from shorewatch.store.auth_repo import ROLE_NAMES, AuthError, AuthRepo, NewUser, User
 from shorewatch.store.timeseries import Conn

@@ -12,7 +12,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from shorewatch.simulator.model import SimVessel, Waypoint
+from app.simulator.model import SimVessel, Waypoint
 
 KN_TO_MPS = 1852.0 / 3600.0
 EARTH_RADIUS_M = 6_371_008.8

@@ -13,19 +13,19 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shorewatch.alert_config import AlertConfig, LevelBands
-from shorewatch.camera_config import CameraConfig
-from shorewatch.geocal import CalibrationConfig
-from shorewatch.jurisdictions import JurisdictionConfig, check_hierarchy
-from shorewatch.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
-from shorewatch.units_config import UnitsConfig
-from shorewatch.vision_config import (
+from shorewatch.config.alerts import AlertConfig, LevelBands
+from shorewatch.config.cameras import CameraConfig
+from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
+from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
+from shorewatch.config.units import UnitsConfig
+from shorewatch.config.vision import (
     CameraZoneConfig,
     ClassRule,
     EvidenceConfig,
     MotionConfig,
     VisionConfig,
 )
+from shorewatch.geocal import CalibrationConfig
 
 DEFAULT_CONFIG = "default.yaml"
 DEMO_CONFIG = "demo.yaml"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from shorewatch.simulator.model import Scenario
-from shorewatch.simulator.radar import radar_sentences_between
-from shorewatch.simulator.scenario import sentences_between
+from app.simulator.model import Scenario
+from app.simulator.radar import radar_sentences_between
+from app.simulator.scenario import sentences_between
 
 
 class Channel(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import TracebackType
 
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
 from shorewatch.events import Event, Observation, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.store.db import open_pool

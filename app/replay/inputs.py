@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ingest.nmea_ais import AisDecoder
 from ingest.nmea_radar import RadarDecoder, RadarSite
-from shorewatch.config import SiteConfig
+from shorewatch.config.site import SiteConfig
 from shorewatch.events import Observation, Source, TrackEnd, VesselStatic
 
 GZIP_MAGIC = b"\x1f\x8b"

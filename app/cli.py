@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from shorewatch import auth_command, camera_check
-from shorewatch.config import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
+from app import auth_command, camera_check
+from app.replay import command as replay_command
+from shorewatch.config.site import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
-from shorewatch.replay import command as replay_command
 from shorewatch.settings import Settings
 
 
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shorewatch: configuration error:\n{exc}", file=sys.stderr)
         return 2
     if args.command == "demo":
-        from shorewatch.demo import run_demo
+        from app.demo import run_demo
 
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if args.command == "replay":
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
-    from shorewatch.app import ROLES, Service
+    from app.composition import ROLES, Service
 
     if settings.mqtt_url is None:
         print("shorewatch: set SHOREWATCH_MQTT_URL (or use `shorewatch demo`)", file=sys.stderr)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from shorewatch.config import SiteCamera, SiteConfig
+from shorewatch.config.site import SiteCamera, SiteConfig
 from shorewatch.events import Event, Observation
 
 COMMAND = "camera-check"
