@@ -9,6 +9,7 @@ from psycopg_pool import ConnectionPool
 from alerts.actions import AlertActions
 from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
+from api.health import HealthCheck
 from api.live import LiveFeed
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
@@ -31,3 +32,5 @@ class ApiContext:
     units: UnitDesk
     snapshots: PhotoStore
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
+    health: HealthCheck
+    """Database, broker, heartbeats, TimescaleDB jobs and silent sensors (api/health.py)."""

@@ -26,6 +26,7 @@ from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
 from api.field_reports import ReportIntake
+from api.health import HealthCheck, HealthCollector
 from api.live import LiveFeed
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
@@ -50,6 +51,7 @@ from shorewatch.config.site import (
 )
 from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.geocal import GeoCalibration
+from shorewatch.heartbeat import ComponentBoard, Heartbeat
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
@@ -125,6 +127,16 @@ class Service:
         )
         self.bus.connect()
         self._stops.append(self.bus.close)
+        heartbeat = Heartbeat(
+            self.bus,
+            self.topics.status(self.bus.component),
+            self.bus.component,
+            self.roles,
+            self._clock,
+            self.site.health.heartbeat_interval_s,
+        )
+        heartbeat.start()
+        self._stops.append(heartbeat.stop)  # stops run in reverse: before the bus says offline
         for role in ROLES:
             if role in self.roles:
                 getattr(self, f"_start_{role}")()
@@ -321,6 +333,18 @@ class Service:
     def _start_api(self) -> None:
         host, port, token = self._api
         live = LiveFeed()
+        board = ComponentBoard()
+        self.bus.subscribe_raw(self.topics.all_status, board.on_payload)
+        health = HealthCheck(
+            self.pool,
+            broker_connected=lambda: self.bus.connected,
+            board=board,
+            timescale=self.series_mode == timeseries.MODE_TIMESCALE,
+            clock=self._clock,
+            stale_after_s=self.site.health.stale_after_s,
+            expected_roles=self.site.health.expected_roles,
+        )
+        self.metrics.registry.register(HealthCollector(health))
         context = ApiContext(
             pool=self.pool,
             metrics=self.metrics,
@@ -333,6 +357,7 @@ class Service:
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
             snapshots=self.snapshot_store,
+            health=health,
         )
 
         def relay(message: Message) -> None:

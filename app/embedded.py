@@ -8,6 +8,7 @@ pure-Python amqtt broker (enough for a demo, speaking MQTT 3.1.1 only).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -58,11 +59,33 @@ class EmbeddedPostgres:
         self._server.cleanup()
 
 
+def mosquitto_config(port: int, state_dir: Path) -> str:
+    """The embedded broker's settings, the production ones in small (configs/mosquitto/):
+    sessions and their queued messages are saved to `state_dir` every second and at stop, so
+    a restart keeps them; a subscriber away for a while finds its messages waiting."""
+    return (
+        f"listener {port} 127.0.0.1\n"
+        "allow_anonymous true\n"
+        "persistence true\n"
+        f"persistence_location {state_dir}/\n"
+        "autosave_interval 1\n"
+        "persistent_client_expiration 1d\n"
+        "max_queued_messages 200000\n"
+        "max_queued_bytes 268435456\n"
+        "set_tcp_nodelay true\n" + ("user root\n" if os.geteuid() == 0 else "")
+        # Started by root (containers, CI), mosquitto would switch to its own user, which
+        # cannot write our private state folder; it runs as whoever started it instead.
+    )
+
+
 class EmbeddedBroker:
     """Context manager returning an `mqtt://127.0.0.1:PORT[?version=3.1.1]` URL."""
 
-    def __init__(self, prefer_mosquitto: bool = True) -> None:
+    def __init__(self, prefer_mosquitto: bool = True, state_dir: Path | None = None) -> None:
         self._prefer_mosquitto = prefer_mosquitto
+        self._state_dir = state_dir
+        self._port = 0
+        self._binary: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -79,20 +102,45 @@ class EmbeddedBroker:
         return self._start_amqtt(port)
 
     def _start_mosquitto(self, binary: str, port: int) -> str:
+        self._binary, self._port = binary, port
+        state = self._state_dir or Path(self._workdir.name) / "state"
+        state.mkdir(parents=True, exist_ok=True)
         conf = Path(self._workdir.name) / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 100000\nset_tcp_nodelay true\n",
-            encoding="utf-8",
-        )
-        self._process = subprocess.Popen(  # noqa: S603
-            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        if not wait_for_port(port, 10):
-            self._process.kill()
-            raise RuntimeError(f"embedded mosquitto did not start on port {port}")
-        log.info("embedded broker started", kind="mosquitto", port=port)
+        conf.write_text(mosquitto_config(port, state), encoding="utf-8")
+        self.start()
         return f"mqtt://127.0.0.1:{port}"
+
+    def start(self) -> None:
+        """(Re)start mosquitto on the same port and state: sessions and their queues survive
+        a `stop()` and, up to the last autosave, a `kill()`."""
+        if self._binary is None:
+            raise RuntimeError("start() restarts the embedded mosquitto; amqtt cannot")
+        conf = Path(self._workdir.name) / "mosquitto.conf"
+        self._process = subprocess.Popen(  # noqa: S603
+            [self._binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if not wait_for_port(self._port, 10):
+            self._process.kill()
+            raise RuntimeError(f"embedded mosquitto did not start on port {self._port}")
+        log.info("embedded broker started", kind="mosquitto", port=self._port)
+
+    def stop(self) -> None:
+        """An orderly stop (SIGTERM): mosquitto writes its state before it exits."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def kill(self) -> None:
+        """A crash (SIGKILL), for fault tests."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def _start_amqtt(self, port: int) -> str:
         from amqtt.broker import Broker
@@ -130,12 +178,7 @@ class EmbeddedBroker:
     def __exit__(
         self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
     ) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        self.stop()
         if self._loop is not None and self._stopped is not None:
             self._loop.call_soon_threadsafe(self._stopped.set)
             if self._thread is not None:

@@ -205,6 +205,10 @@ class ComponentStatus(Frozen):
     schema_version: int = SCHEMA_VERSION
     component: str
     online: bool
+    roles: tuple[str, ...] = ()
+    """The roles this process runs; a heartbeat says so, the bus's connect/will forms may not."""
+    time: AwareDatetime | None = None
+    """When a heartbeat was sent; health calls a process stale when this grows old."""
 
 
 UnitId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]

@@ -67,3 +67,7 @@ class Topics:
 
     def receiver_of(self, raw_topic: str) -> str:
         return raw_topic.rsplit("/", 1)[-1]
+
+    @property
+    def all_status(self) -> str:
+        return f"{self.root}/status/+"

@@ -361,6 +361,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/metrics"): Rule(frozenset({ENGINEER}), "none"),
+    ("GET", "/api/v1/health"): Rule(frozenset({ENGINEER}), "none"),
     ("GET", "/api/v1/alerts"): Rule(
         EVERY_ROLE,
         "list",
