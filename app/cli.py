@@ -95,7 +95,7 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
     service = Service(
         site,
         dsn=settings.database_url or "",
-        mqtt_url=settings.mqtt_url,
+        mqtt_url=settings.broker_url() or "",
         roles=roles or ROLES,
         api_token=token,
         api_host=settings.api_host,

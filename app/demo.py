@@ -17,6 +17,7 @@ from pathlib import Path
 from app.composition import Service
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from app.simulator import UdpSender, demo_scenario, mixed_scenario
+from shorewatch.bus import BrokerAddress
 from shorewatch.config.site import SiteConfig, UdpAisInput
 from shorewatch.events import Alert, Message
 from shorewatch.settings import Settings
@@ -55,7 +56,8 @@ def run_demo(
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shorewatch-demo-")))
         dsn = settings.database_url or stack.enter_context(EmbeddedPostgres(tmp / "pg"))
-        mqtt_url = settings.mqtt_url or stack.enter_context(EmbeddedBroker())
+        mqtt_url = settings.broker_url() or stack.enter_context(EmbeddedBroker())
+        broker = BrokerAddress.parse(mqtt_url)  # printed without its credentials
         service = Service(
             site,
             dsn=dsn,
@@ -84,7 +86,7 @@ def run_demo(
         base = f"http://{settings.api_host}:{service.api_port}"
         print(
             f"""
-ShoreWatch demo is running ({service.series_mode} store, broker {mqtt_url}).
+ShoreWatch demo is running ({service.series_mode} store, broker {broker.host}:{broker.port}).
   API:      {base}/api/v1/alerts     (OpenAPI: {base}/docs)
   Token:    {token}
   Try:      curl -H 'Authorization: Bearer {token}' {base}/api/v1/alerts

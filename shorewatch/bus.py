@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import queue
 import socket
+import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlparse
 
 import paho.mqtt.client as mqtt
 import structlog
@@ -41,17 +42,38 @@ class BrokerAddress:
     port: int
     protocol: MQTTProtocolVersion
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
-        """`mqtt://[user:pass@]host[:port][?version=3.1.1]`; MQTT 5 unless asked otherwise."""
+        """`mqtt[s]://[user:pass@]host[:port][?version=3.1.1][&ca=…&cert=…&key=…]`; MQTT 5
+        unless asked otherwise; `mqtts` is TLS (port 8883 by default), verified against `ca`
+        or the system's trust store; user and password percent-encoded."""
         parsed = urlparse(url)
-        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
-            raise BusError(f"broker URL must look like mqtt://host:1883, got {url!r}")
-        version = parse_qs(parsed.query).get("version", ["5"])[0]
+        tls = parsed.scheme in ("mqtts", "ssl")
+        if parsed.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parsed.hostname:
+            raise BusError("broker URL must look like mqtt://host:1883 or mqtts://host:8883")
+        query = parse_qs(parsed.query)
+        version = query.get("version", ["5"])[0]
         protocol = mqtt.MQTTv311 if version in ("3.1.1", "311", "4") else mqtt.MQTTv5
-        return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username, parsed.password)
+        files = {k: query[k][0] if k in query else None for k in ("ca", "cert", "key")}
+        if not tls and any(files.values()):
+            raise BusError("ca, cert and key options need an mqtts:// broker URL")
+        return cls(
+            parsed.hostname,
+            parsed.port or (8883 if tls else 1883),
+            protocol,
+            None if parsed.username is None else unquote(parsed.username),
+            None if parsed.password is None else unquote(parsed.password),
+            tls,
+            files["ca"],
+            files["cert"],
+            files["key"],
+        )
 
 
 class _Subscription:
@@ -151,6 +173,10 @@ class Bus:
         )
         if self.address.username:
             self._client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            self._set_tls()
+        self._refusal: str | None = None
+        self._answered = threading.Event()
         self._client.max_inflight_messages_set(1000)
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         offline = ComponentStatus(component=component, online=False).model_dump_json()
@@ -159,17 +185,36 @@ class Bus:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
 
+    def _set_tls(self) -> None:
+        try:
+            self._client.tls_set(
+                ca_certs=self.address.ca_file,
+                certfile=self.address.cert_file,
+                keyfile=self.address.key_file,
+            )
+        except (OSError, ValueError) as exc:
+            raise BusError(f"cannot load the MQTT TLS files: {exc}") from exc
+
     def connect(self, timeout_s: float = 10.0) -> None:
+        where = f"{self.address.host}:{self.address.port}"
         try:
             self._client.connect(self.address.host, self.address.port, keepalive=30)
-        except OSError as exc:
+        except ssl.SSLError as exc:
             raise BusError(
-                f"cannot reach MQTT broker {self.address.host}:{self.address.port}: {exc}"
+                f"TLS with MQTT broker {where} failed: {exc} (is SHOREWATCH_MQTT_CA_FILE the CA "
+                "that signed the broker's certificate, and its name the one in the URL?)"
             ) from exc
+        except OSError as exc:
+            raise BusError(f"cannot reach MQTT broker {where}: {exc}") from exc
         self._client.loop_start()
-        if not self._connected.wait(timeout_s):
+        if not self._answered.wait(timeout_s) or not self._connected.is_set():
             self._client.loop_stop()
-            raise BusError(f"MQTT broker {self.address.host}:{self.address.port} did not accept")
+            if self._refusal is not None:
+                raise BusError(
+                    f"MQTT broker {where} refused us: {self._refusal} (check "
+                    "SHOREWATCH_MQTT_USERNAME / SHOREWATCH_MQTT_PASSWORD and the broker's ACL)"
+                )
+            raise BusError(f"MQTT broker {where} did not accept")
 
     def close(self) -> None:
         if self._connected.is_set():
@@ -276,6 +321,8 @@ class Bus:
     ) -> None:
         if reason.is_failure:
             log.error("broker refused connection", reason=str(reason))
+            self._refusal = str(reason)
+            self._answered.set()
             return
         sock = client.socket()
         if isinstance(sock, socket.socket):
@@ -287,6 +334,7 @@ class Bus:
         online = ComponentStatus(component=self.component, online=True).model_dump_json()
         client.publish(self.topics.status(self.component), online, qos=QOS, retain=True)
         self._connected.set()
+        self._answered.set()
         log.info("bus connected", component=self.component, broker=self.address.host)
 
     def _on_publish(
