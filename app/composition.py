@@ -132,7 +132,7 @@ class Service:
             self.topics.status(self.bus.component),
             self.bus.component,
             self.roles,
-            self._clock,
+            utc_now,  # liveness is wall-clock time, whatever clock the roles run on
             self.site.health.heartbeat_interval_s,
         )
         heartbeat.start()
@@ -340,7 +340,7 @@ class Service:
             broker_connected=lambda: self.bus.connected,
             board=board,
             timescale=self.series_mode == timeseries.MODE_TIMESCALE,
-            clock=self._clock,
+            clock=utc_now,
             stale_after_s=self.site.health.stale_after_s,
             expected_roles=self.site.health.expected_roles,
         )
