@@ -41,7 +41,8 @@ class Problem(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: str
-    """database, broker, component, role, timescaledb_job, sensor_offline, store_query."""
+    """database, broker, component, process, role, timescaledb_job, sensor_offline,
+    store_query."""
     name: str
     """What is wrong by name: the job, the process, the sensor."""
     state: State
@@ -147,6 +148,15 @@ def component_problems(
             )
         else:
             alive_roles.update(state.roles)
+            problems.extend(
+                Problem(
+                    check="process",
+                    name=f"{state.component}:{own.name}",
+                    state=State.DEGRADED,
+                    detail=f"{state.component} ({roles}) reports {own.name}: {own.detail}",
+                )
+                for own in state.problems
+            )
     for role in expected_roles:
         if role not in alive_roles:
             problems.append(

@@ -114,6 +114,8 @@ class Service:
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
+        self.retention: RetentionJob | None = None
+        """Plain-PostgreSQL retention, in the recorder (TimescaleDB runs its own policies)."""
         self.api_server: uvicorn.Server | None = None
 
     def start(self) -> None:
@@ -135,11 +137,12 @@ class Service:
             utc_now,  # liveness is wall-clock time, whatever clock the roles run on
             self.site.health.heartbeat_interval_s,
         )
-        heartbeat.start()
-        self._stops.append(heartbeat.stop)  # stops run in reverse: before the bus says offline
+        self.heartbeat = heartbeat
         for role in ROLES:
             if role in self.roles:
                 getattr(self, f"_start_{role}")()
+        heartbeat.start()  # after the roles, so the first beat carries what they report
+        self._stops.append(heartbeat.stop)  # stops run in reverse: before the bus says offline
         log.info("shorewatch started", roles=sorted(self.roles), store=self.series_mode)
 
     def stop(self) -> None:
@@ -298,6 +301,8 @@ class Service:
             retention = RetentionJob(self.pool, self.site.store, self._clock)
             retention.start()
             self._stops.append(retention.stop)
+            self.heartbeat.watch(retention.problems)
+            self.retention = retention
 
     def _start_detector(self) -> None:
         self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)

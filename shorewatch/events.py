@@ -198,6 +198,13 @@ class AuditEntry(Frozen):
     note: str = ""
 
 
+class ProcessProblem(Frozen):
+    """Something a process knows is wrong with its own work (a retention run that failed)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")
+    detail: str = Field(max_length=500)
+
+
 class ComponentStatus(Frozen):
     """Retained health message; the broker publishes the offline form as our last will."""
 
@@ -209,6 +216,8 @@ class ComponentStatus(Frozen):
     """The roles this process runs; a heartbeat says so, the bus's connect/will forms may not."""
     time: AwareDatetime | None = None
     """When a heartbeat was sent; health calls a process stale when this grows old."""
+    problems: tuple[ProcessProblem, ...] = ()
+    """What the process reports wrong with its own work, as of this heartbeat."""
 
 
 UnitId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]

@@ -18,10 +18,11 @@ from typing import Protocol
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message
+from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message, ProcessProblem
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
+ProblemSource = Callable[[], Iterable[ProcessProblem]]
 
 
 class StatusPublisher(Protocol):
@@ -53,12 +54,22 @@ class Heartbeat:
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._sources: list[ProblemSource] = []
+
+    def watch(self, source: ProblemSource) -> None:
+        """Report what `source` says is wrong with this process in every heartbeat."""
+        self._sources.append(source)
 
     def beat(self) -> None:
         if not self._bus.connected:
             return  # a beat queued while away would arrive late and claim a false freshness
+        problems = tuple(p for source in self._sources for p in source())
         status = ComponentStatus(
-            component=self._component, online=True, roles=self._roles, time=self._clock()
+            component=self._component,
+            online=True,
+            roles=self._roles,
+            time=self._clock(),
+            problems=problems,
         )
         self._bus.publish(self._topic, status, retain=True)
 
@@ -86,6 +97,8 @@ class ComponentState:
     online: bool
     last_beat: datetime | None
     """The last heartbeat's time; None when only the bus's connect or will message was seen."""
+    problems: tuple[ProcessProblem, ...] = ()
+    """What the process said was wrong with its own work in its last heartbeat."""
 
 
 class ComponentBoard:
@@ -121,6 +134,7 @@ class ComponentBoard:
                 roles=message.roles or (known.roles if known else ()),
                 online=message.online,
                 last_beat=message.time or (known.last_beat if known else None),
+                problems=message.problems if message.time else (known.problems if known else ()),
             )
 
     def snapshot(self) -> list[ComponentState]:

@@ -1,4 +1,6 @@
-"""Periodic retention on plain PostgreSQL (TimescaleDB runs its own policies)."""
+"""Periodic retention on plain PostgreSQL (TimescaleDB runs its own policies), and whether its
+last run failed: the process reports that in its heartbeat, so health names it as it names a
+failing TimescaleDB job."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from shorewatch.config.site import StoreConfig
+from shorewatch.events import ProcessProblem
 from shorewatch.store import timeseries
 
 log = structlog.get_logger(__name__)
@@ -29,6 +32,22 @@ class RetentionJob:
         self._interval = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self._failure: str | None = None
+
+    def run_recorded(self) -> None:
+        """One run whose failure is kept (and logged) rather than raised, until one succeeds."""
+        try:
+            self.run_once()
+        except Exception as exc:
+            log.exception("retention run failed")
+            self._failure = f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            self._failure = None
+
+    def problems(self) -> list[ProcessProblem]:
+        """For the heartbeat: the last run's error while retention is failing."""
+        failure = self._failure
+        return [] if failure is None else [ProcessProblem(name="retention_job", detail=failure)]
 
     def run_once(self) -> list[str]:
         with self._pool.connection() as conn, conn.transaction():
@@ -46,7 +65,4 @@ class RetentionJob:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("retention run failed")
+            self.run_recorded()

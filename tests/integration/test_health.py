@@ -223,6 +223,33 @@ def test_broker_down_is_down_and_recovers(dsn: str, topic_root: str) -> None:
         assert _settles(client, "ok", timeout_s=60)["problems"] == []
 
 
+def test_a_failing_retention_run_on_plain_postgresql_is_named_until_one_succeeds(
+    dsn: str, mqtt_url: str, topic_root: str
+) -> None:
+    """Without TimescaleDB the recorder drops expired partitions itself; a partition it cannot
+    drop (a view an analyst left on it) fails the run, the recorder's heartbeat says so, and
+    health names it as it names a failing TimescaleDB job."""
+    with running(dsn, mqtt_url, topic_root, roles=("recorder", "api")) as (svc, client):
+        assert svc.series_mode == timeseries.MODE_PARTITIONED
+        assert svc.retention is not None
+        assert _settles(client, "ok")["problems"] == []
+        old = datetime.now(UTC).date() - timedelta(days=400)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            timeseries.ensure_partitions(conn, "observations", {old}, 1)
+            partition = timeseries.partition_name("observations", old)
+            conn.execute(f"CREATE VIEW pinned AS SELECT * FROM {partition}")
+        svc.retention.run_recorded()
+        body = _settles(client, "degraded")
+        assert body["problems"] == ["process:shorewatch-api-recorder:retention_job"]
+        detail = client.get("/api/v1/health", headers=AUTH).json()
+        assert "DependentObjectsStillExist" in detail["problems"][0]["detail"]
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DROP VIEW pinned")
+        svc.retention.run_recorded()
+        assert _settles(client, "ok")["problems"] == []
+
+
 @pytest.mark.timescale
 def test_a_failing_timescaledb_job_makes_the_service_degraded_and_is_named(
     dsn: str, mqtt_url: str, topic_root: str

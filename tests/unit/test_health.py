@@ -16,7 +16,7 @@ from api.health import (
     overall,
     sensor_problems,
 )
-from shorewatch.events import ComponentStatus
+from shorewatch.events import ComponentStatus, ProcessProblem
 from shorewatch.heartbeat import ComponentBoard, ComponentState
 from shorewatch.store.health_repo import JobRun, SensorOutage
 
@@ -132,3 +132,24 @@ def test_the_board_keeps_roles_and_last_beat_through_the_last_will() -> None:
     assert len(board.snapshot()) == 1
     board.on_payload("sw/status/rec", b"")  # an operator cleared the retained status
     assert board.snapshot() == []
+
+
+def test_a_live_process_reports_its_own_problems_and_a_dead_one_does_not() -> None:
+    failing = ProcessProblem(name="retention_job", detail="DependentObjectsStillExist: …")
+    board = ComponentBoard()
+    board.on_message(
+        ComponentStatus(
+            component="rec", online=True, roles=("recorder",), time=NOW, problems=(failing,)
+        )
+    )
+    board.on_message(ComponentStatus(component="rec", online=True))  # the bus reconnected
+    problems = component_problems(
+        board.snapshot(), NOW, stale_after_s=30, expected_roles=("recorder",)
+    )
+    assert [p.public for p in problems] == ["process:rec:retention_job"]
+    assert "reports retention_job: DependentObjectsStillExist" in problems[0].detail
+    board.on_message(ComponentStatus(component="rec", online=False))
+    problems = component_problems(
+        board.snapshot(), NOW, stale_after_s=30, expected_roles=("recorder",)
+    )
+    assert [p.public for p in problems] == ["component:rec", "role:recorder"]
