@@ -40,12 +40,15 @@ class SensorOutage:
 
 
 _JOBS = """
-SELECT s.job_id, j.proc_name, s.hypertable_name, s.last_run_status, s.last_run_started_at,
-       s.last_successful_finish, s.total_failures
+SELECT s.job_id, j.proc_name, s.hypertable_name, s.last_run_status,
+       CASE WHEN isfinite(s.last_run_started_at) THEN s.last_run_started_at END,
+       CASE WHEN isfinite(s.last_successful_finish) THEN s.last_successful_finish END,
+       s.total_failures
 FROM timescaledb_information.job_stats s
 JOIN timescaledb_information.jobs j ON j.job_id = s.job_id
 ORDER BY s.job_id
 """
+# A job that never succeeded has `-infinity` as its last success, which Python cannot hold.
 # 2.15 and later log runs in job_history (failures always, successes when asked); older
 # releases keep errors in job_errors. Both name the error the same way.
 _ERRORS_FROM_HISTORY = """
