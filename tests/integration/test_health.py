@@ -182,12 +182,7 @@ def test_a_role_that_stops_beating_is_named_stale_and_its_role_missing(
             )
         finally:
             other.close()  # an orderly stop says offline: still named, not forgotten
-        wait_for(
-            lambda: (
-                "is offline"
-                in _detail(client)["problems"][0]["detail"]
-            )
-        )
+        wait_for(lambda: "is offline" in _detail(client)["problems"][0]["detail"])
         assert _state(client)[1]["status"] == "degraded"
         other_clear = Bus(mqtt_url, "clearer", svc.topics, Metrics())
         other_clear.connect()
