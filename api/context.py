@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
@@ -10,6 +11,7 @@ from alerts.actions import AlertActions
 from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from shorewatch.events import Alert
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.events_repo import EventsRepo
@@ -31,3 +33,5 @@ class ApiContext:
     units: UnitDesk
     snapshots: PhotoStore
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
+    publish_alert: Callable[[Alert], None]
+    """Puts a changed alert on the bus (so on the live feed and to webhooks)."""

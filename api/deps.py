@@ -89,7 +89,7 @@ def visible_alert(alert_id: uuid.UUID, caller: Caller, context: Context) -> Aler
     before this dependency: a caller of the wrong role gets 403 whatever the alert."""
     with context.pool.connection() as conn:
         alert = AlertsRepo().get(conn, alert_id)
-    if alert is None or not caller.sees(alert.jurisdiction):
+    if alert is None or not caller.sees_any(alert.all_jurisdictions()):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
     return alert
 

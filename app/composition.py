@@ -22,6 +22,7 @@ from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
 from alerts.escalation import Escalator
 from alerts.service import AlertService
+from alerts.silences import SilenceSweeper
 from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
@@ -317,6 +318,15 @@ class Service:
         )
         escalator.start()
         self._stops.append(escalator.stop)
+        silences = SilenceSweeper(
+            self.pool,
+            self.publish_alert,
+            self.metrics,
+            self._clock,
+            interval_s=self.site.alerts.silence_sweep_s,
+        )
+        silences.start()
+        self._stops.append(silences.stop)
 
     def _start_api(self) -> None:
         host, port, token = self._api
@@ -333,6 +343,7 @@ class Service:
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
             snapshots=self.snapshot_store,
+            publish_alert=self.publish_alert,
         )
 
         def relay(message: Message) -> None:
