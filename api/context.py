@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from psycopg_pool import ConnectionPool
 
@@ -14,6 +15,7 @@ from api.live import LiveFeed
 from shorewatch.events import Alert
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
+from shorewatch.store.auth_repo import UseStamps
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.store.photos import PhotoStore
 from shorewatch.zones import Zone
@@ -35,3 +37,8 @@ class ApiContext:
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
     publish_alert: Callable[[Alert], None]
     """Puts a changed alert on the bus (so on the live feed and to webhooks)."""
+
+    @cached_property
+    def key_uses(self) -> UseStamps:
+        """When each API key was last stamped as used (`api/deps.py`)."""
+        return UseStamps()
