@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from websockets.sync.client import connect
@@ -18,9 +19,10 @@ from websockets.sync.connection import Connection
 
 from alerts.escalation import Escalator
 from alerts.silences import SilenceSweeper
+from app.composition import Service
 from shorewatch.config.alerts import EscalationConfig
 from shorewatch.events import Alert, EventKind, FactValue, Level
-from tests.alerting import TOKEN, Rig, event, running, site
+from tests.alerting import TOKEN, FakeClock, Rig, event, running, site
 from tests.waiting import wait_for
 
 DARK: dict[str, FactValue] = {"source": "radar", "dark_for_s": 130.0, "sog_kn": 12.0}
@@ -148,3 +150,41 @@ def test_a_pending_silence_takes_hold_when_it_starts(rig: Rig) -> None:
     rig.clock.advance(301)
     (muted,) = sweeper.run_once()
     assert (muted.id, muted.silenced) == (loud.id, True)
+
+
+def test_the_alerts_role_sweeps_silences_on_its_own(
+    dsn: str, mqtt_url: str, topic_root: str
+) -> None:
+    """The composition wires the sweep: an event through the bus opens a silenced alert, and
+    the alert is unsilenced when the clock passes the silence's end, with no new event."""
+    clock = FakeClock()
+    service = Service(
+        site("alerts: {silence_sweep_s: 0.05}\n"),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("alerts", "api"),
+        api_token=TOKEN,
+        api_port=0,
+        topic_root=topic_root,
+        clock=clock,
+    )
+    service.start()
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{service.api_port}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        ) as api:
+            ends = clock.now + timedelta(minutes=10)
+            body = {"target": "radar:swept", "reason": "trials", "ends_at": ends.isoformat()}
+            assert api.post("/api/v1/silences", json=body).status_code == 201
+            service.publish_event(event(EventKind.DARK_TARGET, "radar:swept", DARK))
+
+            def silenced() -> list[bool]:
+                return [a["silenced"] for a in api.get("/api/v1/alerts").json()]
+
+            assert wait_for(silenced) == [True]
+            clock.advance(601)
+            wait_for(lambda: silenced() == [False])
+    finally:
+        service.stop()
