@@ -24,7 +24,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from shorewatch.config.alerts import InhibitRule
-from shorewatch.events import Alert, Event
+from shorewatch.events import OPEN_STATES, Alert, Event
 from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.silences_repo import Silence, SilencesRepo
@@ -91,7 +91,12 @@ def reevaluate(conn: Conn, now: datetime, metrics: Metrics) -> list[Alert]:
     skipped: the fold decides them itself, and the next sweep catches a race."""
     in_force = _silences.active(conn, now)
     changed: list[Alert] = []
-    for alert in _alerts.open_to_resilence(conn, include_loud=bool(in_force)):
+    for seen in _alerts.open_to_resilence(conn, include_loud=bool(in_force)):
+        if (silencing(in_force, seen, seen.zone, now) is not None) == seen.silenced:
+            continue  # read unlocked: only the few that change are locked, and decided again
+        alert = _alerts.lock_if_free(conn, seen.id)
+        if alert is None or alert.state not in OPEN_STATES:
+            continue
         silence = silencing(in_force, alert, alert.zone, now)
         if (silence is not None) == alert.silenced:
             continue

@@ -106,15 +106,21 @@ class AlertsRepo:
         return [_alert(r) for r in rows]
 
     def open_to_resilence(self, conn: Conn, *, include_loud: bool) -> list[Alert]:
-        """Open alerts whose silencing may change, locked: the silenced ones, and with
-        `include_loud` (some silence is in force) the others too. Rows another transaction
-        holds are skipped rather than waited for."""
+        """Open alerts whose silencing may change, unlocked: the silenced ones, and with
+        `include_loud` (some silence is in force) the others too."""
         rows = conn.execute(
-            f"{_SELECT} WHERE state = ANY(%s) AND (silenced OR %s) "
-            "ORDER BY id FOR UPDATE SKIP LOCKED",
+            f"{_SELECT} WHERE state = ANY(%s) AND (silenced OR %s) ORDER BY id",
             (list(_OPEN), include_loud),
         ).fetchall()
         return [_alert(r) for r in rows]
+
+    def lock_if_free(self, conn: Conn, alert_id: uuid.UUID) -> Alert | None:
+        """The alert, locked for the caller's transaction; None when another transaction
+        holds it (it is not waited for) or it is gone."""
+        row = conn.execute(
+            f"{_SELECT} WHERE id = %s FOR UPDATE SKIP LOCKED", (alert_id,)
+        ).fetchone()
+        return _alert(row) if row else None
 
     def get(self, conn: Conn, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
         suffix = " FOR UPDATE" if lock else ""

@@ -35,9 +35,11 @@ class AreaFilter:
         return self.template.format(lat=lat, lon=lon)
 
 
-def _ring(coords: Iterable[tuple[float, ...]]) -> str:
-    """A ring as a PostgreSQL polygon literal, x = longitude, y = latitude."""
-    return "(" + ",".join(f"({c[0]!r},{c[1]!r})" for c in coords) + ")"
+def _ring(coords: Iterable[tuple[float, ...]], *, open_path: bool = False) -> str:
+    """A ring as a PostgreSQL polygon literal (or, `open_path`, its outline as an open path:
+    `path @> point` is then true on the outline only), x = longitude, y = latitude."""
+    points = ",".join(f"({c[0]!r},{c[1]!r})" for c in coords)
+    return f"[{points}]" if open_path else f"({points})"
 
 
 def _parts(geometry: BaseGeometry) -> list[Polygon]:
@@ -49,7 +51,8 @@ def _parts(geometry: BaseGeometry) -> list[Polygon]:
 
 
 def _covers(geometry: BaseGeometry) -> tuple[str, list[object]]:
-    """SQL true when the row's point lies in the geometry (every part, less its holes)."""
+    """SQL true when the row's point lies in the geometry, outline included (as shapely's
+    `covers`): in a part and not strictly inside one of its holes."""
     point = "point({lon}, {lat})"
     tests: list[str] = []
     params: list[object] = []
@@ -57,8 +60,8 @@ def _covers(geometry: BaseGeometry) -> tuple[str, list[object]]:
         test = f"%s::polygon @> {point}"
         params.append(_ring(part.exterior.coords))
         for hole in part.interiors:
-            test += f" AND NOT %s::polygon @> {point}"
-            params.append(_ring(hole.coords))
+            test += f" AND NOT (%s::polygon @> {point} AND NOT %s::path @> {point})"
+            params += [_ring(hole.coords), _ring(hole.coords, open_path=True)]
         tests.append(f"({test})")
     return "(" + " OR ".join(tests) + ")", params
 
