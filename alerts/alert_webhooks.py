@@ -56,7 +56,7 @@ class Route:
             not alert.silenced
             and LEVEL_RANK[alert.level] >= LEVEL_RANK[spec.min_level]
             and (spec.kinds is None or alert.kind in spec.kinds)
-            and (self.areas is None or alert.jurisdiction in self.areas)
+            and (self.areas is None or not self.areas.isdisjoint(alert.all_jurisdictions()))
         )
 
     def headers(self, body: bytes) -> dict[str, str]:

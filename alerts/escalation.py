@@ -1,7 +1,8 @@
 """Escalation: an alert nobody acknowledged within its level's deadline is raised one level and
 re-published, so it reaches whoever watches the higher level and is pushed again to those who
 missed it. Each escalation restarts the clock with the new level's deadline, up to
-`max_escalations`; acknowledging (or resolving) stops it. Silenced alerts do not escalate.
+`max_escalations`; acknowledging (or resolving) stops it. Silenced alerts do not escalate; one
+whose silence is lifted counts from the lift (`unsilenced_at`), when it was first pushed.
 
 Runs in the alerts role as a thread on the service's (injected) clock; `run_once` is the whole
 sweep, so a test can drive it by moving the clock instead of waiting.
@@ -36,7 +37,10 @@ def deadline(alert: Alert, config: EscalationConfig) -> datetime | None:
         or alert.escalations >= config.max_escalations
     ):
         return None
-    return (alert.escalated_at or alert.created_at) + timedelta(seconds=seconds)
+    since = alert.escalated_at or alert.created_at
+    if alert.unsilenced_at is not None:  # silenced until then: nobody was told before
+        since = max(since, alert.unsilenced_at)
+    return since + timedelta(seconds=seconds)
 
 
 def escalate(alert: Alert, now: datetime) -> Alert:

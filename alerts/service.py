@@ -19,7 +19,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from alerts.scoring import grade, score_factors
-from alerts.silences import inhibiting, linked_targets, silencing
+from alerts.silences import inhibiting, linked_targets, silencing, with_silence
 from shorewatch.config.site import SiteConfig
 from shorewatch.events import Alert, AlertState, Event, Level, Message
 from shorewatch.metrics import Metrics
@@ -54,7 +54,8 @@ class AlertService:
         self._publish = publish
         self._metrics = metrics
         self._clock = clock
-        # Set once, where the alert opens: its owner does not change while it is handled.
+        # An alert's jurisdiction follows its target: each event sets the latest one and adds
+        # it to the set of areas whose users see the alert (alerts/silences.py, api/deps.py).
         self._jurisdiction_of = jurisdiction_of
 
     def on_message(self, message: Message) -> None:
@@ -100,6 +101,7 @@ class AlertService:
                 )
                 note = f"{event.kind.value} event {event.id} folded in"
             silence = silencing(self._silences.active(conn, now), base, base.zone, now)
+            base = with_silence(base, silence is not None, now)
             alert = self._scored(base, evidence, silenced=silence is not None)
             if host is None:
                 self._alerts.insert(conn, alert)
@@ -177,6 +179,7 @@ class AlertService:
 
     def _new_alert(self, event: Event, now: datetime) -> Alert:
         """Unscored: `_scored` fills in factors, score and level from the target's evidence."""
+        latest, seen = self._areas(None, event)
         return Alert(
             id=uuid.uuid4(),
             kind=event.kind,
@@ -187,19 +190,30 @@ class AlertService:
             lat=event.lat,
             lon=event.lon,
             zone=event.zone,
-            jurisdiction=self._jurisdiction_of(event.lat, event.lon),
+            jurisdiction=latest,
+            jurisdictions=seen,
             event_ids=(event.id,),
             event_count=1,
             created_at=now,
             updated_at=now,
         )
 
+    def _areas(self, current: Alert | None, event: Event) -> tuple[str | None, tuple[str, ...]]:
+        """The event's jurisdiction (the latest), and it added to those the alert has been in."""
+        latest = self._jurisdiction_of(event.lat, event.lon)
+        seen = set() if current is None else set(current.all_jurisdictions())
+        seen |= {latest} if latest is not None else set()
+        return latest, tuple(sorted(seen))
+
     def _merge(self, current: Alert, event: Event, now: datetime) -> Alert:
+        latest, seen = self._areas(current, event)
         return current.model_copy(
             update={
                 "lat": event.lat,
                 "lon": event.lon,
                 "zone": event.zone or current.zone,
+                "jurisdiction": latest,
+                "jurisdictions": seen,
                 "event_ids": (*current.event_ids, event.id),
                 "event_count": current.event_count + 1,
                 "updated_at": now,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from psycopg_pool import ConnectionPool
 
@@ -11,8 +13,10 @@ from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.health import HealthCheck
 from api.live import LiveFeed
+from shorewatch.events import Alert
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
+from shorewatch.store.auth_repo import UseStamps
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.store.photos import PhotoStore
 from shorewatch.zones import Zone
@@ -34,3 +38,10 @@ class ApiContext:
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
     health: HealthCheck
     """Database, broker, heartbeats, TimescaleDB jobs and silent sensors (api/health.py)."""
+    publish_alert: Callable[[Alert], None]
+    """Puts a changed alert on the bus (so on the live feed and to webhooks)."""
+
+    @cached_property
+    def key_uses(self) -> UseStamps:
+        """When each API key was last stamped as used (`api/deps.py`)."""
+        return UseStamps()

@@ -45,10 +45,17 @@ def authenticate(context: ApiContext, presented: str | None) -> Principal | None
         return None
     if token_matches(context, presented):
         return Principal(name="service-token", role=Role.ADMIN, areas=None)
+    repo = AuthRepo()
     with context.pool.connection() as conn:
-        user = AuthRepo().authenticate(conn, presented)
-    if user is None:
+        record = repo.find_key(conn, presented)
+    # The connection is back in the pool before scrypt runs: hashing costs tens of
+    # milliseconds of CPU, and holding a connection through it would starve the pool.
+    if record is None or not record.verify():
         return None
+    if context.key_uses.due(record.key_id):
+        with context.pool.connection() as conn:
+            repo.stamp_use(conn, record.key_id)
+    user = record.user
     areas = None if user.jurisdiction is None else context.jurisdictions.area(user.jurisdiction)
     return Principal(name=user.name, role=Role(user.role), areas=areas)
 
@@ -89,7 +96,7 @@ def visible_alert(alert_id: uuid.UUID, caller: Caller, context: Context) -> Aler
     before this dependency: a caller of the wrong role gets 403 whatever the alert."""
     with context.pool.connection() as conn:
         alert = AlertsRepo().get(conn, alert_id)
-    if alert is None or not caller.sees(alert.jurisdiction):
+    if alert is None or not caller.sees_any(alert.all_jurisdictions()):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
     return alert
 

@@ -3,6 +3,7 @@ from this, never from the raw token."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +30,11 @@ class Principal:
         """An alert, unit or event outside every jurisdiction is visible only to callers
         with no area restriction (the national / top-level centre)."""
         return self.areas is None or (jurisdiction is not None and jurisdiction in self.areas)
+
+    def sees_any(self, jurisdictions: Iterable[str]) -> bool:
+        """An alert is seen in every area its target has been in while it was open
+        (`Alert.all_jurisdictions`): one of them in the caller's areas is enough."""
+        return self.areas is None or not self.areas.isdisjoint(jurisdictions)
 
     def has(self, *roles: Role) -> bool:
         return self.role is Role.ADMIN or self.role in roles

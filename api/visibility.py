@@ -2,23 +2,25 @@
 points, vessels' last positions): each position is located in the site's jurisdictions and
 shown only when the caller sees that jurisdiction (`Principal.sees`).
 
-Filtering happens after the query, so pages are filled by reading on in batches; `offset`
-counts visible rows. A restricted caller's scan stops after `MAX_SCAN` rows, which bounds what
-one request can cost when almost nothing in the store is theirs.
+Lists filter in the query (`area_of`, `shorewatch/store/areas.py`), so `limit` and `offset`
+count what the caller sees and nothing is cut off; one row already read is checked in Python
+(`position_filter`), by the same rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable
 
 from api.principal import Principal
 from shorewatch.jurisdictions import Jurisdictions
+from shorewatch.store.areas import AreaFilter, area_filter
 
-T = TypeVar("T")
-BATCH = 500
-MAX_SCAN = 50_000
 PositionFilter = Callable[[float, float], bool]
+
+
+def area_of(caller: Principal, jurisdictions: Jurisdictions) -> AreaFilter | None:
+    """The query condition for the caller's areas; None when they see everything."""
+    return None if caller.areas is None else area_filter(jurisdictions, caller.areas)
 
 
 def position_filter(caller: Principal, jurisdictions: Jurisdictions) -> PositionFilter | None:
@@ -26,33 +28,3 @@ def position_filter(caller: Principal, jurisdictions: Jurisdictions) -> Position
     if caller.areas is None:
         return None
     return lambda lat, lon: caller.sees(jurisdictions.locate(lat, lon))
-
-
-def visible_page(
-    fetch: Callable[[int, int], Sequence[T]],
-    keep: Callable[[T], bool] | None,
-    *,
-    limit: int,
-    offset: int,
-    max_scan: int = MAX_SCAN,
-) -> list[T]:
-    """`fetch(limit, offset)` reads the store in its order; `keep` says what the caller sees."""
-    if keep is None:
-        return list(fetch(limit, offset))
-    found: list[T] = []
-    skipped = scanned = 0
-    while scanned < max_scan:
-        rows = fetch(BATCH, scanned)
-        for row in rows:
-            if not keep(row):
-                continue
-            if skipped < offset:
-                skipped += 1
-                continue
-            found.append(row)
-            if len(found) == limit:
-                return found
-        scanned += len(rows)
-        if len(rows) < BATCH:
-            break
-    return found

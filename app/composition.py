@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import structlog
 import uvicorn
@@ -22,6 +23,7 @@ from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
 from alerts.escalation import Escalator
 from alerts.service import AlertService
+from alerts.silences import SilenceSweeper
 from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
@@ -67,6 +69,9 @@ from shorewatch.zones import build_zones
 
 log = structlog.get_logger(__name__)
 ROLES = ("ingest", "recorder", "detector", "alerts", "api")
+PoolRole = Literal["recorder", "alerts", "api"]
+"""The roles that use the store through a pool (the detector's watch-list listener keeps its
+own connection; ingest has none)."""
 Stoppable = Callable[[], None]
 
 
@@ -113,13 +118,15 @@ class Service:
         self.camera_pipelines: dict[str, CameraPipeline] = {}
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
+        self.pools: dict[PoolRole, ConnectionPool] = {}
+        """One per role that uses the store (`role_pool`); `pool` serves the rest."""
         self.detector: DetectorWorker | None = None
         self.retention: RetentionJob | None = None
         """Plain-PostgreSQL retention, in the recorder (TimescaleDB runs its own policies)."""
         self.api_server: uvicorn.Server | None = None
 
     def start(self) -> None:
-        self.pool: ConnectionPool = open_pool(self._dsn)
+        self.pool: ConnectionPool = self._open_pool("service")
         self._stops.append(self.pool.close)
         migrate(self.pool, self.site.store)
         with self.pool.connection() as conn:
@@ -286,7 +293,9 @@ class Service:
             self.bus.subscribe_raw(self.topics.raw_radar(spec.id), _feed_payload(receiver.feed))
 
     def _start_recorder(self) -> None:
-        self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
+        self.writer = ObservationWriter(
+            self.role_pool("recorder"), self.site.store, self.metrics, self.series_mode
+        )
         self.writer.start()
         self._stops.append(self.writer.stop)
         writer = self.writer
@@ -298,7 +307,7 @@ class Service:
         self.bus.subscribe(self.topics.all_obs, record)
         self.bus.subscribe(self.topics.all_unit_positions, self.unit_desk.on_message)
         if self.series_mode == timeseries.MODE_PARTITIONED:
-            retention = RetentionJob(self.pool, self.site.store, self._clock)
+            retention = RetentionJob(self.role_pool("recorder"), self.site.store, self._clock)
             retention.start()
             self._stops.append(retention.stop)
             self.heartbeat.watch(retention.problems)
@@ -312,8 +321,9 @@ class Service:
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:
+        pool = self.role_pool("alerts")
         service = AlertService(
-            self.pool,
+            pool,
             self.site,
             {z.id: z for z in self.zones},
             EventsRepo(self.site.store, self.series_mode),
@@ -330,18 +340,28 @@ class Service:
             self._stops.append(hooks.close)
             self.bus.subscribe(self.topics.all_alerts, hooks.on_message)
         escalator = Escalator(
-            self.pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
+            pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
         )
         escalator.start()
         self._stops.append(escalator.stop)
+        silences = SilenceSweeper(
+            pool,
+            self.publish_alert,
+            self.metrics,
+            self._clock,
+            interval_s=self.site.alerts.silence_sweep_s,
+        )
+        silences.start()
+        self._stops.append(silences.stop)
 
     def _start_api(self) -> None:
         host, port, token = self._api
         live = LiveFeed()
+        pool = self.role_pool("api")
         board = ComponentBoard()
         self.bus.subscribe_raw(self.topics.all_status, board.on_payload)
         health = HealthCheck(
-            self.pool,
+            pool,
             broker_connected=lambda: self.bus.connected,
             board=board,
             timescale=self.series_mode == timeseries.MODE_TIMESCALE,
@@ -351,9 +371,9 @@ class Service:
         )
         self.metrics.registry.register(HealthCollector(health))
         context = ApiContext(
-            pool=self.pool,
+            pool=pool,
             metrics=self.metrics,
-            actions=AlertActions(self.pool, self.publish_alert, self._clock),
+            actions=AlertActions(pool, self.publish_alert, self._clock),
             events=EventsRepo(self.site.store, self.series_mode),
             live=live,
             token=token,
@@ -363,6 +383,7 @@ class Service:
             units=self.unit_desk,
             snapshots=self.snapshot_store,
             health=health,
+            publish_alert=self.publish_alert,
         )
 
         def relay(message: Message) -> None:
@@ -390,6 +411,26 @@ class Service:
             thread.join(timeout=10)
 
         self._stops.append(stop_api)
+
+    def role_pool(self, role: PoolRole) -> ConnectionPool:
+        """The role's own connection pool (`store.pools` sizes it), opened on first use and
+        closed after everything started later has stopped."""
+        if role not in self.pools:
+            self.pools[role] = self._open_pool(role)
+            self._stops.append(self.pools[role].close)
+        return self.pools[role]
+
+    def _open_pool(self, role: PoolRole | Literal["service"]) -> ConnectionPool:
+        sizes = self.site.store.pools
+        size = {
+            "api": sizes.api,
+            "recorder": sizes.recorder,
+            "alerts": sizes.alerts,
+            "service": sizes.service,
+        }[role]
+        return open_pool(
+            self._dsn, max_size=size, timeout_s=sizes.timeout_s, name=f"shorewatch-{role}"
+        )
 
     @cached_property
     def data_root(self) -> Path:

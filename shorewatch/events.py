@@ -184,7 +184,17 @@ class Alert(Frozen):
     """Times it went unacknowledged past its level's deadline; each raised the level once."""
     escalated_at: AwareDatetime | None = None
     silenced: bool = False
-    """A silence matched its latest event: kept and listed, but not pushed to the bus."""
+    """A silence in force matches it: kept and listed, but not pushed to the bus."""
+    jurisdictions: tuple[str, ...] = ()
+    """Every jurisdiction its target has been in while the alert was open (`jurisdiction` is
+    the latest, None when it is now outside every area); users of each of them see it."""
+    unsilenced_at: AwareDatetime | None = None
+    """When a silence over it last ended: escalation counts from then, not from its opening."""
+
+    def all_jurisdictions(self) -> frozenset[str]:
+        """The areas whose users see this alert (its jurisdictions and the latest one)."""
+        latest = () if self.jurisdiction is None else (self.jurisdiction,)
+        return frozenset((*self.jurisdictions, *latest))
 
 
 class AuditEntry(Frozen):

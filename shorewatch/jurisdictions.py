@@ -53,6 +53,10 @@ class Jurisdictions:
     def get(self, jurisdiction_id: str) -> Jurisdiction | None:
         return self._by_id.get(jurisdiction_id)
 
+    def ranked(self) -> tuple[Jurisdiction, ...]:
+        """In `locate`'s order: the first that covers a point is the point's jurisdiction."""
+        return tuple(self._order)
+
     def locate(self, lat: float, lon: float) -> str | None:
         """The most specific jurisdiction containing the point; None outside all of them."""
         point = Point(lon, lat)

@@ -16,12 +16,14 @@ from alerts.service import AlertService
 from app.composition import Service
 from shorewatch.config.site import SiteConfig, parse_config
 from shorewatch.events import Alert, Event, EventKind, FactValue
+from shorewatch.store.auth_repo import AuthRepo, NewUser
 from shorewatch.store.events_repo import EventsRepo
 
 TOKEN = "alerting-test-token-0123456789abcdef"
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # daylight off Lysekil: no `night` factor
 IN_A = (58.20, 11.30)
 IN_B = (58.20, 11.60)
+IN_C = (58.20, 11.90)
 SITE_YAML = """
 version: "test-alerting"
 zones:
@@ -36,6 +38,8 @@ jurisdictions:
      polygon: [[11.2, 58.1], [11.45, 58.1], [11.45, 58.4], [11.2, 58.4], [11.2, 58.1]]}
   - {id: town-b, name: Town B, level: town, parent: county,
      polygon: [[11.45, 58.1], [11.7, 58.1], [11.7, 58.4], [11.45, 58.4], [11.45, 58.1]]}
+  - {id: town-c, name: Town C, level: town,
+     polygon: [[11.8, 58.1], [12.0, 58.1], [12.0, 58.4], [11.8, 58.4], [11.8, 58.1]]}
 store: {flush_interval_s: 0.1}
 """
 
@@ -122,3 +126,12 @@ def event(
         facts=dict(facts or {}),
         config_version="test-alerting",
     )
+
+
+def user_headers(rig: Rig, name: str, role: str, jurisdiction: str | None) -> dict[str, str]:
+    """A new user with a key; the Authorization header that speaks as them."""
+    repo = AuthRepo()
+    with rig.service.pool.connection() as conn, conn.transaction():
+        repo.add_user(conn, NewUser(name=name, role=role, jurisdiction=jurisdiction))
+        token = repo.create_key(conn, name).token
+    return {"Authorization": f"Bearer {token}"}

@@ -12,8 +12,10 @@ from alerts.actions import AlertNotFound
 from alerts.lifecycle import Action, InvalidTransition, allowed_actions
 from api.deps import Caller, Connection, Context, VisibleAlert, allow
 from api.principal import Principal, Role
+from api.visibility import area_of
 from shorewatch.events import Alert, AlertState, AuditEntry, Event, EventKind, Level, Outcome
 from shorewatch.store.alerts_repo import AlertsRepo
+from shorewatch.store.events_query import events_with_ids
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 _repo = AlertsRepo()
@@ -68,12 +70,14 @@ def list_alerts(
 def get_alert(
     alert_id: uuid.UUID, caller: Caller, conn: Connection, context: Context
 ) -> AlertDetail:
+    """Seen by the users of every area its target has been in while it was open; the events
+    are those the caller may see (the rule of `/events`: located in their areas)."""
     alert = _repo.get(conn, alert_id)
-    if alert is None or not caller.sees(alert.jurisdiction):  # outside the area: not told
+    if alert is None or not caller.sees_any(alert.all_jurisdictions()):  # outside: not told
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
     return AlertDetail(
         alert=alert,
-        events=context.events.list_for_alert(conn, list(alert.event_ids)),
+        events=events_with_ids(conn, list(alert.event_ids), area_of(caller, context.jurisdictions)),
         history=_repo.history(conn, alert_id),
     )
 

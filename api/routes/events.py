@@ -13,7 +13,7 @@ from api.context import ApiContext
 from api.deps import Caller, Connection, Context
 from api.params import PRINTABLE, TARGET, IsoDateTime
 from api.principal import Principal
-from api.visibility import position_filter, visible_page
+from api.visibility import area_of, position_filter
 from api.windows import ordered
 from shorewatch.events import Event, EventKind
 from shorewatch.store.events_query import search_events
@@ -63,14 +63,16 @@ def list_events(
 ) -> list[Event]:
     """Newest first."""
     ordered(start, end)
-    visible = position_filter(caller, context.jurisdictions)
-    return visible_page(
-        lambda n, skip: search_events(
-            conn, kinds=kind, target=target, zone=zone, since=start, until=end, limit=n, offset=skip
-        ),
-        (lambda e: visible(e.lat, e.lon)) if visible else None,
+    return search_events(
+        conn,
+        kinds=kind,
+        target=target,
+        zone=zone,
+        since=start,
+        until=end,
         limit=limit,
         offset=offset,
+        area=area_of(caller, context.jurisdictions),
     )
 
 

@@ -2,7 +2,9 @@
 
 Read by every role; set and expired by dispatchers and engineers (docs/api-access.md). A
 caller restricted to some jurisdictions sets silences that mute only there, sees the silences
-that reach into their areas, and may expire only those wholly inside them.
+that reach into their areas, and may expire only those wholly inside them. Setting or expiring
+one re-decides the open alerts in the same transaction (`alerts.silences.reevaluate`); those
+that changed are published once it commits.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from typing import Annotated, NoReturn
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from alerts.silences import reevaluate
+from api.context import ApiContext
 from api.deps import Caller, Connection, Context, allow
 from api.principal import Principal, Role
+from shorewatch.events import Alert
 from shorewatch.store.silences_repo import MAX_DURATION, NewSilence, Silence, SilencesRepo
 
 router = APIRouter(prefix="/silences", tags=["silences"])
@@ -79,7 +84,8 @@ def get_silence(silence_id: uuid.UUID, caller: Caller, conn: Connection) -> Sile
 def add_silence(body: NewSilence, caller: Setter, conn: Connection, context: Context) -> Silence:
     """Mute alerts matching every given field (kind, target, zone) from `starts_at` (default
     now) to `ends_at`. Matching alerts are still opened, updated and listed, marked `silenced`,
-    but not pushed to the live feed or the bus, and do not escalate."""
+    but not pushed to the live feed or the bus, and do not escalate; open ones it matches now
+    are withdrawn (published once more, marked silenced)."""
     now = context.actions.now()
     starts = body.starts_at or now
     if body.ends_at <= max(now, starts):
@@ -87,7 +93,10 @@ def add_silence(body: NewSilence, caller: Setter, conn: Connection, context: Con
     if body.ends_at - starts > MAX_DURATION:
         _refuse("ends_at", "a silence may last at most 30 days")
     with conn.transaction():
-        return _repo.add(conn, body, created_by=caller.name, areas=caller.areas, now=now)
+        silence = _repo.add(conn, body, created_by=caller.name, areas=caller.areas, now=now)
+        changed = reevaluate(conn, now, context.metrics)
+    _publish(context, changed)
+    return silence
 
 
 @router.delete(
@@ -102,7 +111,9 @@ def add_silence(body: NewSilence, caller: Setter, conn: Connection, context: Con
 def expire_silence(
     silence_id: uuid.UUID, caller: Setter, conn: Connection, context: Context
 ) -> None:
-    """End a silence now (it stays on record, stamped with who expired it)."""
+    """End a silence now (it stays on record, stamped with who expired it); the open alerts
+    it held are published now, and escalate from now."""
+    now = context.actions.now()
     with conn.transaction():  # committed before the response: the next read sees it over
         silence = _repo.get(conn, silence_id)
         if silence is None or not _sees(caller, silence):
@@ -111,5 +122,13 @@ def expire_silence(
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, "this silence also covers areas outside yours"
             )
-        if not _repo.expire(conn, silence_id, caller.name, context.actions.now()):
+        if not _repo.expire(conn, silence_id, caller.name, now):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"silence {silence_id} is already over")
+        changed = reevaluate(conn, now, context.metrics)
+    _publish(context, changed)
+
+
+def _publish(context: ApiContext, changed: list[Alert]) -> None:
+    """After commit: the bus carries each change to the live feed, webhooks and units."""
+    for alert in changed:
+        context.publish_alert(alert)

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from api.deps import Caller, Connection, Context
 from api.errors import unprocessable
 from api.params import TARGET, IsoDateTime
-from api.visibility import position_filter, visible_page
+from api.visibility import area_of
 from api.windows import time_window
 from shorewatch.events import Source
 from shorewatch.store.tracks_repo import BBox, Tracks, group_tracks, track_rows
@@ -89,11 +89,6 @@ def get_tracks(
         except ValueError:
             message = f"unknown source {source!r}: one of {', '.join(Source)}"
             raise unprocessable(("query", "target"), message, target) from None
-    visible = position_filter(caller, context.jurisdictions)
-    rows = visible_page(
-        lambda n, skip: track_rows(conn, box, since, until, target=wanted, limit=n, offset=skip),
-        (lambda r: visible(r.point.lat, r.point.lon)) if visible else None,
-        limit=limit + 1,
-        offset=0,
-    )
+    area = area_of(caller, context.jurisdictions)
+    rows = track_rows(conn, box, since, until, target=wanted, limit=limit + 1, area=area)
     return group_tracks(rows, limit)

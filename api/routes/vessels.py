@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from api.deps import Caller, Connection, Context
 from api.params import PRINTABLE
-from api.visibility import PositionFilter, position_filter, visible_page
+from api.visibility import PositionFilter, area_of, position_filter
 from shorewatch.store.vessels_repo import Vessel, VesselsRepo
 
 router = APIRouter(prefix="/vessels", tags=["vessels"])
@@ -34,13 +34,8 @@ def list_vessels(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[Vessel]:
     """By MMSI."""
-    visible = position_filter(caller, context.jurisdictions)
-    return visible_page(
-        lambda n, skip: _repo.search(conn, name=name, limit=n, offset=skip),
-        (lambda v: _seen(v, visible)) if visible else None,
-        limit=limit,
-        offset=offset,
-    )
+    area = area_of(caller, context.jurisdictions)
+    return _repo.search(conn, name=name, limit=limit, offset=offset, area=area)
 
 
 @router.get(

@@ -133,3 +133,6 @@ class AlertConfig(_Strict):
     )
     escalation: EscalationConfig = EscalationConfig()
     webhooks: list[WebhookSpec] = Field(default_factory=list)
+    silence_sweep_s: float = Field(
+        default=5.0, gt=0, le=3600, description="How often silences that start or end apply."
+    )

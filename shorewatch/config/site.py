@@ -196,12 +196,24 @@ class DetectorConfig(Strict):
     fusion: FusionConfig = FusionConfig()
 
 
+class PoolSizes(Strict):
+    """Connections each role's pool may open (app/composition.py): a role that holds all of
+    its own (a long batch, a store outage) cannot starve another of theirs."""
+
+    api: int = Field(default=8, ge=1, le=500, description="REST and live-feed requests.")
+    recorder: int = Field(default=4, ge=1, le=500, description="Observation batches, retention.")
+    alerts: int = Field(default=4, ge=1, le=500, description="Events to alerts, the sweeps.")
+    service: int = Field(default=4, ge=1, le=500, description="Migrations, the unit desk.")
+    timeout_s: float = Field(default=10.0, gt=0, le=300, description="Wait for a connection.")
+
+
 class StoreConfig(Strict):
     retention_days: int = Field(default=180, ge=1)
     compress_after_days: int = Field(default=7, ge=1)
     partition_days: int = Field(default=1, ge=1, le=31)
     batch_size: int = Field(default=1000, ge=1)
     flush_interval_s: float = Field(default=0.5, gt=0)
+    pools: PoolSizes = PoolSizes()
 
 
 class SiteConfig(Strict):

@@ -35,6 +35,8 @@ COLUMNS = (
     "escalations",
     "escalated_at",
     "silenced",
+    "jurisdictions",
+    "unsilenced_at",
 )
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
@@ -70,6 +72,8 @@ def _values(alert: Alert) -> tuple[object, ...]:
         alert.escalations,
         alert.escalated_at,
         alert.silenced,
+        sorted(alert.all_jurisdictions()),
+        alert.unsilenced_at,
     )
 
 
@@ -100,6 +104,23 @@ class AlertsRepo:
             ([lv.value for lv in levels],),
         ).fetchall()
         return [_alert(r) for r in rows]
+
+    def open_to_resilence(self, conn: Conn, *, include_loud: bool) -> list[Alert]:
+        """Open alerts whose silencing may change, unlocked: the silenced ones, and with
+        `include_loud` (some silence is in force) the others too."""
+        rows = conn.execute(
+            f"{_SELECT} WHERE state = ANY(%s) AND (silenced OR %s) ORDER BY id",
+            (list(_OPEN), include_loud),
+        ).fetchall()
+        return [_alert(r) for r in rows]
+
+    def lock_if_free(self, conn: Conn, alert_id: uuid.UUID) -> Alert | None:
+        """The alert, locked for the caller's transaction; None when another transaction
+        holds it (it is not waited for) or it is gone."""
+        row = conn.execute(
+            f"{_SELECT} WHERE id = %s FOR UPDATE SKIP LOCKED", (alert_id,)
+        ).fetchone()
+        return _alert(row) if row else None
 
     def get(self, conn: Conn, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
         suffix = " FOR UPDATE" if lock else ""
@@ -164,11 +185,13 @@ class AlertsRepo:
         offset: int = 0,
         areas: frozenset[str] | None = None,
     ) -> list[Alert]:
-        """`areas`: only alerts in these jurisdictions (None: no area restriction)."""
+        """`areas`: only alerts seen there, i.e. whose target has been in one of these
+        jurisdictions while the alert was open (None: no area restriction). Filtered in the
+        query, so `limit` and `offset` count what the caller sees."""
         clauses: list[str] = []
         params: list[object] = []
         if areas is not None:
-            clauses.append("jurisdiction = ANY(%s)")
+            clauses.append("jurisdictions && %s::text[]")
             params.append(sorted(areas))
         if states:
             clauses.append("state = ANY(%s)")

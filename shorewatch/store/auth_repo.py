@@ -2,11 +2,16 @@
 
 Nothing is deleted: users are disabled and keys revoked, so every name in the audit trail stays
 resolvable. Verification reads the key and its user in one query, so revoking a key or
-disabling a user takes effect on the next request.
+disabling a user takes effect on the next request; the caller hashes the presented secret
+after giving the connection back (`find_key`, then `KeyRecord.verify`), so a pooled
+connection is never held through scrypt.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -103,9 +108,9 @@ class AuthRepo:
         ).fetchone()
         return row is not None
 
-    def authenticate(self, conn: Conn, token: str) -> User | None:
-        """The enabled user owning this unrevoked key, or None; one hash when the id is
-        known, none otherwise. Stamps `last_used_at` (at most once a minute per key)."""
+    def find_key(self, conn: Conn, token: str) -> KeyRecord | None:
+        """The unrevoked key this token names, of an enabled user, not yet verified; None
+        for a malformed token (no query) or an unknown, revoked or disabled one."""
         parsed = parse_token(token)
         if parsed is None:
             return None
@@ -116,11 +121,55 @@ class AuthRepo:
             "WHERE k.id = %s AND k.revoked_at IS NULL AND u.disabled_at IS NULL",
             (key_id,),
         ).fetchone()
-        if row is None or not verify_secret(secret, str(row[0])):
-            return None
+        return None if row is None else KeyRecord(key_id, secret, str(row[0]), _user(row[1:]))
+
+    def stamp_use(self, conn: Conn, key_id: str) -> None:
+        """`last_used_at` now, at most once a minute per key."""
         conn.execute(
             "UPDATE api_keys SET last_used_at = now() WHERE id = %s "
             "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
             (key_id,),
         )
-        return _user(row[1:])
+
+    def authenticate(self, conn: Conn, token: str) -> User | None:
+        """The enabled user owning this unrevoked key, or None, hashing while `conn` is held:
+        for the CLI and tests; the API uses `find_key` and verifies with no connection held."""
+        record = self.find_key(conn, token)
+        if record is None or not record.verify():
+            return None
+        self.stamp_use(conn, record.key_id)
+        return record.user
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    secret: str
+    """As presented; checked against `hash` by `verify`."""
+    hash: str
+    user: User
+
+    def verify(self) -> bool:
+        """The presented secret hashes to the stored hash (scrypt: tens of milliseconds)."""
+        return verify_secret(self.secret, self.hash)
+
+
+class UseStamps:
+    """Which keys are due a `last_used_at` stamp from this process (once a minute each), so
+    that a request takes a second connection for it only that often. Thread-safe."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self._every_s = every_s
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def due(self, key_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key_id)
+            if last is not None and now - last < self._every_s:
+                return False
+            if len(self._last) > 10_000:  # forget the idle keys rather than grow
+                self._last = {k: t for k, t in self._last.items() if now - t < self._every_s}
+            self._last[key_id] = now
+            return True

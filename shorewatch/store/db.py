@@ -10,7 +10,11 @@ class StoreError(RuntimeError):
     """The database could not be reached or is not in a usable state."""
 
 
-def open_pool(dsn: str, *, max_size: int = 8, timeout_s: float = 10.0) -> ConnectionPool:
+def open_pool(
+    dsn: str, *, max_size: int = 8, timeout_s: float = 10.0, name: str = "shorewatch"
+) -> ConnectionPool:
+    """A pool for one role (`name` tells them apart in logs); the service opens one per role
+    it runs, sized in the site YAML's `store.pools`."""
     pool = ConnectionPool(
         dsn,
         min_size=1,
@@ -18,7 +22,7 @@ def open_pool(dsn: str, *, max_size: int = 8, timeout_s: float = 10.0) -> Connec
         open=False,
         timeout=timeout_s,
         kwargs={"autocommit": False},
-        name="shorewatch",
+        name=name,
     )
     try:
         pool.open(wait=True, timeout=timeout_s)

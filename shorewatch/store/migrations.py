@@ -59,6 +59,7 @@ MIGRATIONS = (
     Migration(5, "patrol units and assignments", _sql_file("0005_units.sql")),
     Migration(6, "alert times, escalation, silences", _sql_file("0006_alert_noise.sql")),
     Migration(7, "field reports", _sql_file("0007_field_reports.sql")),
+    Migration(12, "alert jurisdictions, silence lifts", _sql_file("0012_access_alert_areas.sql")),
 )
 
 

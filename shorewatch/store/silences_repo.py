@@ -126,13 +126,16 @@ class Silence(BaseModel):
         return self.expired_at is None and self.starts_at <= at < self.ends_at
 
     def matches(
-        self, kind: EventKind, target: str, zone: str | None, jurisdiction: str | None
+        self, kind: EventKind, target: str, zone: str | None, jurisdictions: frozenset[str]
     ) -> bool:
+        """`jurisdictions`: every area whose users see the alert. A silence set in some areas
+        mutes an alert only when all of them are its own: it cannot hide from another area's
+        users an alert they see too, nor one outside every area."""
         return (
             (self.kind is None or self.kind == kind)
             and (self.target is None or self.target == target)
             and (self.zone is None or self.zone == zone)
-            and (self.areas is None or jurisdiction in self.areas)
+            and (self.areas is None or (bool(jurisdictions) and jurisdictions <= set(self.areas)))
         )
 
 

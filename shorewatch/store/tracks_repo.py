@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shorewatch.events import Source
+from shorewatch.store.areas import AreaFilter
 from shorewatch.store.timeseries import Conn
 
 
@@ -103,10 +104,15 @@ def track_rows(
     target: tuple[Source, str] | None = None,
     limit: int,
     offset: int = 0,
+    area: AreaFilter | None = None,
 ) -> list[TrackRow]:
-    """Observations in the box and [start, end), newest first."""
+    """Observations in the box and [start, end), newest first; `area`: only those located in
+    the caller's areas (None: all)."""
     clauses = ["time >= %s", "time < %s", "lat BETWEEN %s AND %s", "lon BETWEEN %s AND %s"]
     params: list[object] = [start, end, box.min_lat, box.max_lat, box.min_lon, box.max_lon]
+    if area is not None:
+        clauses.append(area.condition())
+        params += area.params
     if target is not None:
         clauses += ["source = %s", "target_ref = %s"]
         params += [target[0].value, target[1]]

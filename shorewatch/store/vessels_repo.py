@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from shorewatch.store.areas import AreaFilter
 from shorewatch.store.timeseries import Conn
 
 _IDENTITY = ("mmsi", "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "updated_at")
@@ -83,13 +84,25 @@ def _like(text: str) -> str:
 
 class VesselsRepo:
     def search(
-        self, conn: Conn, *, name: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        conn: Conn,
+        *,
+        name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        area: AreaFilter | None = None,
     ) -> list[Vessel]:
-        """By MMSI; `name` matches part of the name or call sign, ignoring case."""
-        where, params = "", []
+        """By MMSI; `name` matches part of the name or call sign, ignoring case; `area`: only
+        vessels whose last position lies in the caller's areas (None: all)."""
+        clauses: list[str] = []
+        params: list[object] = []
         if name:
-            where = " WHERE v.name ILIKE %s OR v.callsign ILIKE %s"
-            params = [_like(name), _like(name)]
+            clauses.append("(v.name ILIKE %s OR v.callsign ILIKE %s)")
+            params += [_like(name), _like(name)]
+        if area is not None:
+            clauses.append(area.condition("p.lat", "p.lon"))
+            params += area.params
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = conn.execute(
             f"{_LIST}{where} ORDER BY v.mmsi LIMIT %s OFFSET %s", (*params, limit, offset)
         ).fetchall()

@@ -611,7 +611,8 @@ def test_a_county_sees_its_towns_and_only_a_national_caller_sees_outside_every_a
     with world.service.pool.connection() as conn:
         lat, lon = NOWHERE
         conn.execute(
-            "UPDATE alerts SET jurisdiction = NULL, lat = %s, lon = %s WHERE id = %s",
+            "UPDATE alerts SET jurisdiction = NULL, jurisdictions = '{}', lat = %s, lon = %s "
+            "WHERE id = %s",
             (lat, lon, outside),
         )
 

@@ -90,6 +90,12 @@ def test_jurisdiction_filter_covers_the_areas_below() -> None:
     assert route().matches(alert(jurisdiction=None)), "no filter: everywhere"
 
 
+def test_jurisdiction_filter_matches_every_area_the_alert_has_been_in() -> None:
+    moved_on = alert(jurisdiction="other").model_copy(update={"jurisdictions": ("town", "other")})
+    assert route(jurisdictions=["town"]).matches(moved_on), "it was in town: town still hears"
+    assert route(jurisdictions=["other"]).matches(moved_on)
+
+
 def test_silenced_alerts_are_never_sent() -> None:
     assert not route(min_level="blue").matches(alert(Level.RED, silenced=True))
 
