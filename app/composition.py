@@ -288,7 +288,9 @@ class Service:
             self._stops.append(retention.stop)
 
     def _start_detector(self) -> None:
-        self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)
+        self.detector = DetectorWorker(
+            self.site, self.zones, self.publish_event, self.metrics, receive_clock=self._clock
+        )
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         sync.start()
         self._stops.append(sync.stop)

@@ -89,14 +89,22 @@ class Harness:
             site = parse_config(yaml_text, "test.yaml", Path()) if yaml_text else load_config()
         self.site = site
         self.events: list[Event] = []
+        self.metrics = Metrics()
         self.worker = DetectorWorker(
-            site, build_zones(site), self.events.append, Metrics(), watchlist=WatchList(watch)
+            site, build_zones(site), self.events.append, self.metrics, watchlist=WatchList(watch)
         )
 
     def feed(self, messages: Sequence[Input]) -> list[Event]:
         """Process in time order (stable, so same-instant messages keep their given order)."""
         start = len(self.events)
         for message in sorted(messages, key=lambda m: m.time):
+            self.worker.process_message(message)
+        return self.events[start:]
+
+    def arrive(self, messages: Sequence[Input]) -> list[Event]:
+        """Process in the order given: arrival order, as a live detector reads its bus."""
+        start = len(self.events)
+        for message in messages:
             self.worker.process_message(message)
         return self.events[start:]
 
