@@ -51,6 +51,17 @@ class PipelineStats:
     snapshot_errors: int = 0
 
 
+def run_epoch(first_frame: datetime) -> str:
+    """A run's epoch: its first frame's Unix second in base 36 (six characters until 2059)."""
+    n = max(0, int(first_frame.timestamp()))
+    digits = ""
+    while True:
+        n, d = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
+        if n == 0:
+            return digits
+
+
 @dataclass(slots=True)
 class _OpenTarget:
     """A confirmed track's `camera_target` episode, closed at the last sighting."""
@@ -96,11 +107,14 @@ class CameraPipeline:
         self._zone_state: ZoneState = {}
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
         self._full_frame_at: datetime | None = None
+        self._epoch = ""
 
     def process(self, time: datetime, image: Image) -> TrackUpdate:
         """One frame at `time` (its capture time). Runs on the reader's delivery thread.
         Returns the tracker's view of the frame (confirmed or not), for tuning tools."""
         self.stats.frames += 1
+        if not self._epoch:
+            self._epoch = run_epoch(time)
         regions = self._regions(time, image)
         if regions:
             self.stats.frames_with_regions += 1
@@ -159,7 +173,9 @@ class CameraPipeline:
     # -- targets -------------------------------------------------------------------------------
 
     def _ref(self, track_id: int) -> str:
-        return f"{self.camera.id}-{track_id}"
+        """`<camera>-<epoch>-<track>`: the tracker numbers from 1 again in every run, so the
+        run's epoch (its first frame's time) keeps one run's track 3 from being another's."""
+        return f"{self.camera.id}-{self._epoch}-{track_id}"
 
     def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
         det = obj.detection

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from detectors.camera_pipeline import CameraPipeline
+from detectors.camera_pipeline import CameraPipeline, run_epoch
 from detectors.evidence import SnapshotWriter
 from detectors.vision import YoloDetector
 from ingest.video_file import read_all_frames
@@ -110,7 +110,8 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
     assert opened.id == ended.id
     assert opened.end is None
     assert ended.end is not None
-    assert opened.targets == ("camera:cam-7-" + str(opened.facts["track"]),)
+    ref = f"cam-7-{run_epoch(START)}-{opened.facts['track']}"  # per-run epoch: first frame
+    assert opened.targets == (f"camera:{ref}",)
     # Seen from about 5.7 s to 15.6 s into the clip.
     assert 5.0 < (opened.start - START).total_seconds() < 8.0
     assert 8.0 < float(ended.facts["duration_s"]) < 11.0
@@ -123,7 +124,7 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
     assert data.startswith(b"\xff\xd8\xff")
 
     refs = {o.target_ref for o in run.observations}
-    assert refs == {f"cam-7-{opened.facts['track']}"}
+    assert refs == {ref}
     assert len(run.observations) > 80
     assert all(o.lon > 11.40 for o in run.observations)  # heading 90°: east of the mast
     stats = run.pipeline.stats

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from detectors.camera_pipeline import run_epoch
 from shorewatch.events import Observation, Source, TrackEnd
 from tests.detection import T0, Harness, offset, run_straight
 
@@ -113,3 +114,11 @@ def test_a_steady_track_keeps_its_key() -> None:
     h.arrive(old_boat())
     assert h.worker.fusion.get(OLD) is not None
     assert h.worker.fusion.get("radar:site-12-7~2") is None
+
+
+def test_camera_track_ids_carry_the_run_epoch() -> None:
+    """ByteTrack numbers from 1 in every run: a restarted pipeline's track 1 is another key."""
+    first, restarted = run_epoch(T0), run_epoch(T0 + timedelta(seconds=1))
+    assert first != restarted
+    assert first.isalnum()
+    assert len(first) <= 7
