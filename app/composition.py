@@ -30,6 +30,7 @@ from api.live import LiveFeed
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
 from detectors.vision import load_detector
+from detectors.warm_start import warm_start
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
@@ -294,6 +295,7 @@ class Service:
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         sync.start()
         self._stops.append(sync.stop)
+        warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:

@@ -11,7 +11,8 @@ ahead of their arrival.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from detectors.fusion import Fusion
@@ -79,6 +80,19 @@ class DetectorWorker:
 
     def on_message(self, message: Message) -> None:
         self.process_message(message)
+
+    def rebuild(self, messages: Iterable[Message]) -> list[Event]:
+        """Process `messages` with publishing held (a warm start); returns each episode's
+        final state, for the caller to compare with what was published before."""
+        held: dict[uuid.UUID, Event] = {}
+        publish = self._publish
+        self._publish = lambda event: held.__setitem__(event.id, event)
+        try:
+            for message in messages:
+                self.process_message(message)
+        finally:
+            self._publish = publish
+        return list(held.values())
 
     def process_message(self, message: Message) -> list[Event]:
         events: list[Event] = []
