@@ -50,6 +50,8 @@ class SensorClock:
     lon: float
     """Where it last heard a target: the position of its `sensor_offline` episode."""
     offline: Event | None = None
+    idle_judged: datetime | None = None
+    """The clock value at which its silence was last judged (judged once per silence)."""
     outages: deque[tuple[datetime, datetime]] = field(
         default_factory=lambda: deque(maxlen=KEPT_OUTAGES)
     )
@@ -153,8 +155,13 @@ class SensorClocks:
         horizon = self.high - self._idle
         events: list[Event] = []
         for (source, sensor_id), clock in sorted(self._clocks.items()):
-            if clock.offline is not None or clock.time >= horizon:
+            if (
+                clock.offline is not None
+                or clock.time >= horizon
+                or clock.idle_judged == clock.time
+            ):
                 continue
+            clock.idle_judged = clock.time
             if not hearing(source, sensor_id, clock.time - self._idle):
                 continue
             clock.offline = new_event(

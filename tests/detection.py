@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,6 +84,7 @@ class Harness:
         *,
         site: SiteConfig | None = None,
         watch: tuple[WatchEntry, ...] = (),
+        receive_clock: Callable[[], datetime] | None = None,
     ) -> None:
         if site is None:
             site = parse_config(yaml_text, "test.yaml", Path()) if yaml_text else load_config()
@@ -91,7 +92,12 @@ class Harness:
         self.events: list[Event] = []
         self.metrics = Metrics()
         self.worker = DetectorWorker(
-            site, build_zones(site), self.events.append, self.metrics, watchlist=WatchList(watch)
+            site,
+            build_zones(site),
+            self.events.append,
+            self.metrics,
+            watchlist=WatchList(watch),
+            receive_clock=receive_clock,
         )
 
     def feed(self, messages: Sequence[Input]) -> list[Event]:

@@ -104,3 +104,33 @@ def test_silent_receiver_is_one_sensor_offline_not_an_ais_gap_storm() -> None:
     assert closing.end is not None
     assert opened.start == T0 + timedelta(minutes=5) - timedelta(seconds=10)
     assert closing.end == T0 + timedelta(minutes=35)
+
+
+def test_a_clock_that_really_stepped_is_followed_after_one_report() -> None:
+    """The only receiver is off for two hours (beyond `max_lead_s`): its first report after is
+    refused as a lone jump, the second agrees with it and is taken; so is every later one."""
+    h = Harness(SITE)
+    h.arrive(run_straight(265000010, T0, LAT, LON, sog=10, cog=0, every_s=10, count=10))
+    back = T0 + timedelta(hours=2)
+    h.arrive(run_straight(265000010, back, LAT + 0.05, LON, sog=10, cog=0, every_s=10, count=5))
+    assert refused(h, "ahead") == 1
+    track = h.worker.fusion.get("ais:265000010")
+    assert track is not None
+    assert track.last_seen == back + timedelta(seconds=40)
+    assert h.worker.clocks.low() == back + timedelta(seconds=40)
+
+
+def test_late_and_ahead_of_arrival_are_refused() -> None:
+    """A report 10 minutes behind its receiver's clock is late; with a receive clock (live),
+    one stamped 20 minutes ahead of its arrival is refused, 5 minutes ahead is taken."""
+    arrival = T0 + timedelta(minutes=10)
+    h = Harness(SITE, receive_clock=lambda: arrival)
+    h.arrive(run_straight(265000010, T0, LAT, LON, sog=10, cog=0, every_s=60, count=11))
+    h.arrive([obs(265000011, T0, LAT, LON + 0.01, sog=3)])  # 10 min behind rx's clock
+    h.arrive([obs(265000012, arrival + timedelta(minutes=20), LAT, LON + 0.02, sog=3)])
+    h.arrive([obs(265000013, arrival + timedelta(minutes=5), LAT, LON + 0.03, sog=3)])
+    assert refused(h, "late") == 1
+    assert refused(h, "ahead_of_receive") == 1
+    assert h.worker.fusion.get("ais:265000011") is None
+    assert h.worker.fusion.get("ais:265000012") is None
+    assert h.worker.fusion.get("ais:265000013") is not None
