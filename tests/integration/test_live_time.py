@@ -119,6 +119,49 @@ def test_a_stamp_years_ahead_is_refused_and_sweeps_go_on(start_live: Start) -> N
     assert refused == 1
 
 
+TWO_RECEIVERS = """
+version: live-time-2
+ingest:
+  ais:
+    - {id: rx-a, transport: udp, host: 127.0.0.1, port: 0}
+    - {id: rx-b, transport: udp, host: 127.0.0.1, port: 0}
+"""
+
+
+def test_a_silent_receiver_is_one_sensor_offline_not_a_gap_storm(start_live: Start) -> None:
+    """Receiver `rx-a` hears 40 vessels, `rx-b` two others; `rx-a` is silent from minute 5 to
+    minute 35 while `rx-b` keeps time moving, then hears its vessels again."""
+    service, seen = start_live(parse_config(TWO_RECEIVERS, "site.yaml", Path()))
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    timed: list[tuple[datetime, str, str]] = []
+    for k in range(0, 45 * 60, 10):
+        at = t0 + timedelta(seconds=k)
+        if not 300 <= k < 2100:
+            for i in range(40):
+                lat, lon = 58.10 + 0.004 * i, 11.20 + 0.00004 * k
+                timed.append((at, "rx-a", position_report(265100000 + i, lat, lon, at, 8, 90)))
+        for j in range(2):
+            lon = 11.0 + 0.05 * j
+            timed.append((at, "rx-b", position_report(265200000 + j, 57.9, lon, at, 0.0, 0)))
+    timed.sort(key=lambda item: item[0])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _, receiver, line in timed:
+            sock.sendto(line.encode("ascii") + b"\r\n", ("127.0.0.1", service.udp_ports[receiver]))
+            time.sleep(0.0005)
+
+    def offline() -> list[Event]:
+        return [e for e in list(seen) if e.kind.value == "sensor_offline"]
+
+    assert wait_for(lambda: any(e.end is not None for e in offline()), 30.0), seen[-3:]
+    time.sleep(1.0)  # anything late or extra would show now
+    assert [e for e in seen if e.kind.value == "ais_gap"] == []
+    opened, closing = offline()
+    assert opened.id == closing.id
+    assert opened.targets == ("sensor:rx-a",)
+    assert opened.start == t0 + timedelta(seconds=290)
+    assert closing.end == t0 + timedelta(seconds=2100)
+
+
 def ephemeral(site: SiteConfig) -> SiteConfig:
     """The demo site on ports the system picks, as `shorewatch demo` runs it."""
     ais = [s.model_copy(update={"port": 0}) for s in site.ingest.ais]
