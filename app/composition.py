@@ -240,6 +240,7 @@ class Service:
             snapshots=SnapshotWriter(
                 self.snapshot_store, jpeg_quality=self.site.evidence.jpeg_quality
             ),
+            publish_end=self.publish_observation(cam.id, Source.CAMERA),
         )
 
     def _start_radar_input(self, spec: RadarInput) -> None:

@@ -29,7 +29,7 @@ from detectors.vision import ObjectDetector, keep
 from shorewatch.config.site import SiteCamera
 from shorewatch.config.vision import VisionConfig
 from shorewatch.episodes import closed, new_event, round_facts
-from shorewatch.events import Event, EventKind, Observation, Source
+from shorewatch.events import Event, EventKind, Observation, Source, TrackEnd
 from shorewatch.geocal import GeoCalibration
 
 log = structlog.get_logger(__name__)
@@ -81,7 +81,10 @@ class CameraPipeline:
         publish_event: Callable[[Event], None],
         config_version: str,
         snapshots: SnapshotWriter | None = None,
+        publish_end: Callable[[TrackEnd], None] | None = None,
     ) -> None:
+        """`publish_end` hears when a track whose observations were published is lost, so the
+        detector ends that track at once (as a radar's status L does)."""
         self.camera = camera
         self.vision = vision
         self.detector = detector
@@ -108,6 +111,9 @@ class CameraPipeline:
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
         self._full_frame_at: datetime | None = None
         self._epoch = ""
+        self._publish_end = publish_end
+        self._placed: dict[int, datetime] = {}
+        """Tracks whose observations went out, with the time of the latest one."""
 
     def process(self, time: datetime, image: Image) -> TrackUpdate:
         """One frame at `time` (its capture time). Runs on the reader's delivery thread.
@@ -184,6 +190,7 @@ class CameraPipeline:
             self.stats.unplaced += 1
         else:
             self.stats.observations += 1
+            self._placed[obj.track_id] = time
             self._publish_obs(
                 Observation(
                     source=Source.CAMERA,
@@ -243,6 +250,16 @@ class CameraPipeline:
                 self._zone_fact(fact, lat, lon, image, det.bbox)
 
     def _ended(self, track_id: int) -> None:
+        placed = self._placed.pop(track_id, None)
+        if placed is not None and self._publish_end is not None:
+            self._publish_end(
+                TrackEnd(
+                    source=Source.CAMERA,
+                    sensor_id=self.camera.id,
+                    target_ref=self._ref(track_id),
+                    time=placed,
+                )
+            )
         target = self._targets.pop(track_id, None)
         if target is not None:
             self._emit(closed(target.event, target.last_seen))

@@ -21,7 +21,7 @@ from detectors.vision import YoloDetector
 from ingest.video_file import read_all_frames
 from shorewatch.config.site import SiteCamera
 from shorewatch.config.vision import CameraZoneConfig, MotionConfig, VisionConfig
-from shorewatch.events import Event, EventKind, Observation
+from shorewatch.events import Event, EventKind, Observation, TrackEnd
 from shorewatch.store.photos import PhotoStore
 
 Image = npt.NDArray[np.uint8]
@@ -80,6 +80,7 @@ class Run:
         )
         self.observations: list[Observation] = []
         self.events: list[Event] = []
+        self.ends: list[TrackEnd] = []
         self.pipeline = CameraPipeline(
             self.camera,
             vision,
@@ -88,6 +89,7 @@ class Run:
             publish_event=self.events.append,
             config_version="test-7",
             snapshots=None if store is None else SnapshotWriter(store),
+            publish_end=self.ends.append,
         )
 
     def play(self, frames: list[Image]) -> None:
@@ -125,6 +127,8 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
 
     refs = {o.target_ref for o in run.observations}
     assert refs == {ref}
+    # Lost by the tracker: its track ends in the detector at once, at its last observation.
+    assert [(e.target_ref, e.time) for e in run.ends] == [(ref, run.observations[-1].time)]
     assert len(run.observations) > 80
     assert all(o.lon > 11.40 for o in run.observations)  # heading 90°: east of the mast
     stats = run.pipeline.stats
