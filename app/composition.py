@@ -33,6 +33,7 @@ from api.live import LiveFeed
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
 from detectors.vision import load_detector
+from detectors.warm_start import warm_start
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
@@ -261,6 +262,7 @@ class Service:
             snapshots=SnapshotWriter(
                 self.snapshot_store, jpeg_quality=self.site.evidence.jpeg_quality
             ),
+            publish_end=self.publish_observation(cam.id, Source.CAMERA),
         )
 
     def _start_radar_input(self, spec: RadarInput) -> None:
@@ -314,10 +316,13 @@ class Service:
             self.retention = retention
 
     def _start_detector(self) -> None:
-        self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)
+        self.detector = DetectorWorker(
+            self.site, self.zones, self.publish_event, self.metrics, receive_clock=self._clock
+        )
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         sync.start()
         self._stops.append(sync.stop)
+        warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:

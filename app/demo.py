@@ -43,10 +43,23 @@ def _with_ephemeral_udp(site: SiteConfig) -> SiteConfig:
     return site.model_copy(update={"ingest": ingest})
 
 
+def _without_arrival_bound(site: SiteConfig) -> SiteConfig:
+    """Sped-up simulated time runs ahead of the wall clock by design: the detector must not
+    refuse it as stamped ahead of its arrival (docs/detection.md, sensor clocks)."""
+    fusion = site.detectors.fusion
+    clocks = fusion.clocks.model_copy(update={"max_ahead_s": None})
+    detectors = site.detectors.model_copy(
+        update={"fusion": fusion.model_copy(update={"clocks": clocks})}
+    )
+    return site.model_copy(update={"detectors": detectors})
+
+
 def run_demo(
     site: SiteConfig, settings: Settings, *, seconds: float | None, port: int, speedup: float
 ) -> int:
     site = _with_ephemeral_udp(site)
+    if speedup > 1.0:
+        site = _without_arrival_bound(site)
     token = (
         settings.api_token.get_secret_value() if settings.api_token else secrets.token_urlsafe(24)
     )

@@ -29,7 +29,7 @@ from detectors.vision import ObjectDetector, keep
 from shorewatch.config.site import SiteCamera
 from shorewatch.config.vision import VisionConfig
 from shorewatch.episodes import closed, new_event, round_facts
-from shorewatch.events import Event, EventKind, Observation, Source
+from shorewatch.events import Event, EventKind, Observation, Source, TrackEnd
 from shorewatch.geocal import GeoCalibration
 
 log = structlog.get_logger(__name__)
@@ -51,6 +51,17 @@ class PipelineStats:
     snapshot_errors: int = 0
 
 
+def run_epoch(first_frame: datetime) -> str:
+    """A run's epoch: its first frame's Unix second in base 36 (six characters until 2059)."""
+    n = max(0, int(first_frame.timestamp()))
+    digits = ""
+    while True:
+        n, d = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
+        if n == 0:
+            return digits
+
+
 @dataclass(slots=True)
 class _OpenTarget:
     """A confirmed track's `camera_target` episode, closed at the last sighting."""
@@ -70,7 +81,10 @@ class CameraPipeline:
         publish_event: Callable[[Event], None],
         config_version: str,
         snapshots: SnapshotWriter | None = None,
+        publish_end: Callable[[TrackEnd], None] | None = None,
     ) -> None:
+        """`publish_end` hears when a track whose observations were published is lost, so the
+        detector ends that track at once (as a radar's status L does)."""
         self.camera = camera
         self.vision = vision
         self.detector = detector
@@ -96,11 +110,17 @@ class CameraPipeline:
         self._zone_state: ZoneState = {}
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
         self._full_frame_at: datetime | None = None
+        self._epoch = ""
+        self._publish_end = publish_end
+        self._placed: dict[int, datetime] = {}
+        """Tracks whose observations went out, with the time of the latest one."""
 
     def process(self, time: datetime, image: Image) -> TrackUpdate:
         """One frame at `time` (its capture time). Runs on the reader's delivery thread.
         Returns the tracker's view of the frame (confirmed or not), for tuning tools."""
         self.stats.frames += 1
+        if not self._epoch:
+            self._epoch = run_epoch(time)
         regions = self._regions(time, image)
         if regions:
             self.stats.frames_with_regions += 1
@@ -159,7 +179,9 @@ class CameraPipeline:
     # -- targets -------------------------------------------------------------------------------
 
     def _ref(self, track_id: int) -> str:
-        return f"{self.camera.id}-{track_id}"
+        """`<camera>-<epoch>-<track>`: the tracker numbers from 1 again in every run, so the
+        run's epoch (its first frame's time) keeps one run's track 3 from being another's."""
+        return f"{self.camera.id}-{self._epoch}-{track_id}"
 
     def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
         det = obj.detection
@@ -168,6 +190,7 @@ class CameraPipeline:
             self.stats.unplaced += 1
         else:
             self.stats.observations += 1
+            self._placed[obj.track_id] = time
             self._publish_obs(
                 Observation(
                     source=Source.CAMERA,
@@ -227,6 +250,16 @@ class CameraPipeline:
                 self._zone_fact(fact, lat, lon, image, det.bbox)
 
     def _ended(self, track_id: int) -> None:
+        placed = self._placed.pop(track_id, None)
+        if placed is not None and self._publish_end is not None:
+            self._publish_end(
+                TrackEnd(
+                    source=Source.CAMERA,
+                    sensor_id=self.camera.id,
+                    target_ref=self._ref(track_id),
+                    time=placed,
+                )
+            )
         target = self._targets.pop(track_id, None)
         if target is not None:
             self._emit(closed(target.event, target.last_seen))

@@ -4,8 +4,14 @@ Association gates on position (the AIS fix dead-reckoned to the radar time), spe
 and needs `confirm_hits` consecutive matches to form and `break_misses` consecutive misses to
 break, so associations do not flap. Track ids are the sensor keys, stable for a track's life;
 a fused pair is read through `Track.associated`. A coarse grid finds neighbours in O(1), and
-tracks silent for the TTL (event time) or beyond `max_tracks` are dropped, so memory stays
-bounded with tens of thousands of targets.
+tracks silent for the TTL (event time) are dropped, and the stalest when a new one would pass
+`max_tracks`, so memory stays bounded with tens of thousands of targets.
+
+Radars reuse target numbers and camera trackers restart theirs, so a radar or camera track ends
+at its sensor's end-of-track, at an impossible jump or after a long silence: the next report
+under that number starts a new generation, keyed `radar:site-12-7~2`, `~3`, ... (the first
+keeps the plain key), with nothing of the old boat's fixes, marks or episodes. AIS tracks are
+named by the MMSI the vessel sends; their jumps are the spoofing rule's business.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from detectors.track import (
+    KNOTS_PER_MPS,
     METRES_PER_NM,
     Fix,
     Track,
@@ -34,6 +41,11 @@ def track_key(source: Source, target_ref: str) -> str:
     return f"{source.value}:{target_ref}"
 
 
+def generation_key(base: str, generation: int) -> str:
+    """The first generation keeps the plain key, so existing names and alerts stay valid."""
+    return base if generation <= 1 else f"{base}~{generation}"
+
+
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / CELL_DEG), math.floor(lon / CELL_DEG)
 
@@ -47,7 +59,11 @@ class Fusion:
         self._grid: dict[tuple[int, int], set[str]] = {}
         self._cell_of: dict[str, tuple[int, int]] = {}
         self._statics: OrderedDict[int, VesselStatic] = OrderedDict()
-        self.latest: datetime | None = None
+        self._generations: OrderedDict[str, int] = OrderedDict()
+        """Radar/camera base key -> its current generation (bounded like the tracks)."""
+        self.dropped: list[tuple[Track, str]] = []
+        """Tracks removed by `observe` (evicted, or ended by a new generation) with the reason;
+        the worker closes their open episodes."""
 
     def __len__(self) -> int:
         return len(self._tracks)
@@ -61,8 +77,29 @@ class Fusion:
     def observe(self, obs: Observation) -> Track:
         key = track_key(obs.source, obs.target_ref)
         fix = Fix.from_observation(obs)
-        track = self._tracks.pop(key, None)
+        if obs.source is Source.AIS:
+            track = self._tracks.get(key)
+        else:
+            base = key
+            generation = self._generations.get(base, 0)
+            key = generation_key(base, generation)
+            track = self._tracks.get(key) if generation else None
+            if track is not None and self._other_boat(track, fix):
+                self._remove(key)
+                self.dropped.append((track, "track_ended"))
+                track = None
+            if track is None:
+                generation += 1
+                self._generations[base] = generation
+                self._generations.move_to_end(base)
+                while len(self._generations) > self._max:
+                    self._generations.popitem(last=False)
+                key = generation_key(base, generation)
         if track is None:
+            while len(self._tracks) >= self._max:
+                stalest = next(iter(self._tracks))
+                self.dropped.append((self._tracks[stalest], "evicted"))
+                self._remove(stalest)
             track = Track(
                 key=key,
                 source=obs.source,
@@ -75,16 +112,31 @@ class Fusion:
                     track.static = self._statics.get(int(obs.target_ref))
             else:
                 track.marks["unassociated"] = obs.time
-        self._tracks[key] = track
+            self._tracks[key] = track
+        else:
+            self._tracks.move_to_end(key)
         track.ended = False
         track.add(fix)
         track.trim(fix.time - timedelta(seconds=self.config.history_s))
         self._place(key, fix.lat, fix.lon)
-        if self.latest is None or obs.time > self.latest:
-            self.latest = obs.time
         if obs.source is not Source.AIS:
             self._associate(track, fix)
         return track
+
+    def _other_boat(self, track: Track, fix: Fix) -> bool:
+        """The report cannot be the boat this radar/camera track followed: the sensor ended
+        it, it was silent too long, or getting here would take an impossible speed."""
+        if track.ended:
+            return True
+        g = self.config.generations
+        last = track.last
+        dt = (fix.time - last.time).total_seconds()
+        if dt > g.silence_s:
+            return True
+        moved = distance_m(last.lat, last.lon, fix.lat, fix.lon)
+        if moved <= g.min_jump_m:
+            return False
+        return dt <= 0 or moved / dt * KNOTS_PER_MPS > g.max_speed_kn
 
     def vessel(self, static: VesselStatic) -> Track | None:
         """Record identity; returns the vessel's track when it has one (for identity rules)."""
@@ -103,7 +155,8 @@ class Fusion:
         return track
 
     def end(self, message: TrackEnd) -> Track | None:
-        track = self._tracks.get(track_key(message.source, message.target_ref))
+        base = track_key(message.source, message.target_ref)
+        track = self._tracks.get(generation_key(base, self._generations.get(base, 0)))
         if track is not None:
             track.ended = True
             self._dissociate(track)
@@ -129,7 +182,7 @@ class Fusion:
         return found
 
     def expire(self, now: datetime) -> list[Track]:
-        """Drop tracks silent for the TTL, or the least recently seen beyond the cap."""
+        """Drop tracks silent for the TTL (the least recently seen are first in line)."""
         horizon = now - self._ttl
         gone: list[Track] = []
         while self._tracks:

@@ -1,7 +1,8 @@
 """Per-target state that rules read: recent fixes, identity, association, open episodes.
 
 Held in event time only. A track is one sensor target (`ais:<mmsi>`, `radar:<sensor>-<n>`,
-`camera:<camera>-<id>`); fusion links a radar or camera track to the AIS vessel it is.
+`camera:<camera>-<epoch>-<id>`, and `~2`, `~3`, ... for later generations of a reused number);
+fusion links a radar or camera track to the AIS vessel it is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shorewatch.events import Event, Observation, Source, VesselStatic
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_NM = 1852.0
+KNOTS_PER_MPS = 3600.0 / METRES_PER_NM
 
 
 @dataclass(frozen=True, slots=True)

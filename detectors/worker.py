@@ -1,13 +1,18 @@
 """The detector worker: observations in, events out, all in event time.
 
-Time advances only with the data (each message's sensor time), and checks that a silence can
-trigger run on a sweep every `fusion.sweep_s` of event time, so a replay of recorded data makes
-exactly the events that the live run made, as fast as the CPU allows.
+Time advances only with the data: each sensor's clock moves with its reports, and the worker's
+"now" is the watermark of the live sensors (`watermark.py`), so one wrong clock cannot move it.
+Checks that a silence can trigger run on a sweep every `fusion.sweep_s` of watermark time, each
+track judged on its own sensor's clock (a silent receiver does not make its vessels look dark),
+so a replay of recorded data makes exactly the events that the live run made, as fast as the
+CPU allows. The only wall-clock read is the optional receive clock that refuses stamps far
+ahead of their arrival.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from detectors.fusion import Fusion
@@ -15,10 +20,12 @@ from detectors.rules import RULES
 from detectors.rules.base import Rule, RuleContext, RuleFn
 from detectors.track import Track
 from detectors.watchlist import WatchList
+from detectors.watermark import SensorClocks
 from shorewatch.config.site import SiteConfig
 from shorewatch.config.thresholds import Thresholds
 from shorewatch.episodes import closed
-from shorewatch.events import Event, Message, Observation, TrackEnd, VesselStatic
+from shorewatch.events import Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
 from shorewatch.zones import Zone
 
@@ -49,7 +56,9 @@ class DetectorWorker:
         *,
         watchlist: WatchList | None = None,
         rules: Sequence[Rule] = RULES,
+        receive_clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`receive_clock` (live only): the wall clock, to refuse stamps far ahead of arrival."""
         self._site = site
         self._zones = tuple(zones)
         self._publish = publish
@@ -65,16 +74,41 @@ class DetectorWorker:
         self._coverage = [z for z in self._zones if z.kind == "coverage"]
         self._sweep = timedelta(seconds=site.detectors.fusion.sweep_s)
         self._next_sweep: datetime | None = None
+        self._sweep_floor: datetime | None = None
+        self.clocks = SensorClocks(site.detectors.fusion.clocks, receive_clock)
+        self._log = RateLimitedLog("detectors.worker")
 
     def on_message(self, message: Message) -> None:
         self.process_message(message)
 
+    def rebuild(self, messages: Iterable[Message]) -> list[Event]:
+        """Process `messages` with publishing held (a warm start); returns each episode's
+        final state, for the caller to compare with what was published before."""
+        held: dict[uuid.UUID, Event] = {}
+        publish = self._publish
+        self._publish = lambda event: held.__setitem__(event.id, event)
+        try:
+            for message in messages:
+                self.process_message(message)
+        finally:
+            self._publish = publish
+        return list(held.values())
+
     def process_message(self, message: Message) -> list[Event]:
         events: list[Event] = []
         if isinstance(message, Observation):
+            refused = self.clocks.admit(message)
+            if refused is not None:
+                self._refuse(message, refused)
+                return []
+            if self.clocks.closed:
+                events += self.clocks.closed
+                self.clocks.closed = []
             track = self.fusion.observe(message)
+            if self.fusion.dropped:
+                events += self._close_dropped()
             events += self._run(track, message.time, [r.on_report for r in self._rules])
-            events += self._maybe_sweep(message.time)
+            events += self._maybe_sweep()
         elif isinstance(message, VesselStatic):
             vessel = self.fusion.vessel(message)
             if vessel is not None and vessel.fixes:
@@ -90,11 +124,12 @@ class DetectorWorker:
         return events
 
     def finish(self) -> list[Event]:
-        """End of a replay: one last sweep at the latest event time, so gaps that the end of
-        the data leaves open are judged the same way a live run would at that instant."""
-        if self.fusion.latest is None:
+        """End of a replay: one last sweep at the watermark, so gaps that the end of the data
+        leaves open are judged the same way a live run would at that instant."""
+        now = self.clocks.low()
+        if now is None:
             return []
-        events = self._sweep_all(self.fusion.latest)
+        events = self._sweep_all(now)
         for event in events:
             self._metrics.events.labels(kind=event.kind.value).inc()
             self._publish(event)
@@ -110,6 +145,7 @@ class DetectorWorker:
             lookup=self.fusion.get,
             covered=self._covered,
             watchlist=self.watchlist,
+            sensor_silence=self.clocks.silent_s,
         )
 
     def _covered(self, lat: float, lon: float) -> bool:
@@ -123,24 +159,66 @@ class DetectorWorker:
                 events += fn(track, now, ctx)
         return events
 
-    def _maybe_sweep(self, now: datetime) -> list[Event]:
-        latest = self.fusion.latest or now
-        if self._next_sweep is None:
-            self._next_sweep = latest + self._sweep
+    def _refuse(self, obs: Observation, reason: str) -> None:
+        self._metrics.detector_refused.labels(
+            source=obs.source.value, sensor=obs.sensor_id, reason=reason
+        ).inc()
+        self._log.warning(
+            f"refused:{obs.source.value}:{obs.sensor_id}:{reason}",
+            "observation refused: its sensor's clock is off",
+            source=obs.source.value,
+            sensor=obs.sensor_id,
+            target=obs.target_ref,
+            time=obs.time.isoformat(),
+            reason=reason,
+        )
+
+    def _close_dropped(self) -> list[Event]:
+        """Close what tracks removed on insert held open (evicted, or a number's old boat)."""
+        events: list[Event] = []
+        for gone, reason in self.fusion.dropped:
+            events += [closed(e, gone.last_seen, {"closed_by": reason}) for e in _open(gone)]
+        self.fusion.dropped = []
+        return events
+
+    def _maybe_sweep(self) -> list[Event]:
+        high = self.clocks.high
+        if high is None:
             return []
-        if latest < self._next_sweep:
+        if self._next_sweep is None or self._sweep_floor is None or high < self._sweep_floor:
+            # First report, or a clock confirmed to have stepped back: schedule from here.
+            self._sweep_floor, self._next_sweep = high, high + self._sweep
             return []
-        self._next_sweep = latest + self._sweep
-        return self._sweep_all(latest)
+        if high < self._next_sweep:
+            return []
+        now = self.clocks.low()
+        if now is None or now < self._next_sweep:
+            return []
+        self._sweep_floor, self._next_sweep = now, now + self._sweep
+        return self._sweep_all(now)
 
     def _sweep_all(self, now: datetime) -> list[Event]:
         events: list[Event] = []
         ticks = [r.on_tick for r in self._rules if r.on_tick is not None]
+        time_of = self.clocks.time_of
         for track in self.fusion:
-            events += self._run(track, now, ticks)
+            # Judged on its own sensor's clock: a silent receiver's vessels are not silent.
+            heard = time_of(track.source, track.last.sensor_id)
+            events += self._run(track, now if heard is None or heard > now else heard, ticks)
+        events += self.clocks.sweep(self._hearing, self._site.version)
         for gone in self.fusion.expire(now):
             events += [closed(e, gone.last_seen, {"closed_by": "expired"}) for e in _open(gone)]
         return events
+
+    def _hearing(self, source: Source, sensor_id: str, since: datetime) -> bool:
+        """Whether a sensor's last reports were of live targets (so its silence is news)."""
+        return any(
+            t.source is source
+            and not t.ended
+            and t.last_seen >= since
+            and t.last.sensor_id == sensor_id
+            for t in self.fusion
+        )
 
 
 def _open(track: Track) -> list[Event]:

@@ -92,6 +92,13 @@ class Metrics:
         self.alerts = Counter(
             "shorewatch_alerts", "Alert changes by action.", ["action"], registry=self.registry
         )
+        self.detector_refused = Counter(
+            "shorewatch_detector_refused",
+            "Observations the detector refused by sensor and reason (ahead_of_receive, ahead, "
+            "late): a sensor clock off by more than the configured bounds.",
+            ["source", "sensor", "reason"],
+            registry=self.registry,
+        )
         self.tracked_targets = Gauge(
             "shorewatch_tracked_targets", "Targets held in detector state.", registry=self.registry
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,19 +84,33 @@ class Harness:
         *,
         site: SiteConfig | None = None,
         watch: tuple[WatchEntry, ...] = (),
+        receive_clock: Callable[[], datetime] | None = None,
     ) -> None:
         if site is None:
             site = parse_config(yaml_text, "test.yaml", Path()) if yaml_text else load_config()
         self.site = site
         self.events: list[Event] = []
+        self.metrics = Metrics()
         self.worker = DetectorWorker(
-            site, build_zones(site), self.events.append, Metrics(), watchlist=WatchList(watch)
+            site,
+            build_zones(site),
+            self.events.append,
+            self.metrics,
+            watchlist=WatchList(watch),
+            receive_clock=receive_clock,
         )
 
     def feed(self, messages: Sequence[Input]) -> list[Event]:
         """Process in time order (stable, so same-instant messages keep their given order)."""
         start = len(self.events)
         for message in sorted(messages, key=lambda m: m.time):
+            self.worker.process_message(message)
+        return self.events[start:]
+
+    def arrive(self, messages: Sequence[Input]) -> list[Event]:
+        """Process in the order given: arrival order, as a live detector reads its bus."""
+        start = len(self.events)
+        for message in messages:
             self.worker.process_message(message)
         return self.events[start:]
 

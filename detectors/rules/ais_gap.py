@@ -3,7 +3,9 @@ make normal (ITU-R M.1371 reporting intervals x `interval_factor`, at least `min
 
 Opened by the sweep while the silence lasts (start = its last report); closed when it reports
 again, with the distance moved. A gap first seen at the reappearance (no sweep ran in between)
-is raised already closed.
+is raised already closed. Silence is counted on the clock of the receiver that last heard the
+vessel (the worker passes it as `now`), less the time that receiver was offline: a receiver
+outage is one `sensor_offline`, not a gap for every vessel it was hearing.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def on_silence(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     threshold = gap_threshold_s(fix, t)
     if silence <= threshold or silence > t.max_gap_s or not ctx.covered(fix.lat, fix.lon):
         return []
+    if silence - ctx.sensor_silence(track.source, fix.sensor_id, track.last_seen, now) <= threshold:
+        return []
     event = new_event(
         EventKind.AIS_GAP,
         (track.key,),
@@ -83,6 +87,9 @@ def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     t = ctx.thresholds.ais_gap
     threshold = gap_threshold_s(before, t)
     if gap_s <= threshold or gap_s > t.max_gap_s or not ctx.covered(before.lat, before.lon):
+        return []
+    offline_s = ctx.sensor_silence(track.source, before.sensor_id, before.time, after.time)
+    if gap_s - offline_s <= threshold:
         return []
     event = new_event(
         EventKind.AIS_GAP,

@@ -13,8 +13,12 @@ from datetime import datetime
 from detectors.track import Track
 from detectors.watchlist import WatchList
 from shorewatch.config.thresholds import Thresholds
-from shorewatch.events import Event
+from shorewatch.events import Event, Source
 from shorewatch.zones import Zone
+
+
+def _never_silent(source: Source, sensor_id: str, start: datetime, end: datetime) -> float:
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class RuleContext:
     covered: Callable[[float, float], bool]
     """Inside AIS receiver coverage (everywhere when no `coverage` zone is configured)."""
     watchlist: WatchList
+    sensor_silence: Callable[[Source, str, datetime, datetime], float] = _never_silent
+    """Seconds of [start, end] a sensor was offline: a vessel's silence then is its receiver's."""
 
     def zones_of(self, kinds: Sequence[str]) -> list[Zone]:
         return [z for z in self.zones if z.kind in kinds]

@@ -194,6 +194,12 @@ class DetectorConfig(Strict):
     state_ttl_s: float = Field(default=6 * 3600, gt=0, description="Forget silent targets.")
     max_targets: int = Field(default=100_000, ge=1)
     fusion: FusionConfig = FusionConfig()
+    warm_start_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="On start, rebuild tracks from this much of the stored observations (back "
+        "to the start of any open episode, within state_ttl_s); 0 starts cold.",
+    )
 
 
 class PoolSizes(Strict):

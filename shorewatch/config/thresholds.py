@@ -107,6 +107,53 @@ class Thresholds(Strict):
         return Thresholds.model_validate(merged)
 
 
+class ClockConfig(Strict):
+    """Per-sensor clocks and the detector's watermark (docs/architecture.md, "Event time")."""
+
+    max_ahead_s: float | None = Field(
+        default=900.0,
+        gt=0,
+        description="Refuse an observation stamped this far ahead of the time it reached the "
+        "detector (live only; null turns the check off). Loose enough for a sloppy clock and "
+        "the demo's --speedup, tight enough for a receiver with a wrong year.",
+    )
+    max_lead_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Refuse an observation this far ahead of its sensor's own clock and of the "
+        "other sensors' watermark, unless the sensor's next report confirms the step.",
+    )
+    max_late_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Refuse an observation this far behind its sensor's own clock, unless the "
+        "sensor's next report confirms that its clock stepped back.",
+    )
+    idle_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A sensor silent this long (on the other sensors' clocks) leaves the "
+        "watermark and, if it was hearing targets, is reported `sensor_offline`.",
+    )
+
+
+class GenerationConfig(Strict):
+    """When a radar or camera target number stops naming the same boat."""
+
+    silence_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A radar/camera track silent this long has ended: a later report under "
+        "its number is a new boat (ARPA and ByteTrack drop lost targets within a minute).",
+    )
+    max_speed_kn: float = Field(
+        default=80.0, gt=0, description="A step implying more than this is a different boat."
+    )
+    min_jump_m: float = Field(
+        default=1000.0, ge=0, description="Shorter steps are position noise, whatever the speed."
+    )
+
+
 class FusionConfig(Strict):
     """How radar/camera tracks are associated with AIS vessels."""
 
@@ -127,3 +174,5 @@ class FusionConfig(Strict):
     sweep_s: float = Field(
         default=10.0, gt=0, description="Event-time period for checks that need no new report."
     )
+    clocks: ClockConfig = ClockConfig()
+    generations: GenerationConfig = GenerationConfig()

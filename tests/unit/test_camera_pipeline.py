@@ -15,13 +15,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from detectors.camera_pipeline import CameraPipeline
+from detectors.camera_pipeline import CameraPipeline, run_epoch
 from detectors.evidence import SnapshotWriter
 from detectors.vision import YoloDetector
 from ingest.video_file import read_all_frames
 from shorewatch.config.site import SiteCamera
 from shorewatch.config.vision import CameraZoneConfig, MotionConfig, VisionConfig
-from shorewatch.events import Event, EventKind, Observation
+from shorewatch.events import Event, EventKind, Observation, TrackEnd
 from shorewatch.store.photos import PhotoStore
 
 Image = npt.NDArray[np.uint8]
@@ -80,6 +80,7 @@ class Run:
         )
         self.observations: list[Observation] = []
         self.events: list[Event] = []
+        self.ends: list[TrackEnd] = []
         self.pipeline = CameraPipeline(
             self.camera,
             vision,
@@ -88,6 +89,7 @@ class Run:
             publish_event=self.events.append,
             config_version="test-7",
             snapshots=None if store is None else SnapshotWriter(store),
+            publish_end=self.ends.append,
         )
 
     def play(self, frames: list[Image]) -> None:
@@ -110,7 +112,8 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
     assert opened.id == ended.id
     assert opened.end is None
     assert ended.end is not None
-    assert opened.targets == ("camera:cam-7-" + str(opened.facts["track"]),)
+    ref = f"cam-7-{run_epoch(START)}-{opened.facts['track']}"  # per-run epoch: first frame
+    assert opened.targets == (f"camera:{ref}",)
     # Seen from about 5.7 s to 15.6 s into the clip.
     assert 5.0 < (opened.start - START).total_seconds() < 8.0
     assert 8.0 < float(ended.facts["duration_s"]) < 11.0
@@ -123,7 +126,9 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
     assert data.startswith(b"\xff\xd8\xff")
 
     refs = {o.target_ref for o in run.observations}
-    assert refs == {f"cam-7-{opened.facts['track']}"}
+    assert refs == {ref}
+    # Lost by the tracker: its track ends in the detector at once, at its last observation.
+    assert [(e.target_ref, e.time) for e in run.ends] == [(ref, run.observations[-1].time)]
     assert len(run.observations) > 80
     assert all(o.lon > 11.40 for o in run.observations)  # heading 90°: east of the mast
     stats = run.pipeline.stats

@@ -125,7 +125,10 @@ def test_state_is_bounded_by_ttl_and_by_count() -> None:
     f = Fusion(FusionConfig(), ttl=timedelta(minutes=10), max_tracks=100)
     for i in range(500):
         f.observe(obs(200000000 + i, T0 + timedelta(seconds=i), LAT + i * 1e-4, LON))
-    assert len(f.expire(T0 + timedelta(seconds=500))) == 400
+        assert len(f) <= 100  # the cap holds on insert, not only when a sweep expires
+    assert [(t.key, why) for t, why in f.dropped[:1]] == [("ais:200000000", "evicted")]
+    assert len(f.dropped) == 400
+    assert f.expire(T0 + timedelta(seconds=500)) == []
     assert len(f) == 100
     gone = f.expire(T0 + timedelta(hours=1))
     assert len(gone) == 100
