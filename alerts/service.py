@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
+from alerts.retry import retrying
 from alerts.scoring import grade, score_factors
 from alerts.silences import inhibiting, linked_targets, silencing
 from shorewatch.config.site import SiteConfig
@@ -64,14 +64,7 @@ class AlertService:
     def handle(self, event: Event) -> Alert | None:
         """Returns the alert the event landed in, or None when it changed no alert. Every
         alert it changed that no silence holds is published."""
-        for attempt in (1, 2):
-            try:
-                folded = self._fold(event)
-                break
-            except psycopg.errors.UniqueViolation:
-                if attempt == 2:
-                    raise
-                log.info("concurrent alert creation; folding into the winner", event=event.id)
+        folded = retrying(lambda: self._fold(event), self._metrics, "alerts", subject=str(event.id))
         for alert in folded.changed:
             if not alert.silenced:
                 self._publish(alert)
