@@ -13,13 +13,12 @@ import psycopg
 import structlog
 
 from shorewatch.metrics import Metrics
+from shorewatch.store import transient as store_transient
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 TRANSIENT: tuple[type[Exception], ...] = (
-    psycopg.OperationalError,  # connection lost, admin shutdown, psycopg_pool.PoolTimeout
-    psycopg.errors.SerializationFailure,
-    psycopg.errors.DeadlockDetected,
+    *store_transient.TRANSIENT,
     psycopg.errors.UniqueViolation,  # two workers opened the same alert: fold into the winner
 )
 MAX_DELAY_S = 5.0

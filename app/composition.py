@@ -7,6 +7,8 @@ process with `--role`; they meet only on the bus and in the database.
 
 from __future__ import annotations
 
+import re
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -39,7 +41,8 @@ from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
-from shorewatch.bus import Bus, RawHandler
+from shorewatch.batching import Batcher
+from shorewatch.bus import BrokerAddress, Bus, RawHandler
 from shorewatch.config.site import (
     MqttAisInput,
     RadarInput,
@@ -48,7 +51,16 @@ from shorewatch.config.site import (
     TcpAisInput,
     UdpAisInput,
 )
-from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.events import (
+    Alert,
+    Event,
+    Message,
+    Observation,
+    ObservationBatch,
+    Source,
+    TrackEnd,
+    VesselStatic,
+)
 from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
@@ -86,6 +98,7 @@ class Service:
         topic_root: str = "shorewatch",
         clock: Callable[[], datetime] = utc_now,
         data_dir: Path | None = None,
+        client_id: str | None = None,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -103,6 +116,8 @@ class Service:
         self._api = (api_host, api_port, api_token or "")
         self._clock = clock
         self._data_dir = data_dir
+        self.client_id = client_id or default_client_id(topic_root)
+        self._batcher: Batcher | None = None
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -125,6 +140,12 @@ class Service:
         )
         self.bus.connect()
         self._stops.append(self.bus.close)
+        bus = self.site.bus
+        if bus.batch_max > 1:
+            self._batcher = Batcher(
+                self._publish_batch, max_items=bus.batch_max, linger_s=bus.batch_linger_ms / 1000
+            )
+            self._stops.append(self._batcher.close)  # stops run in reverse: before the bus
         for role in ROLES:
             if role in self.roles:
                 getattr(self, f"_start_{role}")()
@@ -142,13 +163,36 @@ class Service:
         self, sensor: str, source: Source = Source.AIS
     ) -> Callable[[Observation | VesselStatic | TrackEnd], None]:
         """Everything a sensor reports goes on its `obs` topic, track ends included, so that
-        consumers see a target's reports and its end in order."""
+        consumers see a target's reports and its end in order; in batches (`bus:` in YAML)."""
         topic = self.topics.obs(source, sensor)
 
         def publish(message: Observation | VesselStatic | TrackEnd) -> None:
-            self.bus.publish(topic, message)
+            if self._batcher is not None:
+                self._batcher.add(topic, message)
+            else:
+                self.bus.publish(topic, message)
 
         return publish
+
+    def _publish_batch(self, topic: str, batch: ObservationBatch) -> None:
+        self.bus.publish(topic, batch)
+
+    def consumer_bus(self, role: str) -> Bus:
+        """A role's own connection for the stream it works through, with a stable client id
+        and a session that outlives a restart. Its own, so that a role that stops
+        acknowledging (a recorder whose store is down) holds back only its own stream."""
+        bus = Bus(
+            self._mqtt_url,
+            f"shorewatch-{role}-consumer",
+            self.topics,
+            self.metrics,
+            client_id=f"{self.client_id}-{role}",
+            session_expiry_s=self.site.bus.session_expiry_s,
+            receive_maximum=self.site.bus.receive_maximum,
+        )
+        bus.connect()
+        self._stops.append(bus.close)
+        return bus
 
     def publish_event(self, event: Event) -> None:
         self.bus.publish(self.topics.event(event.kind), event)
@@ -271,16 +315,22 @@ class Service:
             self.bus.subscribe_raw(self.topics.raw_radar(spec.id), _feed_payload(receiver.feed))
 
     def _start_recorder(self) -> None:
+        inbox = self.consumer_bus("recorder")
         self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
         self.writer.start()
-        self._stops.append(self.writer.stop)
+        self._stops.append(self.writer.stop)  # before its bus closes: last acks go out
         writer = self.writer
 
-        def record(message: Message) -> None:
-            if isinstance(message, Observation | VesselStatic):
-                writer.submit(message)
+        def record(message: Message, done: Callable[[], None]) -> None:
+            """Acknowledged (`done`) once the COPY holding the message's records commits."""
+            items = message.items if isinstance(message, ObservationBatch) else (message,)
+            records = [m for m in items if isinstance(m, Observation | VesselStatic)]
+            if records:
+                writer.submit_many(records, on_durable=done)
+            else:
+                done()
 
-        self.bus.subscribe(self.topics.all_obs, record)
+        inbox.subscribe_durable(self.topics.all_obs, record, share=self._share("recorder"))
         self.bus.subscribe(self.topics.all_unit_positions, self.unit_desk.on_message)
         if self.series_mode == timeseries.MODE_PARTITIONED:
             retention = RetentionJob(self.pool, self.site.store, self._clock)
@@ -292,7 +342,8 @@ class Service:
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         sync.start()
         self._stops.append(sync.stop)
-        self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
+        # Acknowledged once handled and the events it raised are acknowledged by the broker.
+        self.consumer_bus("detector").subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:
         service = AlertService(
@@ -305,7 +356,9 @@ class Service:
             self._clock,
             jurisdiction_of=self.jurisdictions.locate,
         )
-        self.bus.subscribe(self.topics.all_events, service.on_message)
+        self.consumer_bus("alerts").subscribe(
+            self.topics.all_events, service.on_message, share=self._share("alerts")
+        )
         self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)
         self.bus.subscribe(self.topics.all_alerts, self.unit_desk.on_message)  # units follow
         if self.site.alerts.webhooks:
@@ -361,6 +414,12 @@ class Service:
 
         self._stops.append(stop_api)
 
+    def _share(self, role: str) -> str | None:
+        """The shared-subscription group of a stateless role (MQTT 5 only)."""
+        if not BrokerAddress.parse(self._mqtt_url).shared_subscriptions:
+            return None
+        return f"{self.site.bus.share_group}-{role}"
+
     @cached_property
     def data_root(self) -> Path:
         """The data directory; without one (tests) a temporary one that goes with the service."""
@@ -411,6 +470,15 @@ class Service:
         assert self.api_server is not None
         sockets = self.api_server.servers[0].sockets
         return int(sockets[0].getsockname()[1])
+
+
+def default_client_id(topic_root: str) -> str:
+    """This host and topic root; `consumer_bus` adds the role. Two instances of one role on
+    one host need their own (`SHOREWATCH_CLIENT_ID`), or each would take over the other's
+    session."""
+    host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())
+    root = re.sub(r"[^A-Za-z0-9_-]", "-", topic_root)
+    return f"sw-{host}-{root}"
 
 
 def _feed_payload(feed: Callable[[bytes], object]) -> RawHandler:

@@ -1,7 +1,10 @@
-"""The MQTT bus: typed publish/subscribe, QoS 1, reconnect, and a last-will status.
+"""The MQTT bus: typed publish/subscribe, QoS 1, durable sessions, ack after the work is done,
+reconnect, and a last-will status.
 
-Handlers run on one worker thread per subscription, never on paho's network thread, so a slow
-consumer (a database write) cannot stall keep-alives or other subscriptions.
+Handlers run on one worker thread per subscription, never on paho's network thread, which only
+appends to their queues: a slow consumer (a database write) cannot stall keep-alives, publish
+acknowledgements or other subscriptions. Back-pressure is by not acknowledging: the broker sends
+a connection at most its receive maximum of unacknowledged messages, and keeps the rest.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import queue
 import socket
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
@@ -16,11 +21,12 @@ from urllib.parse import parse_qs, urlparse
 import paho.mqtt.client as mqtt
 import structlog
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel, ValidationError
 
-from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message
+from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message, ObservationBatch
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
@@ -29,6 +35,7 @@ QOS = 1
 log = structlog.get_logger(__name__)
 RawHandler = Callable[[str, bytes], None]
 MessageHandler = Callable[[Message], None]
+DurableHandler = Callable[[Message, Callable[[], None]], None]
 
 
 class BusError(RuntimeError):
@@ -43,6 +50,11 @@ class BrokerAddress:
     username: str | None = None
     password: str | None = None
 
+    @property
+    def shared_subscriptions(self) -> bool:
+        """`$share/...` needs MQTT 5."""
+        return self.protocol == mqtt.MQTTv5
+
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
         """`mqtt://[user:pass@]host[:port][?version=3.1.1]`; MQTT 5 unless asked otherwise."""
@@ -54,28 +66,121 @@ class BrokerAddress:
         return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username, parsed.password)
 
 
-class _Subscription:
-    """A queue and a worker thread that hands messages to one handler, in order."""
+class _Delivery:
+    """One received message. It is acknowledged to the broker once every handler it went to
+    is done (a deferred handler: once its work is durable) and every message those handlers
+    published has been acknowledged in turn; until then the broker holds it for us."""
 
-    def __init__(self, name: str, handler: RawHandler, maxsize: int) -> None:
-        self.queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=maxsize)
-        self._handler = handler
+    __slots__ = ("_bus", "_left", "_lock", "generation", "mid", "qos")
+
+    def __init__(self, bus: Bus, mid: int, qos: int, generation: int, handlers: int) -> None:
+        self._bus = bus
+        self.mid = mid
+        self.qos = qos
+        self.generation = generation
+        self._left = handlers
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._left += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._left -= 1
+            finished = self._left == 0
+        if finished:
+            self._bus._finished(self)
+
+
+class _Handling(threading.local):
+    """The delivery whose handler runs on this thread: what it publishes holds its ack."""
+
+    delivery: _Delivery | None = None
+
+
+_handling = _Handling()
+Deliver = Callable[[str, bytes, _Delivery], None]
+
+
+class _Subscription:
+    """A queue and a worker thread that hands messages to one handler, in order. The paho
+    callback only appends to the queue (never blocks): the broker's receive maximum, not this
+    queue, bounds what waits here, because nothing is acknowledged before it is handled."""
+
+    def __init__(self, name: str, deliver: Deliver, on_error: Callable[[str], None]) -> None:
+        self.queue: queue.Queue[tuple[str, bytes, _Delivery] | None] = queue.Queue()
+        self._deliver = deliver
+        self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name=f"bus-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
+            topic, payload, delivery = item
+            _handling.delivery = delivery
             try:
-                self._handler(*item)
+                self._deliver(topic, payload, delivery)
             except Exception:
-                log.exception("bus handler failed", topic=item[0])
+                # A message its handler cannot take (a bug, not an outage: the handlers retry
+                # those) is counted and logged, and acknowledged, so it cannot wedge the stream.
+                log.exception("bus handler failed", topic=topic)
+                self._on_error(topic)
             finally:
+                _handling.delivery = None
+                delivery.release()
                 self.queue.task_done()
         self.queue.task_done()
 
     def stop(self) -> None:
         self.queue.put(None)
         self._thread.join(timeout=5)
+
+
+@dataclass
+class _Filter:
+    """One broker subscription: the filter the broker knows (maybe `$share/...`), the topics it
+    matches, and the handlers of this process that take its messages."""
+
+    broker_filter: str
+    match: str
+    handlers: list[_Subscription]
+
+
+class _PublishAcks:
+    """Which deliveries wait for the broker to acknowledge which of our publishes.
+
+    paho tells us a publish's id only after sending it, and its acknowledgement may already
+    have come: such early acknowledgements are kept a short while (bounded, and only the
+    recent ones, so a recycled id cannot match a stale one)."""
+
+    KEEP = 1024
+    KEEP_S = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[int, _Delivery] = {}
+        self._early: OrderedDict[int, float] = OrderedDict()
+
+    def watch(self, mid: int, delivery: _Delivery) -> None:
+        delivery.hold()
+        with self._lock:
+            seen = self._early.pop(mid, None)
+            early = seen is not None and time.monotonic() - seen < self.KEEP_S
+            if not early:
+                self._waiting[mid] = delivery
+        if early:
+            delivery.release()
+
+    def acked(self, mid: int) -> None:
+        with self._lock:
+            delivery = self._waiting.pop(mid, None)
+            if delivery is None:
+                self._early[mid] = time.monotonic()
+                while len(self._early) > self.KEEP:
+                    self._early.popitem(last=False)
+        if delivery is not None:
+            delivery.release()
 
 
 class _PublishWindow:
@@ -124,6 +229,10 @@ class _PublishWindow:
 
 
 class Bus:
+    """One MQTT connection. With a `client_id` and `session_expiry_s` > 0 its session outlives
+    a restart: the broker keeps its subscriptions and queues their messages while it is away.
+    Every received message is acknowledged only when its handlers are done (see `_Delivery`)."""
+
     def __init__(
         self,
         url: str,
@@ -131,23 +240,41 @@ class Bus:
         topics: Topics,
         metrics: Metrics,
         *,
+        client_id: str | None = None,
+        session_expiry_s: int = 0,
+        receive_maximum: int = 100,
         queue_size: int = 10_000,
         publish_window: int = 200,
+        keepalive_s: int = 30,
     ) -> None:
         self.address = BrokerAddress.parse(url)
         self.component = component
         self.topics = topics
+        self.client_id = client_id or f"{component}-{id(self):x}"
         self._metrics = metrics
         self._queue_size = queue_size
-        self._subs: dict[str, list[_Subscription]] = {}
+        self._session_expiry_s = session_expiry_s
+        self._receive_maximum = receive_maximum
+        self._keepalive_s = keepalive_s
+        self._filters: dict[str, _Filter] = {}
+        self._routes: dict[str, list[_Subscription]] = {}
+        self._routes_lock = threading.Lock()
         self._connected = threading.Event()
+        self._generation = 0
+        self._unacked = 0
+        self._unacked_lock = threading.Lock()
+        self._unacked_gauge = metrics.bus_unacked.labels(component=component)
         self._rejections = RateLimitedLog("shorewatch.bus")
         self._window = _PublishWindow(publish_window)
         self._window_wait_s = 5.0
+        self._acks = _PublishAcks()
+        v5 = self.address.protocol == mqtt.MQTTv5
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"{component}-{id(self):x}",
+            client_id=self.client_id,
             protocol=self.address.protocol,
+            clean_session=None if v5 else session_expiry_s == 0,
+            manual_ack=True,
         )
         if self.address.username:
             self._client.username_pw_set(self.address.username, self.address.password)
@@ -158,10 +285,25 @@ class Bus:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
+        self._client.on_message = self._on_message
 
     def connect(self, timeout_s: float = 10.0) -> None:
         try:
-            self._client.connect(self.address.host, self.address.port, keepalive=30)
+            if self.address.protocol == mqtt.MQTTv5:
+                props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho: unannotated
+                props.SessionExpiryInterval = self._session_expiry_s
+                props.ReceiveMaximum = self._receive_maximum
+                self._client.connect(
+                    self.address.host,
+                    self.address.port,
+                    keepalive=self._keepalive_s,
+                    clean_start=self._session_expiry_s == 0,
+                    properties=props,
+                )
+            else:
+                self._client.connect(
+                    self.address.host, self.address.port, keepalive=self._keepalive_s
+                )
         except OSError as exc:
             raise BusError(
                 f"cannot reach MQTT broker {self.address.host}:{self.address.port}: {exc}"
@@ -172,6 +314,7 @@ class Bus:
             raise BusError(f"MQTT broker {self.address.host}:{self.address.port} did not accept")
 
     def close(self) -> None:
+        """Orderly: the session stays with the broker for the next start of this instance."""
         if self._connected.is_set():
             online = ComponentStatus(component=self.component, online=False)
             self.publish(self.topics.status(self.component), online, retain=True).wait_for_publish(
@@ -179,8 +322,8 @@ class Bus:
             )
         self._client.disconnect()
         self._client.loop_stop()
-        for handlers in self._subs.values():
-            for sub in handlers:
+        for each in self._filters.values():
+            for sub in each.handlers:
                 sub.stop()
 
     @property
@@ -205,61 +348,148 @@ class Bus:
             self._metrics.bus_unpaced.inc()
             info = self._client.publish(topic, payload, qos=QOS, retain=retain)
             self._window.sent_unpaced(info.mid)
-            return info
-        try:
-            info = self._client.publish(topic, payload, qos=QOS, retain=retain)
-        except BaseException:
-            self._window.unsent()
-            raise
-        self._window.sent(info.mid)
+        else:
+            try:
+                info = self._client.publish(topic, payload, qos=QOS, retain=retain)
+            except BaseException:
+                self._window.unsent()
+                raise
+            self._window.sent(info.mid)
+        if _handling.delivery is not None:
+            # Published while handling a message: that one is acknowledged after this is.
+            self._acks.watch(info.mid, _handling.delivery)
         return info
 
-    def subscribe_raw(self, topic_filter: str, handler: RawHandler) -> None:
+    def subscribe_raw(
+        self, topic_filter: str, handler: RawHandler, *, share: str | None = None
+    ) -> None:
         """Deliver payload bytes as they came; for raw sensor feeds that are not our JSON."""
-        sub = _Subscription(topic_filter, handler, self._queue_size)
-        handlers = self._subs.setdefault(topic_filter, [])
-        handlers.append(sub)
-        if len(handlers) > 1:
-            return  # the filter's callback below already fans out to every handler
 
-        def on_message(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-            item = (msg.topic, bytes(msg.payload))
-            for each in handlers:
-                each.queue.put(item)
+        def deliver(topic: str, payload: bytes, _delivery: _Delivery) -> None:
+            handler(topic, payload)
 
-        self._client.message_callback_add(topic_filter, on_message)
-        if self._connected.is_set():
-            self._client.subscribe(topic_filter, qos=QOS)
+        self._add(topic_filter, deliver, share)
 
-    def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
-        """Deliver validated schema messages; anything else is counted and logged, not raised."""
+    def subscribe(
+        self,
+        topic_filter: str,
+        handler: MessageHandler,
+        *,
+        share: str | None = None,
+        batches: bool = False,
+    ) -> None:
+        """Deliver validated schema messages; anything else is counted and logged, not raised.
+        A batch of sensor reports reaches the handler report by report unless `batches`.
+        `share`: an MQTT 5 shared-subscription group; its members split the stream."""
 
-        def decode(topic: str, payload: bytes) -> None:
-            try:
-                message = MESSAGE_ADAPTER.validate_json(payload)
-            except ValidationError as exc:
-                reason = "invalid_json" if _is_json_error(exc) else "schema"
-                kind = topic.removeprefix(self.topics.root + "/").split("/", 1)[0]
-                self._metrics.bus_rejected.labels(topic_kind=kind, reason=reason).inc()
-                self._rejections.warning(
-                    f"bus:{reason}",
-                    "bus message refused",
-                    topic=topic,
-                    reason=reason,
-                    error=str(exc.errors()[0]["msg"]) if exc.errors() else str(exc),
-                )
+        def deliver(topic: str, payload: bytes, _delivery: _Delivery) -> None:
+            message = self._decode(topic, payload)
+            if message is None:
                 return
-            handler(message)
+            if isinstance(message, ObservationBatch) and not batches:
+                for item in message.items:
+                    handler(item)
+            else:
+                handler(message)
 
-        self.subscribe_raw(topic_filter, decode)
+        self._add(topic_filter, deliver, share)
+
+    def subscribe_durable(
+        self, topic_filter: str, handler: DurableHandler, *, share: str | None = None
+    ) -> None:
+        """For work that becomes durable later (the recorder's COPY): the handler gets the
+        message and a `done` to call once; the message is acknowledged only after that."""
+
+        def deliver(topic: str, payload: bytes, delivery: _Delivery) -> None:
+            message = self._decode(topic, payload)
+            if message is None:
+                return
+            delivery.hold()
+            handler(message, delivery.release)
+
+        self._add(topic_filter, deliver, share)
+
+    def _decode(self, topic: str, payload: bytes) -> Message | None:
+        try:
+            return MESSAGE_ADAPTER.validate_json(payload)
+        except ValidationError as exc:
+            reason = "invalid_json" if _is_json_error(exc) else "schema"
+            self._refused(topic, reason, exc)
+            return None
+
+    def _refused(self, topic: str, reason: str, exc: Exception | None = None) -> None:
+        kind = topic.removeprefix(self.topics.root + "/").split("/", 1)[0]
+        self._metrics.bus_rejected.labels(topic_kind=kind, reason=reason).inc()
+        error = str(exc.errors()[0]["msg"]) if isinstance(exc, ValidationError) else str(exc)
+        self._rejections.warning(
+            f"bus:{reason}", "bus message refused", topic=topic, reason=reason, error=error
+        )
+
+    def _add(self, topic_filter: str, deliver: Deliver, share: str | None) -> None:
+        broker_filter = f"$share/{share}/{topic_filter}" if share else topic_filter
+        sub = _Subscription(
+            topic_filter, deliver, lambda topic: self._refused(topic, "handler_failed")
+        )
+        with self._routes_lock:
+            entry = self._filters.get(broker_filter)
+            if entry is None:
+                entry = self._filters[broker_filter] = _Filter(broker_filter, topic_filter, [])
+                new = True
+            else:
+                new = False
+            entry.handlers.append(sub)
+            self._routes.clear()
+        if new and self._connected.is_set():
+            self._client.subscribe(broker_filter, qos=QOS)
+
+    def _route(self, topic: str) -> list[_Subscription]:
+        with self._routes_lock:
+            subs = self._routes.get(topic)
+            if subs is None:
+                subs = [
+                    sub
+                    for entry in self._filters.values()
+                    if mqtt.topic_matches_sub(entry.match, topic)
+                    for sub in entry.handlers
+                ]
+                if len(self._routes) < 10_000:
+                    self._routes[topic] = subs
+            return subs
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        """On paho's network thread: never blocks, only hands the message on."""
+        subs = self._route(msg.topic)
+        if msg.qos == 0 and any(s.queue.qsize() >= self._queue_size for s in subs):
+            self._refused(msg.topic, "queue_full")  # QoS 0: the sender accepted the loss
+            subs = []
+        delivery = _Delivery(self, msg.mid, msg.qos, self._generation, len(subs) + 1)
+        if msg.qos > 0:
+            with self._unacked_lock:
+                self._unacked += 1
+                self._unacked_gauge.set(self._unacked)
+        item = (msg.topic, bytes(msg.payload), delivery)
+        for sub in subs:
+            sub.queue.put_nowait(item)
+        delivery.release()
+
+    def _finished(self, delivery: _Delivery) -> None:
+        if delivery.qos == 0:
+            return
+        with self._unacked_lock:
+            self._unacked -= 1
+            self._unacked_gauge.set(self._unacked)
+        # A message from an earlier connection is not acknowledged on this one: the broker
+        # redelivers it (a duplicate our writes absorb), as it should for an unfinished one.
+        if delivery.generation == self._generation and self._connected.is_set():
+            self._client.ack(delivery.mid, delivery.qos)
 
     def drain(self, timeout_s: float = 10.0) -> bool:
         """Wait until every subscription queue is empty; for orderly shutdown and tests."""
         done = threading.Event()
 
         def wait_all() -> None:
-            for handlers in list(self._subs.values()):
-                for sub in handlers:
+            for entry in list(self._filters.values()):
+                for sub in entry.handlers:
                     sub.queue.join()
             done.set()
 
@@ -270,24 +500,31 @@ class Bus:
         self,
         client: mqtt.Client,
         _userdata: object,
-        _flags: mqtt.ConnectFlags,
+        flags: mqtt.ConnectFlags,
         reason: ReasonCode,
         _props: Properties | None,
     ) -> None:
         if reason.is_failure:
             log.error("broker refused connection", reason=str(reason))
             return
+        self._generation += 1
         sock = client.socket()
         if isinstance(sock, socket.socket):
             # Small JSON messages: without this, Nagle holds each behind the previous one's ACK
             # (~40 ms of event-to-alert latency at low rates, measured by bench/alerts.py).
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for topic_filter in self._subs:
-            client.subscribe(topic_filter, qos=QOS)
+        for broker_filter in list(self._filters):
+            client.subscribe(broker_filter, qos=QOS)
         online = ComponentStatus(component=self.component, online=True).model_dump_json()
         client.publish(self.topics.status(self.component), online, qos=QOS, retain=True)
         self._connected.set()
-        log.info("bus connected", component=self.component, broker=self.address.host)
+        log.info(
+            "bus connected",
+            component=self.component,
+            client_id=self.client_id,
+            broker=self.address.host,
+            session_present=flags.session_present,
+        )
 
     def _on_publish(
         self,
@@ -298,6 +535,7 @@ class Bus:
         _props: Properties,
     ) -> None:
         self._window.acked(mid)
+        self._acks.acked(mid)
 
     def _on_disconnect(
         self,

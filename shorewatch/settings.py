@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr | None = Field(default=None, description="Bearer token for the API.")
     log_level: str = "INFO"
+    client_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="This instance's MQTT identity (its sessions are `<id>-<role>`); unset: "
+        "host and topic root. Give each of two instances of a role on one host its own.",
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_token(self) -> Settings:
