@@ -334,7 +334,11 @@ class Bus:
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
-        self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        if isinstance(message, ObservationBatch):  # counted as what it carries
+            for item in message.items:
+                self._metrics.published.labels(kind=item.type).inc()
+        else:
+            self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
         return info
 
     def publish_raw(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
