@@ -377,8 +377,8 @@ class Service:
         )
         self.consumer_bus(
             "alerts",
-            lambda bus: bus.subscribe(
-                self.topics.all_events, service.on_message, share=self._share("alerts")
+            lambda bus: bus.subscribe_many(  # what queued up: one transaction
+                self.topics.all_events, service.on_messages, share=self._share("alerts")
             ),
         )
         self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)

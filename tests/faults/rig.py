@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -74,11 +75,12 @@ class Mosquitto:
 class Cluster:
     """A PostgreSQL 15 cluster of our own (initdb in a temp dir), to stop and start."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self) -> None:
         self.port = free_port()
-        self.dir = workdir / "pg"
-        self.dir.mkdir()
-        shutil.chown(self.dir, "postgres")
+        # Not under pytest's tmp_path: the `postgres` user must be able to reach it.
+        self.dir = Path(tempfile.mkdtemp(prefix="sw-fault-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
         self._as_postgres(
             PG_BIN / "initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres"
         )
@@ -119,6 +121,7 @@ class Cluster:
     def close(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 SITE_YAML = """

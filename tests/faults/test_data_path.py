@@ -112,7 +112,7 @@ def test_broker_kill9_loses_nothing(
 def test_database_down_30_s_loses_nothing(
     tmp_path: Path, broker: Mosquitto, topic_root: str
 ) -> None:
-    cluster = Cluster(tmp_path)
+    cluster = Cluster()
     roles = Roles(tmp_path, cluster.dsn, broker.url, topic_root)
 
     def fault() -> None:
