@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from alerts.lifecycle import Action, changes
 from shorewatch.events import Alert, Outcome
 from shorewatch.store.alerts_repo import AlertsRepo
+from shorewatch.store.timeseries import Conn
 
 
 class AlertNotFound(LookupError):
@@ -41,26 +42,45 @@ class AlertActions:
     ) -> Alert:
         """Raises AlertNotFound, InvalidTransition naming the allowed actions, or
         OutcomeMismatch (resolve without an outcome, or an outcome on another action)."""
-        now = self._clock()
         with self._pool.connection() as conn, conn.transaction():
-            current = self._alerts.get(conn, alert_id, lock=True)
-            if current is None:
-                raise AlertNotFound(f"no alert {alert_id}")
-            alert = current.model_copy(
-                update=changes(current.state, action, at=now, actor=actor, outcome=outcome)
-            )
-            self._alerts.update(conn, alert)
-            self._alerts.record(
-                conn,
-                alert_id,
-                actor=actor,
-                action=action.value,
-                from_state=current.state,
-                to_state=alert.state,
-                # The outcome leads the audit note, so the record keeps it whatever happens
-                # to the alert row later.
-                note=f"[{outcome.value}] {note}" if outcome is not None else note,
-                at=now,
-            )
-        self._publish(alert)
+            alert = self.apply(conn, alert_id, action, actor, note, outcome=outcome)
+        self.announce(alert)
         return alert
+
+    def apply(
+        self,
+        conn: Conn,
+        alert_id: uuid.UUID,
+        action: Action,
+        actor: str,
+        note: str = "",
+        *,
+        outcome: Outcome | None = None,
+    ) -> Alert:
+        """The transition inside the caller's transaction, unpublished: a caller that changes
+        more in the same transaction (dispatch) commits first, then `announce`s."""
+        now = self._clock()
+        current = self._alerts.get(conn, alert_id, lock=True)
+        if current is None:
+            raise AlertNotFound(f"no alert {alert_id}")
+        alert = current.model_copy(
+            update=changes(current.state, action, at=now, actor=actor, outcome=outcome)
+        )
+        self._alerts.update(conn, alert)
+        self._alerts.record(
+            conn,
+            alert_id,
+            actor=actor,
+            action=action.value,
+            from_state=current.state,
+            to_state=alert.state,
+            # The outcome leads the audit note, so the record keeps it whatever happens
+            # to the alert row later.
+            note=f"[{outcome.value}] {note}" if outcome is not None else note,
+            at=now,
+        )
+        return alert
+
+    def announce(self, alert: Alert) -> None:
+        """Publish a committed change."""
+        self._publish(alert)

@@ -244,11 +244,12 @@ class UnitDesk:
         visible: Visible = everyone,
     ) -> Dispatched:
         """Send a unit; raises AlertNotFound, UnitNotFound, UnitUnavailable or
-        InvalidTransition (the alert cannot be dispatched in its state)."""
+        InvalidTransition (the alert cannot be dispatched in its state). The transition, the
+        assignment and the unit's state commit together on one connection, then publish."""
         now = self._clock()
         with self._pool.connection() as conn, conn.transaction():
             alert = self._alerts.get(conn, alert_id)
-            if alert is None or not visible(alert.jurisdiction):
+            if alert is None or not any(map(visible, alert.all_jurisdictions() or {None})):
                 raise AlertNotFound(f"no alert {alert_id}")
             unit = self.repo.get(conn, unit_id, lock=True)  # held until the assignment is in
             if unit is None or not visible(unit.jurisdiction):
@@ -259,6 +260,7 @@ class UnitDesk:
                     "can be dispatched"
                 )
             distance, eta = reach(unit, (alert.lat, alert.lon))
+            transitioned: Alert | None = None
             audit_note = f"unit {unit.id} ({unit.name})" + (f": {note}" if note else "")
             if alert.state is AlertState.DISPATCHED:
                 # Reinforcement: the alert stays where it is, the extra unit is still audited.
@@ -273,7 +275,9 @@ class UnitDesk:
                     at=now,
                 )
             else:
-                alert = actions.transition(alert.id, Action.DISPATCH, actor, audit_note)
+                # In this transaction: if the unit part fails, the alert stays as it was.
+                alert = actions.apply(conn, alert.id, Action.DISPATCH, actor, audit_note)
+                transitioned = alert
             assignment = self.repo.assign(
                 conn,
                 alert_id=alert.id,
@@ -287,6 +291,8 @@ class UnitDesk:
             self.repo.set_state(conn, unit.id, UnitState.EN_ROUTE, alert.id, now)
             sent = self.repo.get(conn, unit.id)
         assert sent is not None
+        if transitioned is not None:
+            actions.announce(transitioned)  # after commit: nothing is broadcast that failed
         notice = UnitNotice(
             unit_id=unit.id,
             alert_id=alert.id,

@@ -7,6 +7,8 @@ process with `--role`; they meet only on the bus and in the database.
 
 from __future__ import annotations
 
+import re
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -43,7 +45,8 @@ from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
-from shorewatch.bus import Bus, RawHandler
+from shorewatch.batching import Batcher
+from shorewatch.bus import BrokerAddress, Bus, RawHandler
 from shorewatch.config.site import (
     MqttAisInput,
     RadarInput,
@@ -52,7 +55,16 @@ from shorewatch.config.site import (
     TcpAisInput,
     UdpAisInput,
 )
-from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.events import (
+    Alert,
+    Event,
+    Message,
+    Observation,
+    ObservationBatch,
+    Source,
+    TrackEnd,
+    VesselStatic,
+)
 from shorewatch.geocal import GeoCalibration
 from shorewatch.heartbeat import ComponentBoard, Heartbeat
 from shorewatch.jurisdictions import build_jurisdictions
@@ -94,6 +106,7 @@ class Service:
         topic_root: str = "shorewatch",
         clock: Callable[[], datetime] = utc_now,
         data_dir: Path | None = None,
+        client_id: str | None = None,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -111,6 +124,9 @@ class Service:
         self._api = (api_host, api_port, api_token or "")
         self._clock = clock
         self._data_dir = data_dir
+        self.client_id = client_id or default_client_id(topic_root)
+        self._batcher: Batcher | None = None
+        self._consumers: list[Bus] = []
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -146,6 +162,12 @@ class Service:
             self.site.health.heartbeat_interval_s,
         )
         self.heartbeat = heartbeat
+        bus = self.site.bus
+        if bus.batch_max > 1:
+            self._batcher = Batcher(
+                self._publish_batch, max_items=bus.batch_max, linger_s=bus.batch_linger_ms / 1000
+            )
+            self._stops.append(self._batcher.close)  # stops run in reverse: before the bus
         for role in ROLES:
             if role in self.roles:
                 getattr(self, f"_start_{role}")()
@@ -165,13 +187,47 @@ class Service:
         self, sensor: str, source: Source = Source.AIS
     ) -> Callable[[Observation | VesselStatic | TrackEnd], None]:
         """Everything a sensor reports goes on its `obs` topic, track ends included, so that
-        consumers see a target's reports and its end in order."""
+        consumers see a target's reports and its end in order; in batches (`bus:` in YAML)."""
         topic = self.topics.obs(source, sensor)
 
         def publish(message: Observation | VesselStatic | TrackEnd) -> None:
-            self.bus.publish(topic, message)
+            if self._batcher is not None:
+                self._batcher.add(topic, message)
+            else:
+                self.bus.publish(topic, message)
 
         return publish
+
+    def _publish_batch(self, topic: str, batch: ObservationBatch) -> None:
+        self.bus.publish(topic, batch)
+
+    def consumer_bus(self, role: str, subscribe: Callable[[Bus], None]) -> Bus:
+        """A role's own connection for the stream it works through, with a stable client id
+        and a session that outlives a restart. Its own, so that a role that stops
+        acknowledging (a recorder whose store is down) holds back only its own stream.
+        `subscribe` adds its handlers before it connects: what the broker kept for the session
+        arrives at once, and must find them."""
+        bus = Bus(
+            self._mqtt_url,
+            f"shorewatch-{role}-consumer",
+            self.topics,
+            self.metrics,
+            client_id=f"{self.client_id}-{role}",
+            session_expiry_s=self.site.bus.session_expiry_s,
+            receive_maximum=self.site.bus.receive_maximum,
+        )
+        subscribe(bus)
+        bus.connect()
+        self._stops.append(bus.close)
+        self._consumers.append(bus)
+        return bus
+
+    def drain(self, timeout_s: float = 10.0) -> bool:
+        """Send what the batcher holds and wait until every connection's handlers have
+        taken what reached them; for orderly shutdown and tests."""
+        if self._batcher is not None:
+            self._batcher.flush()
+        return all(bus.drain(timeout_s) for bus in (self.bus, *self._consumers))
 
     def publish_event(self, event: Event) -> None:
         self.bus.publish(self.topics.event(event.kind), event)
@@ -298,15 +354,25 @@ class Service:
         self.writer = ObservationWriter(
             self.role_pool("recorder"), self.site.store, self.metrics, self.series_mode
         )
-        self.writer.start()
-        self._stops.append(self.writer.stop)
         writer = self.writer
 
-        def record(message: Message) -> None:
-            if isinstance(message, Observation | VesselStatic):
-                writer.submit(message)
+        def record(message: Message, done: Callable[[], None]) -> None:
+            """Acknowledged (`done`) once the COPY holding the message's records commits."""
+            items = message.items if isinstance(message, ObservationBatch) else (message,)
+            records = [m for m in items if isinstance(m, Observation | VesselStatic)]
+            if records:
+                writer.submit_many(records, on_durable=done)
+            else:
+                done()
 
-        self.bus.subscribe(self.topics.all_obs, record)
+        self.consumer_bus(
+            "recorder",
+            lambda bus: bus.subscribe_durable(
+                self.topics.all_obs, record, share=self._share("recorder")
+            ),
+        )
+        writer.start()
+        self._stops.append(writer.stop)  # stops run in reverse: before its bus closes
         self.bus.subscribe(self.topics.all_unit_positions, self.unit_desk.on_message)
         if self.series_mode == timeseries.MODE_PARTITIONED:
             retention = RetentionJob(self.role_pool("recorder"), self.site.store, self._clock)
@@ -323,7 +389,11 @@ class Service:
         sync.start()
         self._stops.append(sync.stop)
         warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
-        self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
+        # Acknowledged once handled and the events it raised are acknowledged by the broker.
+        detector = self.detector
+        self.consumer_bus(
+            "detector", lambda bus: bus.subscribe(self.topics.all_obs, detector.on_message)
+        )
 
     def _start_alerts(self) -> None:
         pool = self.role_pool("alerts")
@@ -337,7 +407,12 @@ class Service:
             self._clock,
             jurisdiction_of=self.jurisdictions.locate,
         )
-        self.bus.subscribe(self.topics.all_events, service.on_message)
+        self.consumer_bus(
+            "alerts",
+            lambda bus: bus.subscribe_many(  # what queued up: one transaction
+                self.topics.all_events, service.on_messages, share=self._share("alerts")
+            ),
+        )
         self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)
         self.bus.subscribe(self.topics.all_alerts, self.unit_desk.on_message)  # units follow
         if self.site.alerts.webhooks:
@@ -437,6 +512,12 @@ class Service:
             self._dsn, max_size=size, timeout_s=sizes.timeout_s, name=f"shorewatch-{role}"
         )
 
+    def _share(self, role: str) -> str | None:
+        """The shared-subscription group of a stateless role (MQTT 5 only)."""
+        if not BrokerAddress.parse(self._mqtt_url).shared_subscriptions:
+            return None
+        return f"{self.site.bus.share_group}-{role}"
+
     @cached_property
     def data_root(self) -> Path:
         """The data directory; without one (tests) a temporary one that goes with the service."""
@@ -487,6 +568,15 @@ class Service:
         assert self.api_server is not None
         sockets = self.api_server.servers[0].sockets
         return int(sockets[0].getsockname()[1])
+
+
+def default_client_id(topic_root: str) -> str:
+    """This host and topic root; `consumer_bus` adds the role. Two instances of one role on
+    one host need their own (`SHOREWATCH_CLIENT_ID`), or each would take over the other's
+    session."""
+    host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())
+    root = re.sub(r"[^A-Za-z0-9_-]", "-", topic_root)
+    return f"sw-{host}-{root}"
 
 
 def _feed_payload(feed: Callable[[bytes], object]) -> RawHandler:

@@ -290,6 +290,18 @@ class UnitNotice(Frozen):
     assigned_at: AwareDatetime
 
 
+SensorReport = Annotated[Observation | TrackEnd | VesselStatic, Field(discriminator="type")]
+
+
+class ObservationBatch(Frozen):
+    """Many of one sensor's reports in one bus message, in the order they were made: one
+    publish, one acknowledgement and one validation for the lot (issue 12, batching)."""
+
+    type: Literal["observation_batch"] = "observation_batch"
+    schema_version: int = SCHEMA_VERSION
+    items: tuple[SensorReport, ...] = Field(min_length=1)
+
+
 Message = Annotated[
     Observation
     | TrackEnd
@@ -299,7 +311,8 @@ Message = Annotated[
     | ComponentStatus
     | UnitPosition
     | UnitStateReport
-    | UnitNotice,
+    | UnitNotice
+    | ObservationBatch,
     Field(discriminator="type"),
 ]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

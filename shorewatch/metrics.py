@@ -118,6 +118,19 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.store_retries = Counter(
+            "shorewatch_store_retries",
+            "Database work retried after a transient error (connection lost, pool timeout, "
+            "serialization failure), by stage and error class.",
+            ["stage", "error"],
+            registry=self.registry,
+        )
+        self.bus_unacked = Gauge(
+            "shorewatch_bus_unacked",
+            "Messages received and not yet acknowledged (their work is not durable yet).",
+            ["component"],
+            registry=self.registry,
+        )
 
     def watch_camera_pipeline(self, camera: str, counts: CameraCounts) -> None:
         self._cameras.sources[camera] = counts

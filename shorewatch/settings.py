@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         default=None, description="Client certificate, for brokers that require one (mqtts://)."
     )
     mqtt_key_file: Path | None = Field(default=None, description="The client certificate's key.")
+    client_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="This instance's MQTT identity (its sessions are `<id>-<role>`); unset: "
+        "host and topic root. Give each of two instances of a role on one host its own.",
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_token(self) -> Settings:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shorewatch.config.alerts import AlertConfig, LevelBands
+from shorewatch.config.bus import BusConfig
 from shorewatch.config.cameras import CameraConfig
 from shorewatch.config.health import HealthConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
@@ -237,6 +238,7 @@ class SiteConfig(Strict):
     jurisdictions: list[JurisdictionConfig] = Field(default_factory=list)
     units: UnitsConfig = Field(default_factory=list)
     health: HealthConfig = HealthConfig()
+    bus: BusConfig = BusConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:

@@ -2,7 +2,8 @@
 
 Rows are COPYed into a per-connection staging table and moved with ON CONFLICT DO NOTHING on
 the natural key, so replaying the same input leaves exactly the same rows. A batch that fails
-is retried, never dropped: accepted data is not lost while the database is briefly away.
+is retried, never dropped, and the bus message that carried it is acknowledged only after its
+COPY commits: accepted data is not lost while the database or this process is away.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shorewatch.config.site import StoreConfig
 from shorewatch.events import Observation, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
+from shorewatch.store.transient import TRANSIENT
 
 log = structlog.get_logger(__name__)
 OBS_COLUMNS = (
@@ -85,7 +87,17 @@ def _vessel_row(v: VesselStatic) -> tuple[object, ...]:
     )
 
 
+Done = Callable[[], None]
+
+
 class ObservationWriter:
+    """Records in, committed rows out. `submit(..., on_durable=done)` calls `done` once the
+    records are committed (the recorder acknowledges their bus message then). A transient
+    failure is retried until the records are in or the writer stops; anything the database
+    refuses for other reasons is written around, record by record, and counted. `stop()`
+    returns within its timeout whatever the database does: what is not committed by then is
+    simply never acknowledged, and the broker delivers it again to the next recorder."""
+
     def __init__(
         self,
         pool: ConnectionPool,
@@ -102,26 +114,42 @@ class ObservationWriter:
         self._partitioned = series_mode == timeseries.MODE_PARTITIONED
         self._known_partitions: set[date] = set()
         self._clock = clock
-        self._queue: queue.Queue[Record | None] = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[tuple[Sequence[Record], Done | None]] = queue.Queue(
+            maxsize=queue_size
+        )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
         self.submitted = 0
 
-    def submit(self, record: Record) -> None:
-        """Blocks when the queue is full: back-pressure to the bus rather than dropping."""
+    def submit(self, record: Record, on_durable: Done | None = None) -> None:
+        self.submit_many((record,), on_durable)
+
+    def submit_many(self, records: Sequence[Record], on_durable: Done | None = None) -> None:
+        """Blocks while the queue is full (back-pressure to the bus worker that calls it, never
+        to paho's thread); gives up when the writer stops (`on_durable` is then never called)."""
         self._idle.clear()
-        self._queue.put(record)
-        self.submitted += 1
+        while not self._stopping.is_set():
+            try:
+                self._queue.put((records, on_durable), timeout=0.2)
+            except queue.Full:
+                continue
+            self.submitted += len(records)
+            return
 
     def start(self) -> None:
+        self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Writes what it holds if the database takes it at once; bounded either way."""
+        self._stopping.set()
         if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=timeout_s)
+            if self._thread.is_alive():
+                log.warning("store writer still busy at shutdown; its records stay unacked")
             self._thread = None
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
@@ -130,51 +158,90 @@ class ObservationWriter:
 
     def _run(self) -> None:
         batch: list[Record] = []
+        dones: list[Done] = []
         deadline = self._clock() + self._config.flush_interval_s
-        stopping = False
-        while not stopping:
+        while not self._stopping.is_set():
             try:
-                item = self._queue.get(timeout=max(0.0, deadline - self._clock()))
-                if item is None:
-                    stopping = True
-                else:
-                    batch.append(item)
+                records, done = self._queue.get(timeout=max(0.0, deadline - self._clock()))
+                batch.extend(records)
+                if done is not None:
+                    dones.append(done)
             except queue.Empty:
                 pass
             full = len(batch) >= self._config.batch_size
-            if batch and (full or stopping or self._clock() >= deadline):
-                self._write_with_retry(batch)
-                batch = []
+            if batch and (full or self._clock() >= deadline):
+                if not self._write_with_retry(batch):
+                    return  # stopping: unacknowledged, redelivered after restart
+                for done in dones:
+                    done()
+                batch, dones = [], []
             if self._clock() >= deadline or not batch:
                 deadline = self._clock() + self._config.flush_interval_s
             if not batch and self._queue.empty():
                 self._idle.set()
+        self._final_flush(batch, dones)
 
-    def _write_with_retry(self, batch: Sequence[Record]) -> None:
+    def _final_flush(self, batch: list[Record], dones: list[Done]) -> None:
+        """At stop: one attempt, no retries, for what is in hand and queued."""
+        while True:
+            try:
+                records, done = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            batch.extend(records)
+            if done is not None:
+                dones.append(done)
+        if not batch:
+            return
+        try:
+            self.write_batch(batch)
+        except Exception as exc:
+            log.warning("store write at shutdown failed; left unacknowledged", error=str(exc))
+            return
+        for done in dones:
+            done()
+
+    def _write_with_retry(self, batch: Sequence[Record]) -> bool:
+        """True once written (or written around); False when the writer stopped first."""
         delay = 0.5
         while True:
             try:
                 self.write_batch(batch)
-                return
-            except psycopg.DataError as exc:
-                # Not transient: retrying would stall every later batch behind this one.
-                log.warning("batch refused by the database; writing it row by row", error=str(exc))
-                self._write_each(batch)
-                return
-            except psycopg.Error as exc:
+                return True
+            except TRANSIENT as exc:
                 self._known_partitions.clear()  # the failed transaction may not have made them
+                self._metrics.store_retries.labels(stage="recorder", error=type(exc).__name__).inc()
                 log.error("store write failed; retrying", error=str(exc), rows=len(batch))
-                time.sleep(delay)
+                if self._stopping.wait(delay):
+                    return False
                 delay = min(delay * 2, 30.0)
+            except Exception as exc:
+                # Not transient: retrying would stall every later batch behind this one.
+                self._known_partitions.clear()
+                log.warning("batch refused by the database; writing it row by row", error=str(exc))
+                return self._write_each(batch)
 
-    def _write_each(self, batch: Sequence[Record]) -> None:
+    def _write_each(self, batch: Sequence[Record]) -> bool:
         """Keep every record the database accepts; count and log the ones it cannot hold."""
         for record in batch:
-            try:
-                self.write_batch([record])
-            except psycopg.DataError as exc:
-                self._metrics.store_rejected.labels(reason=type(exc).__name__).inc()
-                log.error("record refused by the database", error=str(exc), record=repr(record))
+            delay = 0.5
+            while True:
+                try:
+                    self.write_batch([record])
+                    break
+                except TRANSIENT as exc:
+                    self._known_partitions.clear()
+                    self._metrics.store_retries.labels(
+                        stage="recorder", error=type(exc).__name__
+                    ).inc()
+                    if self._stopping.wait(delay):
+                        return False
+                    delay = min(delay * 2, 30.0)
+                except Exception as exc:
+                    self._metrics.store_rejected.labels(reason=type(exc).__name__).inc()
+                    log.error("record refused by the database", error=str(exc), record=repr(record))
+                    break
+        return True
 
     def write_batch(self, batch: Sequence[Record]) -> int:
         """Write one batch in one transaction; returns the number of new observation rows."""

@@ -1,0 +1,44 @@
+"""How the processes use the MQTT bus: durable sessions, flow control and batching.
+
+A session that outlives a restart keeps what the broker holds for a process while it is down
+(`session_expiry_s`); the broker sends a consumer at most `receive_maximum` messages it has not
+acknowledged, and a message is acknowledged only once its work is durable, so a stalled store
+holds the stream at the broker instead of in memory. Sensor reports travel in batches.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BusConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session_expiry_s: int = Field(
+        default=3600,
+        ge=0,
+        le=4_294_967_295,
+        description="How long the broker keeps a process's session (and queues its messages) "
+        "while it is away; 0: a clean session on every start.",
+    )
+    receive_maximum: int = Field(
+        default=100,
+        ge=1,
+        le=65_535,
+        description="Unacknowledged messages the broker may have out to one consumer.",
+    )
+    batch_max: int = Field(
+        default=200, ge=1, le=10_000, description="Sensor reports per bus message at most."
+    )
+    batch_linger_ms: float = Field(
+        default=5.0,
+        ge=0.0,
+        le=1000.0,
+        description="How long a sensor's first report waits for company before it is sent.",
+    )
+    share_group: str = Field(
+        default="shorewatch",
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="MQTT 5 shared-subscription group of the recorders and of the alerts "
+        "workers: several instances split one stream.",
+    )
