@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
@@ -31,3 +32,5 @@ class ApiContext:
     units: UnitDesk
     snapshots: PhotoStore
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
+    console_dir: Path | None = None
+    """The built console served at `/`; None: `console/dist` in the source tree."""

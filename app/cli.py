@@ -102,6 +102,7 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
         api_port=settings.api_port,
         topic_root=settings.topic_root,
         data_dir=settings.data_dir,
+        console_dir=settings.console_dir,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

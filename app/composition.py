@@ -86,6 +86,7 @@ class Service:
         topic_root: str = "shorewatch",
         clock: Callable[[], datetime] = utc_now,
         data_dir: Path | None = None,
+        console_dir: Path | None = None,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -103,6 +104,7 @@ class Service:
         self._api = (api_host, api_port, api_token or "")
         self._clock = clock
         self._data_dir = data_dir
+        self._console_dir = console_dir
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -333,6 +335,7 @@ class Service:
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
             snapshots=self.snapshot_store,
+            console_dir=self._console_dir,
         )
 
         def relay(message: Message) -> None:

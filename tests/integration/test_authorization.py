@@ -99,8 +99,12 @@ def module_dsn(pg_server: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def service(module_dsn: str, mqtt_url: str) -> Iterator[Service]:
+def service(
+    module_dsn: str, mqtt_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
     site = parse_config(SITE_YAML, "test.yaml", Path())
+    console = tmp_path_factory.mktemp("console-dist")
+    (console / "index.html").write_text("<!doctype html><title>console</title>")
     svc = Service(
         site,
         dsn=module_dsn,
@@ -109,6 +113,7 @@ def service(module_dsn: str, mqtt_url: str) -> Iterator[Service]:
         api_token=SERVICE_TOKEN,
         api_port=0,
         topic_root=f"swtest-{uuid.uuid4().hex[:10]}",
+        console_dir=console,
     )
     svc.start()
     yield svc
@@ -358,8 +363,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs-assets/{name}"): Rule(
+        frozenset(), "public", call=lambda _w, _where: Call(path={"name": "swagger-ui.css"})
+    ),
+    # The console's files; its data comes through the API routes below, each with its rule.
+    ("GET", "/{path:path}"): Rule(
+        frozenset(), "public", call=lambda _w, _where: Call(path={"path": "alerts"})
+    ),
     ("GET", "/metrics"): Rule(frozenset({ENGINEER}), "none"),
     ("GET", "/api/v1/alerts"): Rule(
         EVERY_ROLE,
