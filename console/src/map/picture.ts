@@ -1,0 +1,96 @@
+// The live picture as map features: one symbol per target (a fused radar/camera echo of an
+// AIS vessel is drawn once, as its AIS vessel), its course vector scaled by speed, its trail
+// of the last minutes, and a level badge with text on every target with an open alert.
+
+import { destination } from "../geo";
+import { t } from "../i18n";
+import { store } from "../store";
+import type { Level, PictureTrack } from "../types";
+import { OPEN_STATES } from "../types";
+import type { ConsoleMap } from "./map";
+
+const VECTOR_MINUTES = 3;
+const RANK: Record<Level | "none", number> = { none: 0, blue: 1, yellow: 2, orange: 3, red: 4 };
+
+export function shapeOf(track: PictureTrack): "ais" | "radar" | "camera" | "fused" {
+  const ais = track.sources.includes("ais");
+  if (ais && (track.sources.length > 1 || track.associated.length > 0)) return "fused";
+  if (ais) return "ais";
+  return track.sources.includes("radar") ? "radar" : "camera";
+}
+
+export function displayName(track: PictureTrack | undefined, key: string): string {
+  if (!track) return key;
+  return track.name?.trim() || track.callsign?.trim() || (track.mmsi ? String(track.mmsi) : key);
+}
+
+/** The highest open level on a target: the picture's own, or a newer alert the desk has. */
+export function levelOf(track: PictureTrack): Level | null {
+  let best: Level | null = track.alert_level;
+  for (const alert of store.alerts.values()) {
+    if (!OPEN_STATES.includes(alert.state) || store.canonical(alert.target) !== track.key) continue;
+    if (best === null || RANK[alert.level] > RANK[best]) best = alert.level;
+  }
+  return best;
+}
+
+export class PictureLayer {
+  private scheduled = false;
+  private lastDraw = 0;
+  private drawn = 0;
+
+  constructor(private readonly map: ConsoleMap) {
+    store.on("picture", () => this.schedule());
+    store.on("alerts", () => this.schedule());
+    store.on("lang", () => this.schedule());
+  }
+
+  get count(): number {
+    return this.drawn;
+  }
+
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = Math.max(0, 250 - (performance.now() - this.lastDraw));
+    setTimeout(() => requestAnimationFrame(() => this.draw()), wait);
+  }
+
+  private draw(): void {
+    this.scheduled = false;
+    this.lastDraw = performance.now();
+    const targets: GeoJSON.Feature[] = [];
+    const vectors: GeoJSON.Feature[] = [];
+    const trails: GeoJSON.Feature[] = [];
+    for (const track of store.picture.values()) {
+      if (store.aliasOf.has(track.key)) continue; // drawn as the target it is fused into
+      const level = levelOf(track);
+      const course = track.cog_deg ?? track.heading_deg ?? 0;
+      const props: Record<string, string | number> = {
+        key: track.key,
+        icon: `sym|${shapeOf(track)}|${level ?? "none"}`,
+        course,
+        rank: RANK[level ?? "none"],
+        level: level ?? "none",
+      };
+      const name = displayName(track, track.key);
+      if (level) props.label = `lbl|${level}|${t(`level_${level}`)} · ${name}`;
+      else if (track.name) props.name = `lbl|plain|${track.name.trim()}`;
+      targets.push({ type: "Feature", properties: props, geometry: { type: "Point", coordinates: [track.lon, track.lat] } });
+      if (track.sog_kn && track.sog_kn > 0.5 && track.cog_deg !== null) {
+        const end = destination(track.lon, track.lat, track.cog_deg, track.sog_kn * 1852 * (VECTOR_MINUTES / 60));
+        vectors.push({ type: "Feature", properties: { level: props.level }, geometry: { type: "LineString", coordinates: [[track.lon, track.lat], end] } });
+      }
+      const points = store.trails.get(track.key)?.points ?? [];
+      if (points.length > 1) trails.push({ type: "Feature", properties: { level: props.level }, geometry: { type: "LineString", coordinates: points } });
+    }
+    targets.sort((a, b) => Number(a.properties?.rank) - Number(b.properties?.rank));
+    this.drawn = targets.length;
+    this.map.set("targets", { type: "FeatureCollection", features: targets });
+    this.map.set("vectors", { type: "FeatureCollection", features: vectors });
+    this.map.set("trails", { type: "FeatureCollection", features: trails });
+    document.body.dataset.targets = String(targets.length);
+    store.emit("live");
+  }
+}
+
