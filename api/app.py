@@ -16,9 +16,12 @@ from api.errors import validation_error
 from api.openapi import document_common_errors
 from api.routes import (
     alerts,
+    console_settings,
     events,
     live,
+    me,
     reports,
+    sensors,
     silences,
     stats,
     system,
@@ -64,6 +67,9 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(units.router, prefix=API_PREFIX)
     app.include_router(silences.router, prefix=API_PREFIX)
+    app.include_router(me.router, prefix=API_PREFIX)
+    app.include_router(sensors.router, prefix=API_PREFIX)
+    app.include_router(console_settings.router, prefix=API_PREFIX)
     app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
     app.include_router(console.router)  # last: it answers every path no other route took
     document_common_errors(app)

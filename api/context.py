@@ -11,6 +11,7 @@ from alerts.actions import AlertActions
 from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from shorewatch.config.site import SiteConfig
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.events_repo import EventsRepo
@@ -32,5 +33,7 @@ class ApiContext:
     units: UnitDesk
     snapshots: PhotoStore
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
+    site: SiteConfig
+    """The site configuration: sensors and console settings come from it."""
     console_dir: Path | None = None
     """The built console served at `/`; None: `console/dist` in the source tree."""

@@ -50,7 +50,9 @@ def authenticate(context: ApiContext, presented: str | None) -> Principal | None
     if user is None:
         return None
     areas = None if user.jurisdiction is None else context.jurisdictions.area(user.jurisdiction)
-    return Principal(name=user.name, role=Role(user.role), areas=areas)
+    return Principal(
+        name=user.name, role=Role(user.role), areas=areas, jurisdiction=user.jurisdiction
+    )
 
 
 def require_caller(

@@ -335,6 +335,7 @@ class Service:
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
             snapshots=self.snapshot_store,
+            site=self.site,
             console_dir=self._console_dir,
         )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -512,10 +513,24 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ok=204,
         call=lambda w, where: Call(path={"silence_id": w.fresh_silence(where)}),
     ),
+    ("GET", "/api/v1/me"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/jurisdictions"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda _w, where: Call(expect=TOWN[where]),
+        ids=lambda body: {f["id"] for f in body["features"]},
+    ),
+    ("GET", "/api/v1/sensors"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/console/settings"): Rule(EVERY_ROLE, "none"),
     # Checked by test_live_feed_matrix below, not by HTTP.
     ("WS", "/api/v1/live"): Rule(EVERY_ROLE, "list"),
 }
 HTTP_RULES = sorted(key for key in MATRIX if key[0] != "WS")
+
+
+def concrete(template: str, call: Call) -> str:
+    """The path with the call's values; `{name:converter}` (the console's `{path:path}`) too."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", template).format(**call.path)
 
 
 def role_refused(rule: Rule, role: Role) -> bool:
@@ -580,7 +595,7 @@ def test_matrix(
     call = rule.call(world, where)
     response = api.request(
         method,
-        template.format(**call.path),
+        concrete(template, call),
         params=call.params,
         json=call.json,
         headers=bearer(tokens[role.value]),
@@ -604,7 +619,7 @@ def test_matrix(
 def test_no_valid_token_is_401(endpoint: tuple[str, str], world: World, api: httpx.Client) -> None:
     method, template = endpoint
     call = MATRIX[endpoint].call(world, "in")
-    path = template.format(**call.path)
+    path = concrete(template, call)
     forged = "swk_0123456789abcdef_" + "A" * 43
     for headers in ({}, bearer("wrong-token-wrong-token"), bearer(forged)):
         response = api.request(method, path, params=call.params, json=call.json, headers=headers)
