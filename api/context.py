@@ -11,6 +11,7 @@ from alerts.actions import AlertActions
 from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from api.picture import Picture
 from shorewatch.config.site import SiteConfig
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
@@ -35,5 +36,7 @@ class ApiContext:
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
     site: SiteConfig
     """The site configuration: sensors and console settings come from it."""
+    picture: Picture
+    """The live picture (the detector's fused targets), joined with the open alerts."""
     console_dir: Path | None = None
     """The built console served at `/`; None: `console/dist` in the source tree."""

@@ -27,8 +27,10 @@ from api.app import create_app
 from api.context import ApiContext
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from api.picture import Picture
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
+from detectors.picture import PictureFeed
 from detectors.vision import load_detector
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
@@ -48,11 +50,22 @@ from shorewatch.config.site import (
     TcpAisInput,
     UdpAisInput,
 )
-from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.events import (
+    OPEN_STATES,
+    Alert,
+    Event,
+    Message,
+    Observation,
+    PictureUpdate,
+    Source,
+    TrackEnd,
+    VesselStatic,
+)
 from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
+from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.db import open_pool
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.store.maintenance import RetentionJob
@@ -157,6 +170,9 @@ class Service:
 
     def publish_alert(self, alert: Alert) -> None:
         self.bus.publish(self.topics.alert(alert.level), alert)
+
+    def publish_picture(self, update: PictureUpdate) -> None:
+        self.bus.publish(self.topics.picture(update.tile), update)
 
     def _start_ingest(self) -> None:
         ingest = self.site.ingest
@@ -294,6 +310,11 @@ class Service:
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         sync.start()
         self._stops.append(sync.stop)
+        # The live picture for the consoles: changed targets, batched about once a second.
+        picture = PictureFeed(self.detector.fusion, self.detector.watchlist, self.publish_picture)
+        self.detector.listener = picture
+        picture.start()
+        self._stops.append(picture.stop)
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)
 
     def _start_alerts(self) -> None:
@@ -323,6 +344,7 @@ class Service:
     def _start_api(self) -> None:
         host, port, token = self._api
         live = LiveFeed()
+        picture = Picture(self.jurisdictions, ttl_s=self.site.detectors.state_ttl_s)
         context = ApiContext(
             pool=self.pool,
             metrics=self.metrics,
@@ -336,14 +358,19 @@ class Service:
             units=self.unit_desk,
             snapshots=self.snapshot_store,
             site=self.site,
+            picture=picture,
             console_dir=self._console_dir,
         )
 
         def relay(message: Message) -> None:
             if isinstance(message, Alert):
                 live.publish_threadsafe(message)
+                picture.alert_changed(message)
 
         self.bus.subscribe(self.topics.all_alerts, relay)
+        self.bus.subscribe(self.topics.all_picture, picture.on_message)
+        with self.pool.connection() as conn:  # alerts opened before this process started
+            picture.load_alerts(AlertsRepo().search(conn, states=list(OPEN_STATES), limit=100_000))
         config = uvicorn.Config(
             create_app(context), host=host, port=port, log_level="warning", ws="websockets-sansio"
         )

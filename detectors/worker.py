@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from detectors.fusion import Fusion
 from detectors.rules import RULES
@@ -39,6 +40,16 @@ class ThresholdMap:
         return self.default
 
 
+class TrackListener(Protocol):
+    """Told of every track change on the worker's thread (the live picture listens)."""
+
+    def observed(self, obs: Observation, track: Track) -> None: ...
+
+    def changed(self, track: Track) -> None: ...
+
+    def gone(self, track: Track) -> None: ...
+
+
 class DetectorWorker:
     def __init__(
         self,
@@ -65,6 +76,7 @@ class DetectorWorker:
         self._coverage = [z for z in self._zones if z.kind == "coverage"]
         self._sweep = timedelta(seconds=site.detectors.fusion.sweep_s)
         self._next_sweep: datetime | None = None
+        self.listener: TrackListener | None = None
 
     def on_message(self, message: Message) -> None:
         self.process_message(message)
@@ -73,14 +85,20 @@ class DetectorWorker:
         events: list[Event] = []
         if isinstance(message, Observation):
             track = self.fusion.observe(message)
+            if self.listener is not None:
+                self.listener.observed(message, track)
             events += self._run(track, message.time, [r.on_report for r in self._rules])
             events += self._maybe_sweep(message.time)
         elif isinstance(message, VesselStatic):
             vessel = self.fusion.vessel(message)
             if vessel is not None and vessel.fixes:
+                if self.listener is not None:
+                    self.listener.changed(vessel)
                 events += self._run(vessel, message.time, [r.on_identity for r in self._rules])
         elif isinstance(message, TrackEnd):
             ended = self.fusion.end(message)
+            if ended is not None and self.listener is not None:
+                self.listener.gone(ended)
             if ended is not None and ended.fixes:
                 events += self._run(ended, message.time, [r.on_tick for r in self._rules])
         for event in events:
@@ -139,6 +157,8 @@ class DetectorWorker:
         for track in self.fusion:
             events += self._run(track, now, ticks)
         for gone in self.fusion.expire(now):
+            if self.listener is not None:
+                self.listener.gone(gone)
             events += [closed(e, gone.last_seen, {"closed_by": "expired"}) for e in _open(gone)]
         return events
 

@@ -44,6 +44,8 @@ from shorewatch.events import (
     Level,
     Observation,
     Outcome,
+    PictureTrack,
+    PictureUpdate,
     Source,
     VesselStatic,
 )
@@ -297,11 +299,31 @@ def world(service: Service, api: httpx.Client, tokens: dict[str, str]) -> World:
         world.reports[where] = str(report.json()["id"])
         world.units[where] = world.fresh_unit(where)
         world.silences[where] = world.fresh_silence(where)
+    # The detector's picture of both vessels (no detector runs here: its message, by hand).
+    service.bus.publish(
+        service.topics.picture("58N011E"),
+        PictureUpdate(
+            tile="58N011E",
+            time=now,
+            tracks=tuple(
+                PictureTrack(
+                    key=f"ais:{MMSI[where]}",
+                    sources=(Source.AIS,),
+                    mmsi=MMSI[where],
+                    lat=POSITION[where][0],
+                    lon=POSITION[where][1],
+                    last_seen=now,
+                )
+                for where in WHERES
+            ),
+        ),
+    )
     # Each report became an event and an alert on the live feed: let them pass first.
     wait_for(lambda: _count_alerts(service, "field_report") >= len(WHERES))
     for where in WHERES:
         wait_for(partial(_vessel_found, api, MMSI[where]))
         wait_for(partial(_listed_vessel, api, MMSI[where]))
+    wait_for(lambda: len(_app(service).state.context.picture) >= len(WHERES))
     return world
 
 
@@ -521,6 +543,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ids=lambda body: {f["id"] for f in body["features"]},
     ),
     ("GET", "/api/v1/sensors"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/picture"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda _w, where: Call(expect=f"ais:{MMSI[where]}"),
+        ids=lambda body: {t["key"] for t in body["tracks"]},
+    ),
     ("GET", "/api/v1/console/settings"): Rule(EVERY_ROLE, "none"),
     # Checked by test_live_feed_matrix below, not by HTTP.
     ("WS", "/api/v1/live"): Rule(EVERY_ROLE, "list"),

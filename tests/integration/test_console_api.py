@@ -4,6 +4,8 @@ Mosquitto, detector, alerts and API roles)."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,12 +16,14 @@ import httpx
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
+from websockets.sync.client import connect
 
 from app.composition import Service
 from shorewatch.config.site import parse_config
 from shorewatch.episodes import closed, new_event
-from shorewatch.events import EventKind
+from shorewatch.events import EventKind, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
+from tests.detection import run_straight
 from tests.waiting import wait_for
 
 TOKEN = "console-api-test-token-0123456789"
@@ -212,3 +216,154 @@ def test_console_block_refuses_unknown_keys_and_keeps_a_set_centre() -> None:
     site = parse_config('version: "x"\nconsole: {center: [11.4, 58.2]}', "site.yaml", Path())
     assert site.console.center == (11.4, 58.2)
     assert site.console.zoom == 9.0
+
+
+# --- the live picture ------------------------------------------------------------------------
+
+VESSEL_MMSI, FAR_MMSI = 265000101, 265000102
+TOWN_A, TOWN_B = (58.25, 11.30), (58.25, 11.70)
+
+
+def _send_vessel_and_echo(service: Service, start: datetime, count: int) -> None:
+    """An AIS vessel in town A with its radar echo, and a vessel in town B, through the bus."""
+    ais = service.publish_observation("rx-north")
+    radar = service.publish_observation("radar-head", Source.RADAR)
+    ais(VesselStatic(sensor_id="rx-north", time=start, mmsi=VESSEL_MMSI, name="NORDIC STAR"))
+    vessel = run_straight(VESSEL_MMSI, start, *TOWN_A, sog=10, cog=90, every_s=3, count=count)
+    echo = run_straight(
+        "radar-head-12",
+        start,
+        *TOWN_A,
+        sog=10,
+        cog=90,
+        every_s=3,
+        count=count,
+        source=Source.RADAR,
+        sensor="radar-head",
+    )
+    far = run_straight(FAR_MMSI, start, *TOWN_B, sog=8, cog=0, every_s=3, count=count)
+    for a, r, f in zip(vessel, echo, far, strict=True):
+        ais(a)
+        radar(r)
+        ais(f)
+
+
+def _picture(api: httpx.Client, token: str, **params: Any) -> dict[str, Any]:
+    return {t["key"]: t for t in get(api, "/picture", token, **params)["tracks"]}
+
+
+@pytest.fixture(scope="module")
+def scene(service: Service, api: httpx.Client) -> datetime:
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    _send_vessel_and_echo(service, start, count=6)
+    wait_for(
+        lambda: _picture(api, TOKEN).get(f"ais:{VESSEL_MMSI}", {}).get("associated"),
+        timeout_s=15,
+    )
+    return start
+
+
+def test_an_ais_vessel_and_its_fused_radar_echo_are_one_target(
+    api: httpx.Client, scene: datetime
+) -> None:
+    picture = _picture(api, TOKEN)
+    vessel = picture[f"ais:{VESSEL_MMSI}"]
+    assert vessel["associated"] == ["radar:radar-head-12"]
+    assert vessel["sources"] == ["ais", "radar"]
+    assert (vessel["name"], vessel["mmsi"], vessel["jurisdiction"]) == (
+        "NORDIC STAR",
+        VESSEL_MMSI,
+        "town-a",
+    )
+    assert "radar:radar-head-12" not in picture, "the echo is drawn inside the vessel"
+    assert datetime.fromisoformat(vessel["last_seen"]) == scene + timedelta(seconds=15)
+    assert picture[f"ais:{FAR_MMSI}"]["jurisdiction"] == "town-b"
+
+
+def test_picture_by_area_and_box(api: httpx.Client, keys: dict[str, str], scene: datetime) -> None:
+    assert scene
+    ours = {f"ais:{VESSEL_MMSI}", f"ais:{FAR_MMSI}"}
+    assert set(_picture(api, keys["anna"])) & ours == {f"ais:{VESSEL_MMSI}"}, "anna: town A"
+    assert set(_picture(api, keys["carl"])) & ours == ours, "carl: the county"
+    east = _picture(api, TOKEN, bbox="11.6,58.0,11.8,58.5")
+    assert set(east) & ours == {f"ais:{FAR_MMSI}"}
+    assert set(_picture(api, keys["anna"], bbox="11.6,58.0,11.8,58.5")) & ours == set()
+    refused = api.get("/picture", params={"bbox": "11.8,58.0,11.6"}, headers=bearer(TOKEN))
+    assert refused.status_code == 422
+
+
+def test_an_open_alert_colours_its_target(
+    service: Service, api: httpx.Client, scene: datetime
+) -> None:
+    event = new_event(
+        EventKind.DARK_TARGET, ("radar:radar-head-12",), scene, *TOWN_A, {}, "test-console-api"
+    )
+    service.publish_event(event)
+    vessel = wait_for(
+        lambda: (v := _picture(api, TOKEN)[f"ais:{VESSEL_MMSI}"])["alert_level"] and v
+    )
+    with service.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT id::text, level FROM alerts WHERE target = 'radar:radar-head-12'"
+        ).fetchone()
+    assert row is not None
+    assert vessel["alert_ids"] == [row[0]], "an alert on the fused echo colours the vessel"
+    assert vessel["alert_level"] == row[1]
+
+
+def _next_picture(ws: Any) -> dict[str, Any]:
+    while True:
+        message = json.loads(ws.recv(timeout=10))
+        if message["type"] == "picture":
+            return dict(message)
+
+
+def test_websocket_viewport_gets_the_picture_in_view_then_changes(
+    service: Service, keys: dict[str, str], scene: datetime
+) -> None:
+    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={keys['carl']}"
+    with connect(url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "viewport", "bbox": [11.0, 58.0, 11.5, 58.5]}))
+        first = _next_picture(ws)
+        keys_in_view = {t["key"] for t in first["tracks"]}
+        assert f"ais:{VESSEL_MMSI}" in keys_in_view
+        assert f"ais:{FAR_MMSI}" not in keys_in_view, "outside the viewport"
+        assert first["removed"] == []
+
+        # The vessel moves on: its change arrives batched (not one message per report).
+        later = scene + timedelta(seconds=30)
+        ais = service.publish_observation("rx-north")
+        for report in run_straight(VESSEL_MMSI, later, *TOWN_A, sog=10, cog=90, every_s=1, count=3):
+            ais(report)
+        sent = time.monotonic()
+        newest = later + timedelta(seconds=2)
+        carried: list[datetime] = []
+        while newest not in carried:
+            message = _next_picture(ws)
+            carried += [
+                datetime.fromisoformat(t["last_seen"])
+                for t in message["tracks"]
+                if t["key"] == f"ais:{VESSEL_MMSI}"
+            ]
+        assert time.monotonic() - sent < 5
+        assert len(carried) <= 2, f"three reports in one batch, or two at a flush: {carried}"
+
+        # A new viewport: everything in it at once, and what left the view is removed.
+        ws.send(json.dumps({"type": "viewport", "bbox": [11.6, 58.0, 11.8, 58.5]}))
+        moved = _next_picture(ws)
+        assert f"ais:{FAR_MMSI}" in {t["key"] for t in moved["tracks"]}
+        assert f"ais:{VESSEL_MMSI}" in moved["removed"]
+
+
+def test_websocket_picture_keeps_to_the_callers_area(
+    service: Service, keys: dict[str, str], scene: datetime
+) -> None:
+    assert scene
+    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={keys['anna']}"
+    with connect(url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "viewport", "bbox": [11.0, 58.0, 12.0, 58.5]}))
+        seen = {t["key"] for t in _next_picture(ws)["tracks"]}
+        assert f"ais:{VESSEL_MMSI}" in seen
+        assert f"ais:{FAR_MMSI}" not in seen, "town B's vessel is not anna's"
+        ws.send("not json")
+        assert json.loads(ws.recv(timeout=10))["type"] == "error", "said, and the feed goes on"
