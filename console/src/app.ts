@@ -14,12 +14,13 @@ import { Live } from "./live";
 import { createMap } from "./map/map";
 import type { ConsoleMap } from "./map/map";
 import { PictureLayer } from "./map/picture";
-import { sector } from "./geo";
+import { bboxOf, sector } from "./geo";
 import { beep } from "./sound";
 import { StatsView } from "./stats";
 import { store } from "./store";
 import type { Alert, ConsoleSettings, FeatureCollection, JurisdictionProps, PictureTrack, Sensor, Tracks, ZoneProps } from "./types";
 import { UnitsView } from "./units";
+import { legend } from "./legend";
 
 type Tab = "picture" | "units" | "history" | "stats";
 
@@ -40,6 +41,7 @@ export class ConsoleApp {
   private picture!: PictureLayer;
   private live!: Live;
   private tab: Tab = "picture";
+  private legendSlot: HTMLElement | null = null;
   private showingDetail = false;
 
   constructor(root: HTMLElement, private readonly signOut: (notice?: string) => void) {
@@ -58,7 +60,11 @@ export class ConsoleApp {
     store.zones = zones;
     store.loadAlerts(alerts);
 
+    // MapLibre sizes its canvas from the container: lay the page out before creating it.
+    const mapWrap = h("div", { class: "map-wrap" }, this.mapEl);
+    replace(this.root, this.topbar, this.banner, h("main", { class: "workspace" }, mapWrap, this.side));
     this.map = createMap(this.mapEl, settings.center, settings.zoom, settings.basemap_style_url);
+    new ResizeObserver(() => this.map.map.resize()).observe(this.mapEl);
     this.picture = new PictureLayer(this.map);
     this.card = new TargetCard(
       (tracks) => this.showTrack(tracks),
@@ -74,7 +80,9 @@ export class ConsoleApp {
       onReconnected: () => void this.reloadAlerts(),
     });
 
-    replace(this.root, this.topbar, this.banner, h("main", { class: "workspace" }, h("div", { class: "map-wrap" }, this.mapEl, this.card.el), this.side));
+    mapWrap.appendChild(this.card.el);
+    this.legendSlot = h("div", { class: "legend-slot" }, legend());
+    mapWrap.appendChild(this.legendSlot);
     this.renderTopbar();
     this.renderSide();
     this.drawStatic();
@@ -100,10 +108,31 @@ export class ConsoleApp {
       this.renderTopbar();
       this.renderSide();
       this.drawStatic();
+      if (this.legendSlot) replace(this.legendSlot, legend());
       if (this.showingDetail) void this.detail.load();
     });
 
     await this.map.ready;
+    // Read-only hooks for the browser tests and bench/console.py: where a position is on
+    // screen, and how many targets are drawn. Nothing here reaches the API.
+    (window as unknown as { shorewatch: object }).shorewatch = {
+      project: (lon: number, lat: number) => {
+        const p = this.map.map.project([lon, lat]);
+        const box = this.mapEl.getBoundingClientRect();
+        return { x: p.x + box.left, y: p.y + box.top };
+      },
+      drawn: () => this.picture.count,
+      jurisdictions: () => [...new Set([...store.picture.values()].map((tr) => tr.jurisdiction))],
+      jumpTo: (lon: number, lat: number, zoom: number) => this.map.map.jumpTo({ center: [lon, lat], zoom }),
+      /** Resolves once the map has drawn everything it has (tests wait for it before a screenshot). */
+      idle: () =>
+        new Promise<void>((resolve) => {
+          this.map.map.once("idle", () => resolve());
+          this.map.map.triggerRepaint();
+        }),
+      /** Redraw every frame (bench/console.py measures frame time under a full redraw). */
+      repaint: (on: boolean) => (this.map.map.repaint = on),
+    };
     document.body.dataset.mapReady = "1";
     this.live.setViewport(this.map.bbox());
     this.live.start();
@@ -168,7 +197,14 @@ export class ConsoleApp {
     this.map.set("zones", store.zones as unknown as GeoJSON.FeatureCollection);
     this.map.set("jurisdictions", {
       type: "FeatureCollection",
-      features: store.jurisdictions.features.map((f) => ({ ...f, properties: { ...f.properties, label: `lbl|plain|${f.properties.name}` } })) as GeoJSON.Feature[],
+      features: [
+        ...(store.jurisdictions.features as GeoJSON.Feature[]),
+        // one label per area, just inside its north edge (a polygon would be labelled per tile)
+        ...store.jurisdictions.features.map((f) => {
+          const [w, , e, n] = bboxOf(f.geometry);
+          return { type: "Feature" as const, properties: { ...f.properties, label: `lbl|plain|${f.properties.name}` }, geometry: { type: "Point" as const, coordinates: [(w + e) / 2, n - 0.004] } };
+        }),
+      ],
     });
     if (store.sensors.length) this.drawSensors();
   }

@@ -142,6 +142,7 @@ export class Desk {
                 class: `desk-row level-${top.level}${flash ? " flash" : ""}${this.selectedKey === incident.key ? " selected" : ""}`,
                 "data-target": incident.key,
                 "data-level": top.level,
+                "data-jurisdiction": top.jurisdiction ?? "",
                 "data-alerts": incident.alerts.map((a) => a.id).join(" "),
                 tabindex: 0,
               },

@@ -30,6 +30,7 @@ const ACTION_KEY: Record<string, Key> = {
   review: "action_review",
   assign: "action_dispatch",
   silence: "action_silence",
+  created: "action_created",
 };
 
 export function may(role: Role | undefined, action: ActionName | "silence"): boolean {
@@ -211,7 +212,10 @@ export class Detail {
     const role = store.me?.role;
     const allowed = ALLOWED[alert.state] ?? [];
     const parts: HTMLElement[] = [];
-    const enabled = (action: ActionName) => allowed.includes(action);
+    // Actions the role may take are always offered; those the state does not allow now are
+    // shown as such, and if tried the service's 409 is explained (a colleague may have moved
+    // the alert on meanwhile, so the server decides).
+    const now = (action: ActionName) => (allowed.includes(action) ? "" : " not-now");
     if (may(role, "acknowledge")) {
       const note = h("input", { type: "text", name: "ack-note", maxlength: 2000, placeholder: t("action_note") });
       parts.push(
@@ -219,7 +223,7 @@ export class Detail {
           "div",
           { class: "action", "data-action": "acknowledge" },
           note,
-          h("button", { type: "button", class: "primary", "data-testid": "ack", disabled: !enabled("acknowledge"), onclick: () => void this.act("acknowledge", { note: note.value }) }, t("action_ack")),
+          h("button", { type: "button", class: `primary${now("acknowledge")}`, "data-testid": "ack", onclick: () => void this.act("acknowledge", { note: note.value }) }, t("action_ack")),
         ),
       );
     }
@@ -257,7 +261,7 @@ export class Detail {
           note,
           h(
             "button",
-            { type: "button", class: "primary", "data-testid": "dispatch", disabled: !enabled("dispatch") || suggestions.length === 0, onclick: () => void this.act("dispatch", { unit_id: unit.value, note: note.value }) },
+            { type: "button", class: `primary${now("dispatch")}`, "data-testid": "dispatch", disabled: suggestions.length === 0, onclick: () => void this.act("dispatch", { unit_id: unit.value, note: note.value }) },
             t("action_dispatch"),
           ),
         ),
@@ -274,8 +278,8 @@ export class Detail {
             "button",
             {
               type: "button",
+              class: now("resolve").trim(),
               "data-testid": "resolve",
-              disabled: !enabled("resolve"),
               onclick: () => {
                 if (!resolveNote.value.trim()) {
                   resolveNote.focus();
@@ -297,7 +301,7 @@ export class Detail {
           "div",
           { class: "action", "data-action": "review" },
           note,
-          h("button", { type: "button", "data-testid": "review", disabled: !enabled("review"), onclick: () => void this.act("review", { note: note.value }) }, t("action_review")),
+          h("button", { type: "button", class: now("review").trim(), "data-testid": "review", onclick: () => void this.act("review", { note: note.value }) }, t("action_review")),
         ),
       );
     }

@@ -26,7 +26,9 @@ function stacked(rows: JurisdictionStats[], parts: { key: string; label: string;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "chart" });
   rows.forEach((j, i) => {
     const y = i * (barH + 10);
-    chart.appendChild(svg("text", { x: 0, y: y + 15, class: "chart-label" }, areaName(j)));
+    const name = areaName(j);
+    const short = name.length > 24 ? `${name.slice(0, 23)}…` : name;
+    chart.appendChild(svg("text", { x: 0, y: y + 15, class: "chart-label" }, short, svg("title", {}, name)));
     let x = labelW;
     for (const part of parts) {
       const value = part.value(j);

@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Dialog,
     Page,
     Playwright,
     Route,
@@ -216,7 +217,7 @@ def sign_in(scene: Scene, browser: Browser) -> Iterator[SignIn]:
         if block_outside:
             ctx.route("**/*", lambda route: _only_the_service(route, scene))
         page = ctx.new_page()
-        page.on("dialog", lambda d: (scene.dialogs.append(d.message), d.dismiss()))
+        page.on("dialog", lambda d: _record_dialog(d, scene))
         page.on("pageerror", lambda e: scene.errors.append(str(e)))
         page.goto(scene.base + "/")
         page.fill("[data-testid=key]", TOKEN if user is None else scene.keys[user])
@@ -227,6 +228,11 @@ def sign_in(scene: Scene, browser: Browser) -> Iterator[SignIn]:
     yield open_page
     for ctx in contexts:
         ctx.close()
+
+
+def _record_dialog(dialog: Dialog, scene: Scene) -> None:
+    scene.dialogs.append(dialog.message)
+    dialog.dismiss()
 
 
 def _only_the_service(route: Route, scene: Scene) -> None:
@@ -240,4 +246,6 @@ def _only_the_service(route: Route, scene: Scene) -> None:
 def shot(page: Page, name: str) -> None:
     """A screenshot for docs/console.md."""
     DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(600)  # the picture's next draw
+    page.evaluate("shorewatch.idle()")
     page.screenshot(path=str(DOC_IMAGES / f"console-{name}.png"))

@@ -106,7 +106,7 @@ def test_an_alert_worked_from_ack_to_review_each_step_audited(
     open_row(operator, SILVER_SHADOW, alert_id)
     operator.click("[data-testid=ack]")
     state_is(operator, "acknowledged")
-    assert actions(scene, alert_id) == [("acknowledge", "olle")]
+    assert actions(scene, alert_id) == [("created", "system"), ("acknowledge", "olle")]
     # Acknowledging again is refused by the service; the 409 names what is allowed now.
     operator.click("[data-testid=ack]")
     expect(operator.locator("[data-testid=action-message]")).to_have_text(
@@ -136,9 +136,10 @@ def test_an_alert_worked_from_ack_to_review_each_step_audited(
     open_row(engineer, SILVER_SHADOW, alert_id)
     engineer.click("[data-testid=review]")
     state_is(engineer, "reviewed")
-    expect(engineer.locator("[data-testid=audit] li")).to_have_count(4)
+    expect(engineer.locator("[data-testid=audit] li")).to_have_count(5)
 
     assert actions(scene, alert_id) == [
+        ("created", "system"),
         ("acknowledge", "olle"),
         ("dispatch", "dora"),
         ("resolve", "dora"),

@@ -10,6 +10,8 @@ import type { Topology } from "topojson-specification";
 import { LEVEL_COLOURS, PIXEL_RATIO, SHAPES, label, sensorSymbol, symbol, unitSymbol } from "./icons";
 import { LEVELS } from "../types";
 
+export { ZONE_COLOURS };
+
 export const UNIT_COLOURS: Record<string, string> = {
   available: "#34c759",
   en_route: "#ff9500",
@@ -84,20 +86,22 @@ function siteLayers(): LayerSpecification[] {
       id: "jurisdictions-line",
       type: "line",
       source: "jurisdictions",
+      filter: ["!=", ["geometry-type"], "Point"],
       paint: { "line-color": "#e5e5ea", "line-opacity": 0.55, "line-width": ["match", ["get", "level"], "town", 1, 1.8], "line-dasharray": [1, 2] },
     },
     {
       id: "jurisdictions-label",
       type: "symbol",
       source: "jurisdictions",
-      layout: { "icon-image": ["get", "label"], "icon-allow-overlap": false, "symbol-placement": "point" },
-      minzoom: 9,
+      filter: ["==", ["geometry-type"], "Point"],
+      layout: { "icon-image": ["get", "label"], "icon-allow-overlap": false, "icon-anchor": "top" },
+      minzoom: 8,
     },
     { id: "fov-fill", type: "fill", source: "fov", paint: { "fill-color": ["case", ["get", "online"], "#64d2ff", "#8e8e93"], "fill-opacity": 0.12 } },
     { id: "fov-line", type: "line", source: "fov", paint: { "line-color": ["case", ["get", "online"], "#64d2ff", "#8e8e93"], "line-width": 1 } },
     { id: "history-trails", type: "line", source: "history-trails", paint: { "line-color": "#9ad0ff", "line-width": 1.5, "line-opacity": 0.8 } },
     { id: "highlight", type: "line", source: "highlight", paint: { "line-color": "#ffffff", "line-width": 3, "line-opacity": 0.9 } },
-    { id: "trails", type: "line", source: "trails", paint: { "line-color": levelColour, "line-width": 1.2, "line-opacity": 0.55 } },
+    { id: "trails", type: "line", source: "trails", paint: { "line-color": levelColour, "line-width": 1.2, "line-opacity": 0.5, "line-dasharray": [1, 2] } },
     { id: "vectors", type: "line", source: "vectors", paint: { "line-color": levelColour, "line-width": 1.4 } },
     {
       id: "sensors",
@@ -251,4 +255,5 @@ async function addLand(map: MlMap): Promise<void> {
   const below = map.getLayer("zones-fill") ? "zones-fill" : undefined;
   map.addLayer({ id: "land", type: "fill", source: "land", paint: { "fill-color": "#2f3d36" } }, below);
   map.addLayer({ id: "coast", type: "line", source: "land", paint: { "line-color": "#7f9c8c", "line-width": 0.8 } }, below);
+  document.body.dataset.land = String(data.features.length);
 }
