@@ -40,3 +40,5 @@ class ApiContext:
     """The live picture (the detector's fused targets), joined with the open alerts."""
     console_dir: Path | None = None
     """The built console served at `/`; None: `console/dist` in the source tree."""
+    live_recheck_s: float = 5.0
+    """How often a live WebSocket's key is checked again (revoked or disabled: closed)."""

@@ -1,7 +1,8 @@
-"""One console's live WebSocket: alert changes as they happen and the picture inside its
-viewport about once a second.
+"""One console's live WebSocket: alert changes as they happen, the picture inside its
+viewport about once a second, and its key checked again every few seconds (revoked or
+disabled: closed with 1008).
 
-Three tasks share the socket; when any ends (the client left, was too slow, or lost its key)
+Four tasks share the socket; when any ends (the client left, was too slow, or lost its key)
 the others are cancelled. Sends are serialised by one lock and bounded by a timeout, so a
 client that stops reading is closed rather than allowed to hold the server.
 """
@@ -77,6 +78,7 @@ class LiveSession:
             asyncio.create_task(self._alerts(queue)),
             asyncio.create_task(self._receive()),
             asyncio.create_task(self._picture()),
+            asyncio.create_task(self._recheck()),
         ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -153,3 +155,12 @@ class LiveSession:
             + json.dumps(removed)
             + "}"
         )
+
+    async def _recheck(self) -> None:
+        """Revoking a key or disabling a user closes its feeds within one interval."""
+        while True:
+            await asyncio.sleep(self._context.live_recheck_s)
+            caller = await run_in_threadpool(self._authenticate)
+            if caller is None:
+                raise Closed(status.WS_1008_POLICY_VIOLATION, "key revoked or user disabled")
+            self._caller = caller  # a changed role or jurisdiction applies from now on

@@ -100,6 +100,7 @@ class Service:
         clock: Callable[[], datetime] = utc_now,
         data_dir: Path | None = None,
         console_dir: Path | None = None,
+        live_recheck_s: float = 5.0,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -118,6 +119,7 @@ class Service:
         self._clock = clock
         self._data_dir = data_dir
         self._console_dir = console_dir
+        self._live_recheck_s = live_recheck_s
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -360,6 +362,7 @@ class Service:
             site=self.site,
             picture=picture,
             console_dir=self._console_dir,
+            live_recheck_s=self._live_recheck_s,
         )
 
         def relay(message: Message) -> None:

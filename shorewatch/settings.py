@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr | None = Field(default=None, description="Bearer token for the API.")
     log_level: str = "INFO"
+    live_recheck_s: float = Field(
+        default=5.0, gt=0, le=300, description="How often a live WebSocket's key is re-checked."
+    )
     console_dir: Path | None = Field(
         default=None, description="The built console to serve at `/`; unset: console/dist."
     )

@@ -4,6 +4,7 @@ Mosquitto, detector, alerts and API roles)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -15,13 +16,15 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
 from psycopg.conninfo import make_conninfo
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.composition import Service
 from shorewatch.config.site import parse_config
 from shorewatch.episodes import closed, new_event
-from shorewatch.events import EventKind, Source, VesselStatic
+from shorewatch.events import Alert, EventKind, Level, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.detection import run_straight
 from tests.waiting import wait_for
@@ -367,3 +370,79 @@ def test_websocket_picture_keeps_to_the_callers_area(
         assert f"ais:{FAR_MMSI}" not in seen, "town B's vessel is not anna's"
         ws.send("not json")
         assert json.loads(ws.recv(timeout=10))["type"] == "error", "said, and the feed goes on"
+
+
+# --- the live feed re-checks its key (issue 15, item 7) --------------------------------------
+
+
+def _town_alert() -> Alert:
+    now = datetime.now(UTC)
+    return Alert(
+        id=uuid.uuid4(),
+        kind=EventKind.HIGH_SPEED,
+        target=f"radar:revoke-{uuid.uuid4().hex[:8]}",
+        score=50,
+        level=Level.YELLOW,
+        lat=TOWN_A[0],
+        lon=TOWN_A[1],
+        jurisdiction="town-a",
+        event_ids=(uuid.uuid4(),),
+        event_count=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.mark.parametrize("how", ["revoke the key", "disable the user"])
+def test_live_feed_is_closed_when_its_key_is_revoked_or_its_user_disabled(
+    service: Service, how: str
+) -> None:
+    repo = AuthRepo()
+    name = f"leaver-{uuid.uuid4().hex[:6]}"
+    with service.pool.connection() as conn, conn.transaction():
+        repo.add_user(conn, NewUser(name=name, role="operator", jurisdiction="town-a"))
+        key = repo.create_key(conn, name)
+    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={key.token}"
+    with connect(url, open_timeout=10) as ws:
+        before = _town_alert()
+        wait_for(lambda: _app(service).state.context.live.client_count >= 1)
+        service.publish_alert(before)
+        assert _alert_ids_until(ws, before.id), "the feed works before"
+
+        with service.pool.connection() as conn, conn.transaction():
+            if how == "revoke the key":
+                assert repo.revoke_key(conn, key.id)
+            else:
+                assert repo.disable_user(conn, name)
+        revoked = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            _listen_while_alerts_come(service, ws, seconds=20)
+        took = time.monotonic() - revoked
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008, closed.value
+    assert took < 8, f"closed {took:.1f} s after the revocation"
+
+
+def _listen_while_alerts_come(service: Service, ws: Any, seconds: float) -> None:
+    """Alerts of the client's town keep coming; returns only if it is never closed."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        service.publish_alert(_town_alert())
+        with contextlib.suppress(TimeoutError):
+            ws.recv(timeout=0.5)
+
+
+def _alert_ids_until(ws: Any, last: uuid.UUID) -> list[str]:
+    received: list[str] = []
+    while str(last) not in received:
+        message = json.loads(ws.recv(timeout=10))
+        if message["type"] == "alert":
+            received.append(message["id"])
+    return received
+
+
+def _app(service: Service) -> FastAPI:
+    assert service.api_server is not None
+    app = service.api_server.config.app
+    assert isinstance(app, FastAPI)
+    return app
