@@ -18,6 +18,7 @@ from api.routes import (
     alerts,
     console_settings,
     events,
+    incidents,
     live,
     me,
     picture,
@@ -72,6 +73,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(sensors.router, prefix=API_PREFIX)
     app.include_router(console_settings.router, prefix=API_PREFIX)
     app.include_router(picture.router, prefix=API_PREFIX)
+    app.include_router(incidents.router, prefix=API_PREFIX)
     app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
     app.include_router(console.router)  # last: it answers every path no other route took
     document_common_errors(app)

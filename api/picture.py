@@ -169,6 +169,12 @@ class Picture:
 
     # --- output --------------------------------------------------------------------------
 
+    def target_of(self, key: str) -> PictureTrack | None:
+        """The target a track key is drawn as: itself, or the vessel it is fused into."""
+        with self._lock:
+            entry = self._entries.get(self._owner.get(key, key))
+        return None if entry is None else entry.track
+
     def view(self, caller: Principal, bbox: BBox | None = None) -> list[Entry]:
         """What the caller sees inside the box (everything in its areas without one)."""
         with self._lock:

@@ -543,6 +543,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ids=lambda body: {f["id"] for f in body["features"]},
     ),
     ("GET", "/api/v1/sensors"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/incidents"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda w, where: Call(expect=w.alerts[where]),
+        ids=lambda body: {alert_id for incident in body for alert_id in incident["alert_ids"]},
+    ),
     ("GET", "/api/v1/picture"): Rule(
         EVERY_ROLE,
         "list",

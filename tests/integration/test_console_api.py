@@ -23,7 +23,7 @@ from websockets.sync.client import connect
 
 from app.composition import Service
 from shorewatch.config.site import parse_config
-from shorewatch.episodes import closed, new_event
+from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Alert, EventKind, Level, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.detection import run_straight
@@ -446,3 +446,59 @@ def _app(service: Service) -> FastAPI:
     app = service.api_server.config.app
     assert isinstance(app, FastAPI)
     return app
+
+
+# --- incidents: one row per target -----------------------------------------------------------
+
+
+def _incidents(api: httpx.Client, token: str = TOKEN) -> dict[str, Any]:
+    return {i["target"]: i for i in get(api, "/incidents", token)}
+
+
+def test_a_dark_speedboat_with_two_alert_kinds_is_one_incident(
+    service: Service, api: httpx.Client, keys: dict[str, str]
+) -> None:
+    boat = f"radar:radar-head-{uuid.uuid4().int % 1000 + 500}"
+    start = datetime.now(UTC) - timedelta(minutes=2)
+    speedboat: list[tuple[EventKind, Facts]] = [
+        (EventKind.DARK_TARGET, {"dark_for_s": 120.0}),
+        (EventKind.HIGH_SPEED, {"speed_kn": 42.0}),
+    ]
+    for kind, facts in speedboat:
+        service.publish_event(new_event(kind, (boat,), start, *TOWN_A, facts, "test-console-api"))
+    incident = wait_for(lambda: (i := _incidents(api).get(boat)) and len(i["kinds"]) == 2 and i)
+    assert incident["kinds"] == ["dark_target", "high_speed"]
+    alerts = incident["alerts"]
+    assert {a["kind"] for a in alerts} == {"dark_target", "high_speed"}
+    assert incident["alert_ids"] == [a["id"] for a in alerts]
+    order = ["red", "orange", "yellow", "blue"]
+    assert incident["level"] == min((a["level"] for a in alerts), key=order.index)
+    assert incident["state"] == "new"
+    assert incident["age_s"] >= 0
+    assert incident["jurisdiction"] == "town-a"
+    assert boat in _incidents(api, keys["anna"]), "town A's boat is on anna's desk"
+    assert boat in _incidents(api, keys["carl"])
+
+
+def test_an_incident_of_a_vessel_holds_its_fused_echos_alerts_and_desk_order(
+    service: Service, api: httpx.Client, keys: dict[str, str], scene: datetime
+) -> None:
+    vessel, echo = f"ais:{VESSEL_MMSI}", "radar:radar-head-12"
+    for kind, target in ((EventKind.DARK_TARGET, echo), (EventKind.ZONE_ENTRY, vessel)):
+        service.publish_event(
+            new_event(kind, (target,), scene, *TOWN_A, {}, "test-console-api", zone="x")
+        )
+    incident = wait_for(lambda: (i := _incidents(api).get(vessel)) and len(i["targets"]) == 2 and i)
+    assert incident["targets"] == [vessel, echo]
+    assert (incident["name"], incident["mmsi"]) == ("NORDIC STAR", VESSEL_MMSI)
+    assert echo not in _incidents(api), "the echo's alert is in the vessel's row"
+    rows = get(api, "/incidents", TOKEN)
+    order = ["red", "orange", "yellow", "blue"]
+    ranks = [(order.index(r["level"]), r["created_at"]) for r in rows]
+    assert ranks == sorted(ranks), "highest level first, then the oldest"
+    far = f"ais:{FAR_MMSI}"
+    service.publish_event(
+        new_event(EventKind.ZONE_ENTRY, (far,), scene, *TOWN_B, {}, "test-console-api", zone="y")
+    )
+    wait_for(lambda: far in _incidents(api))
+    assert far not in _incidents(api, keys["anna"]), "town B's incident is not on anna's desk"
