@@ -230,7 +230,9 @@ FRAMES = """(ms) => new Promise((resolve) => {
 })"""
 
 
-def bench(dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int) -> None:
+def bench(
+    dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int, *, redraw: bool
+) -> None:
     root = f"bench-{uuid.uuid4().hex[:8]}"
     topics = Topics(root)
     fleet = Fleet(targets)
@@ -273,7 +275,8 @@ def bench(dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int) ->
                 f"() => Number(document.body.dataset.targets || 0) >= {targets}", timeout=120_000
             )
             page.evaluate(WATCH_ROWS)
-            page.evaluate("shorewatch.repaint(true)")
+            if redraw:
+                page.evaluate("shorewatch.repaint(true)")
             print(f"{targets} targets drawn; measuring for {seconds:g} s")
 
             def alerter() -> None:
@@ -287,7 +290,9 @@ def bench(dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int) ->
 
             m0, b0, cpu0, t0 = *counter.snapshot(), cpu_seconds(pid), time.monotonic()
             threading.Thread(target=alerter, daemon=True).start()
+            perf0 = page.evaluate("shorewatch.perf()")
             frames: list[float] = page.evaluate(FRAMES, seconds * 1000)
+            perf1 = page.evaluate("shorewatch.perf()")
             m1, b1, cpu1, t1 = *counter.snapshot(), cpu_seconds(pid), time.monotonic()
             time.sleep(1.0)
             rows: dict[str, float] = page.evaluate("window.benchRows")
@@ -298,7 +303,8 @@ def bench(dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int) ->
         bus.close()
     span = t1 - t0
     latencies = [rows[i] - t for i, t in published.items() if i in rows]
-    print(f"targets drawn at the end: {drawn}")
+    mode = "every frame" if redraw else "on change"
+    print(f"targets drawn at the end: {drawn}; map redrawn {mode}")
     print(
         f"picture per client: {(m1 - m0) / span:.1f} messages/s, {(b1 - b0) / span / 1e6:.2f} MB/s"
     )
@@ -306,6 +312,14 @@ def bench(dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int) ->
     print(
         f"frame time: p50 {statistics.median(frames):.1f} ms, p95 {percentile(frames, 0.95):.1f}"
         f" ms, max {max(frames):.1f} ms over {len(frames)} frames"
+    )
+    draws = perf1["draws"] - perf0["draws"]
+    messages = perf1["messages"] - perf0["messages"]
+    receive_ms = (perf1["receiveMs"] - perf0["receiveMs"]) / max(1, messages)
+    draw_ms = (perf1["drawMs"] - perf0["drawMs"]) / max(1, draws)
+    print(
+        f"console main thread: {receive_ms:.0f} ms per picture message ({messages}),"
+        f" {draw_ms:.0f} ms per picture redraw ({draws})"
     )
     if latencies:
         print(
@@ -333,6 +347,11 @@ def main() -> None:
     parser.add_argument("--targets", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=30.0, help="measurement window")
     parser.add_argument("--alerts", type=int, default=40, help="red alerts in the window")
+    parser.add_argument(
+        "--no-redraw",
+        action="store_true",
+        help="let the map draw only on changes (default: redraw every frame, the worst case)",
+    )
     args = parser.parse_args()
     configure_logging("ERROR")
     with contextlib.ExitStack() as stack:
@@ -344,7 +363,7 @@ def main() -> None:
             EmbeddedBroker()
         )
         dsn = stack.enter_context(fresh_database(server))
-        bench(dsn, mqtt_url, args.targets, args.seconds, args.alerts)
+        bench(dsn, mqtt_url, args.targets, args.seconds, args.alerts, redraw=not args.no_redraw)
 
 
 if __name__ == "__main__":

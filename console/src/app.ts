@@ -13,7 +13,7 @@ import type { Lang } from "./i18n";
 import { Live } from "./live";
 import { createMap } from "./map/map";
 import type { ConsoleMap } from "./map/map";
-import { PictureLayer } from "./map/picture";
+import { PictureLayer, perf } from "./map/picture";
 import { bboxOf, sector } from "./geo";
 import { beep } from "./sound";
 import { StatsView } from "./stats";
@@ -122,6 +122,7 @@ export class ConsoleApp {
         return { x: p.x + box.left, y: p.y + box.top };
       },
       drawn: () => this.picture.count,
+      perf: () => ({ ...perf }),
       jurisdictions: () => [...new Set([...store.picture.values()].map((tr) => tr.jurisdiction))],
       jumpTo: (lon: number, lat: number, zoom: number) => this.map.map.jumpTo({ center: [lon, lat], zoom }),
       /** Resolves once the map has drawn everything it has (tests wait for it before a screenshot). */

@@ -4,6 +4,7 @@
 import { storedKey } from "./api";
 import { store } from "./store";
 import type { Alert, PictureMessage } from "./types";
+import { perf } from "./map/picture";
 
 type Bbox = [number, number, number, number];
 
@@ -75,6 +76,7 @@ export class Live {
   }
 
   private receive(text: string): void {
+    const started = performance.now();
     let message: { type?: string };
     try {
       message = JSON.parse(text) as { type?: string };
@@ -87,6 +89,8 @@ export class Live {
     } else if (message.type === "picture") {
       const picture = message as PictureMessage;
       store.applyPicture(picture.tracks ?? [], picture.removed ?? []);
+      perf.messages += 1;
+      perf.receiveMs += performance.now() - started;
     }
   }
 }

@@ -212,7 +212,9 @@ export function createMap(container: HTMLElement, center: [number, number], zoom
 
   const ready = new Promise<void>((resolve) => {
     map.on("load", () => {
-      for (const id of SOURCES) map.addSource(id, { type: "geojson", data: pending.get(id) ?? EMPTY, tolerance: 0.2 });
+      // Tiled up to zoom 12 and over-zoomed beyond (about a metre of precision): less work for
+      // the worker each time the 10,000-target picture changes.
+      for (const id of SOURCES) map.addSource(id, { type: "geojson", data: pending.get(id) ?? EMPTY, tolerance: 0.2, maxzoom: 12, buffer: 16 });
       for (const layer of siteLayers()) map.addLayer(layer);
       loaded = true;
       resolve();
