@@ -25,6 +25,7 @@ from shorewatch.config.site import parse_config
 TOKEN = "console-serving-test-token-0123456789"
 INDEX = '<!doctype html><html><head><script type="module" src="/assets/app-1a2b3c.js"></script>'
 SCRIPT = "console.log('shorewatch');"
+CHROMIUM = "/usr/bin/chromium"
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 
@@ -168,3 +169,39 @@ def test_swagger_start_up_reads_the_served_spec(web: httpx.Client) -> None:
     assert web.get("/openapi.json").json()["info"]["title"] == "ShoreWatch"
     for name in ("passwd", "..%2F..%2Fpyproject.toml", "swagger-ui-bundle.js.map"):
         assert web.get(f"/docs-assets/{name}").status_code == 404, "only the named assets"
+
+
+def test_docs_render_in_chromium_with_the_internet_blocked(service: Service) -> None:
+    """The issue's symptom: `/docs` was a blank page in Chromium without internet. Debian's
+    Chromium (installed by the test command), every request off the service refused."""
+    from playwright.sync_api import Route, sync_playwright
+
+    base = f"http://127.0.0.1:{service.api_port}"
+    outside: list[str] = []
+    blocked_scripts: list[str] = []
+
+    def only_ours(route: Route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_ours)
+            page.on(
+                "console",
+                lambda m: blocked_scripts.append(m.text) if "script-src" in m.text else None,
+            )
+            page.goto(f"{base}/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() > 20, "Swagger UI lists the operations"
+            page.goto(f"{base}/redoc")
+            page.wait_for_selector("[data-section-id]", timeout=30_000)
+        finally:
+            browser.close()
+    assert outside == [], "nothing is fetched from outside the service"
+    assert blocked_scripts == [], "no script is refused by the Content-Security-Policy"
