@@ -76,6 +76,7 @@ export class ConsoleApp {
     this.history = new HistoryView(this.map, () => this.setTab("picture"));
     this.live = new Live({
       onRedAlert: (alert) => this.announce(alert),
+      onAlert: () => this.refreshIncidents(),
       onRevoked: () => this.signOut(t("signin_ended")),
       onReconnected: () => void this.reloadAlerts(),
     });
@@ -138,6 +139,7 @@ export class ConsoleApp {
     this.live.setViewport(this.map.bbox());
     this.live.start();
     void this.loadPicture();
+    this.refreshIncidents(0);
     void this.units.refresh();
     void this.refreshSensors();
     setInterval(() => void this.units.refresh(), 5_000);
@@ -152,6 +154,19 @@ export class ConsoleApp {
     } catch {
       // the live socket sends the picture in view as well
     }
+  }
+
+  private incidentsTimer = 0;
+
+  /** Names and fused keys of the desk's targets from the server's grouping (refetched a second
+   * after alert changes, coalesced); the desk still groups live, client-side. */
+  private refreshIncidents(delay = 1000): void {
+    clearTimeout(this.incidentsTimer);
+    this.incidentsTimer = window.setTimeout(() => {
+      void get<{ target: string; targets: string[]; name: string | null }[]>("/api/v1/incidents")
+        .then((rows) => store.loadIncidents(rows))
+        .catch(() => undefined);
+    }, delay);
   }
 
   private async reloadAlerts(): Promise<void> {

@@ -10,6 +10,7 @@ type Bbox = [number, number, number, number];
 
 export interface LiveHandlers {
   onRedAlert(alert: Alert): void;
+  onAlert(alert: Alert): void;
   onRevoked(): void;
   onReconnected(): void;
 }
@@ -86,6 +87,7 @@ export class Live {
     if (message.type === "alert") {
       const alert = message as unknown as Alert;
       if (store.upsertAlert(alert)) this.handlers.onRedAlert(alert);
+      this.handlers.onAlert(alert);
     } else if (message.type === "picture") {
       const picture = message as PictureMessage;
       store.applyPicture(picture.tracks ?? [], picture.removed ?? []);

@@ -21,6 +21,10 @@ class Store {
   picture = new Map<string, PictureTrack>();
   /** A fused track's associated keys point at it: one target, drawn once. */
   aliasOf = new Map<string, string>();
+  /** The same from the server's incidents (`/api/v1/incidents`), for targets out of view. */
+  incidentAlias = new Map<string, string>();
+  /** Names of targets the desk shows, from the incidents, for targets out of view. */
+  names = new Map<string, string>();
   trails = new Map<string, Trail>();
   units: Unit[] = [];
   sensors: Sensor[] = [];
@@ -98,7 +102,16 @@ class Store {
 
   /** The target an alert or track key is drawn as (its fused primary when it has one). */
   canonical(key: string): string {
-    return this.aliasOf.get(key) ?? key;
+    return this.aliasOf.get(key) ?? this.incidentAlias.get(key) ?? key;
+  }
+
+  loadIncidents(rows: { target: string; targets: string[]; name: string | null }[]): void {
+    this.incidentAlias.clear();
+    for (const row of rows) {
+      for (const key of row.targets) if (key !== row.target) this.incidentAlias.set(key, row.target);
+      if (row.name) this.names.set(row.target, row.name);
+    }
+    this.emit("alerts");
   }
 }
 

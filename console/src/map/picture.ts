@@ -23,7 +23,7 @@ export function shapeOf(track: PictureTrack): "ais" | "radar" | "camera" | "fuse
 }
 
 export function displayName(track: PictureTrack | undefined, key: string): string {
-  if (!track) return key;
+  if (!track) return store.names.get(key)?.trim() || key;
   return track.name?.trim() || track.callsign?.trim() || (track.mmsi ? String(track.mmsi) : key);
 }
 
