@@ -135,26 +135,9 @@ class LiveSession:
             full = self._full.is_set()
             self._full.clear()
             entries = await run_in_threadpool(self._context.picture.view, self._caller, self._bbox)
-            message = self._diff(entries, full)
+            message, self._sent = picture_message(entries, self._sent, full)
             if message is not None:
                 await self._send(message)
-
-    def _diff(self, entries: list[Entry], full: bool) -> str | None:
-        """The picture message for this client: targets new or changed in view (all in view
-        after a viewport change), and those it holds that left the view or the picture."""
-        in_view = {e.track.key: e for e in entries}
-        changed = [e.json for key, e in in_view.items() if full or self._sent.get(key) != e.version]
-        removed = [key for key in self._sent if key not in in_view]
-        self._sent = {key: e.version for key, e in in_view.items()}
-        if not changed and not removed and not full:
-            return None
-        return (
-            '{"type":"picture","tracks":['
-            + ",".join(changed)
-            + '],"removed":'
-            + json.dumps(removed)
-            + "}"
-        )
 
     async def _recheck(self) -> None:
         """Revoking a key or disabling a user closes its feeds within one interval."""
@@ -164,3 +147,19 @@ class LiveSession:
             if caller is None:
                 raise Closed(status.WS_1008_POLICY_VIOLATION, "key revoked or user disabled")
             self._caller = caller  # a changed role or jurisdiction applies from now on
+
+
+def picture_message(
+    entries: list[Entry], sent: dict[str, int], full: bool
+) -> tuple[str | None, dict[str, int]]:
+    """The picture message for a client that holds `sent` (key -> version), and what it holds
+    after it: targets new or changed in view (all in view when `full`, after a viewport
+    change), and the keys it holds that left the view or the picture. None: nothing to say."""
+    in_view = {e.track.key: e for e in entries}
+    changed = [e.json for key, e in in_view.items() if full or sent.get(key) != e.version]
+    removed = [key for key in sent if key not in in_view]
+    holds = {key: e.version for key, e in in_view.items()}
+    if not changed and not removed and not full:
+        return None, holds
+    body = ",".join(changed)
+    return f'{{"type":"picture","tracks":[{body}],"removed":{json.dumps(removed)}}}', holds

@@ -66,7 +66,9 @@ class Picture:
         self._clock = clock
         self._lock = threading.Lock()
         self._raw: dict[str, PictureTrack] = {}
-        """As the detector sent them, jurisdiction located."""
+        """As the detector sent them."""
+        self._area: dict[str, str | None] = {}
+        """The jurisdiction each target is in."""
         self._entries: dict[str, Entry] = {}
         self._owner: dict[str, str] = {}
         """Key of a fused track -> the target that carries it."""
@@ -90,15 +92,12 @@ class Picture:
             self.alert_changed(message)
 
     def apply(self, update: PictureUpdate) -> None:
-        located = [
-            t.model_copy(update={"jurisdiction": self._jurisdictions.locate(t.lat, t.lon)})
-            for t in update.tracks
-        ]
+        areas = self._jurisdictions.locate_many([(t.lat, t.lon) for t in update.tracks])
         now = self._clock()
         with self._lock:
             for key in update.removed:
                 self._drop(key)
-            for track in located:
+            for track, area in zip(update.tracks, areas, strict=True):
                 old = self._raw.get(track.key)
                 if old is not None:
                     for member in set(old.associated) - set(track.associated):
@@ -108,6 +107,7 @@ class Picture:
                     self._drop(member)  # shown on its own before it was fused
                     self._owner[member] = track.key
                 self._raw[track.key] = track
+                self._area[track.key] = area
                 self._render(track.key, now)
             if now - self._pruned >= PRUNE_EVERY_S:
                 self._prune(now)
@@ -139,6 +139,7 @@ class Picture:
     def _drop(self, key: str) -> None:
         track = self._raw.pop(key, None)
         self._entries.pop(key, None)
+        self._area.pop(key, None)
         if track is not None:
             for member in track.associated:
                 if self._owner.get(member) == key:
@@ -152,6 +153,7 @@ class Picture:
         ordered = sorted(found.items(), key=lambda item: (SEVERITY[item[1]], str(item[0])))
         served = track.model_copy(
             update={
+                "jurisdiction": self._area[key],
                 "alert_level": ordered[0][1] if ordered else None,
                 "alert_ids": tuple(alert_id for alert_id, _ in ordered),
             }

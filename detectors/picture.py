@@ -18,16 +18,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
+from pydantic import ValidationError
 
 from detectors.fusion import Fusion
 from detectors.track import Track
 from detectors.watchlist import WatchList
 from shorewatch.ais_types import ship_type_text
 from shorewatch.events import Observation, PictureTrack, PictureUpdate, Source
+from shorewatch.logs import RateLimitedLog
 from shorewatch.topics import picture_tile
 
 log = structlog.get_logger(__name__)
 Publish = Callable[[PictureUpdate], None]
+Fields = dict[str, object]
 
 
 def utc_now() -> datetime:
@@ -52,7 +55,7 @@ class PictureFeed:
         self._batch = batch_size
         self._clock = clock
         self._lock = threading.Lock()
-        self._pending: dict[str, PictureTrack] = {}
+        self._pending: dict[str, Fields] = {}
         self._removed: dict[str, str] = {}
         """Key -> the tile it was last in."""
         # Worker-thread state (only `changed`/`gone` touch it).
@@ -64,6 +67,7 @@ class PictureFeed:
         self._heading: dict[str, float | None] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refused = RateLimitedLog(__name__)
 
     # --- the worker's side ----------------------------------------------------------------
 
@@ -130,42 +134,43 @@ class PictureFeed:
 
     def _show(self, track: Track) -> None:
         target = self._target(track)
-        tile = picture_tile(target.lat, target.lon)
+        tile = picture_tile(track.last.lat, track.last.lon)
         self._shown[track.key] = tile
         with self._lock:
             self._removed.pop(track.key, None)
             self._pending[track.key] = target
 
-    def _target(self, track: Track) -> PictureTrack:
-        members = [
-            m
-            for key in sorted(self._members.get(track.key, ()))
-            if (m := self._fusion.get(key)) is not None
-        ]
-        freshest = max([track, *members], key=lambda t: t.last.time)
+    def _target(self, track: Track) -> Fields:
+        """The target's fields, as plain values (validated into a `PictureTrack` by the flusher,
+        off the worker's thread)."""
+        keys = self._members.get(track.key)
+        members = (
+            [m for key in sorted(keys) if (m := self._fusion.get(key)) is not None] if keys else []
+        )
+        freshest = max([track, *members], key=lambda t: t.last.time) if members else track
         fix = freshest.last
         static = track.static
         mmsi = track.mmsi
-        sources = sorted({track.source, *(m.source for m in members)}, key=_SOURCE_ORDER.index)
-        return PictureTrack(
-            key=track.key,
-            sources=tuple(sources),
-            associated=tuple(m.key for m in members),
-            mmsi=mmsi,
-            name=static.name if static else None,
-            callsign=static.callsign if static else None,
-            ship_type=static.ship_type if static else None,
-            ship_type_text=ship_type_text(static.ship_type if static else None),
-            length_m=track.length_m,
-            lat=fix.lat,
-            lon=fix.lon,
-            sog_kn=fix.sog_kn,
-            cog_deg=fix.cog_deg,
-            heading_deg=self._heading.get(track.key),
-            last_seen=max(t.last_seen for t in (track, *members)),
-            watchlisted=track.source is Source.AIS
-            and self._watchlist.match(mmsi, static) is not None,
-        )
+        sources = {track.source, *(m.source for m in members)}
+        ais = track.source is Source.AIS
+        return {
+            "key": track.key,
+            "sources": tuple(s for s in _SOURCE_ORDER if s in sources),
+            "associated": tuple(m.key for m in members),
+            "mmsi": mmsi,
+            "name": static.name if static else None,
+            "callsign": static.callsign if static else None,
+            "ship_type": static.ship_type if static else None,
+            "ship_type_text": ship_type_text(static.ship_type) if static else None,
+            "length_m": track.length_m,
+            "lat": fix.lat,
+            "lon": fix.lon,
+            "sog_kn": fix.sog_kn,
+            "cog_deg": fix.cog_deg,
+            "heading_deg": self._heading.get(track.key),
+            "last_seen": max(t.last_seen for t in (track, *members)),
+            "watchlisted": ais and self._watchlist.match(mmsi, static) is not None,
+        }
 
     # --- the flusher's side ---------------------------------------------------------------
 
@@ -178,7 +183,12 @@ class PictureFeed:
             return []
         now = self._clock()
         tiles: dict[str, tuple[list[PictureTrack], list[str]]] = {}
-        for target in pending.values():
+        for fields in pending.values():
+            try:
+                target = PictureTrack.model_validate(fields)
+            except ValidationError as exc:  # a value the schema refuses: that target waits
+                self._refused.warning("picture:invalid", "picture target refused", error=str(exc))
+                continue
             tiles.setdefault(picture_tile(target.lat, target.lon), ([], []))[0].append(target)
         for key, tile in removed.items():
             tiles.setdefault(tile, ([], []))[1].append(key)

@@ -118,3 +118,11 @@ def test_view_by_area_and_box() -> None:
     assert across.contains(58.5, 179.5)
     assert across.contains(58.5, -179.5)
     assert not across.contains(58.5, 11.2)
+
+
+def test_locating_many_agrees_with_locating_one_also_on_boundaries() -> None:
+    areas = build_jurisdictions(parse_config(SITE, "t.yaml", Path()))
+    points = [(58.0 + i * 0.125, 10.75 + j * 0.125) for i in range(9) for j in range(12)]
+    assert (58.5, 11.5) in points, "a point on the shared border"
+    assert areas.locate_many(points) == [areas.locate(lat, lon) for lat, lon in points]
+    assert areas.locate_many([]) == []
