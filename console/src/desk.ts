@@ -74,6 +74,7 @@ export class Desk {
   }
 
   render(): void {
+    this.rowCache.clear();
     this.renderFilters();
     replace(this.el, h("h2", {}, t("desk_title")), this.filterBar, this.list);
     this.renderRows();
@@ -113,6 +114,51 @@ export class Desk {
     this.renderRows();
   }
 
+  private row(incident: Incident, flash: boolean, now: number): HTMLLIElement {
+    const top = incident.top;
+    const kinds = [...new Set(incident.alerts.map((a) => tv("kind", a.kind)))].join(" · ");
+    const states = [...new Set(incident.alerts.map((a) => tv("state", a.state)))].join(", ");
+    const track = store.picture.get(incident.key);
+    const li = h(
+      "li",
+      {
+        class: `desk-row level-${top.level}${flash ? " flash" : ""}${this.selectedKey === incident.key ? " selected" : ""}`,
+        "data-target": incident.key,
+        "data-level": top.level,
+        "data-jurisdiction": top.jurisdiction ?? "",
+        "data-alerts": incident.alerts.map((a) => a.id).join(" "),
+        tabindex: 0,
+      },
+      levelBadge(top.level),
+      h(
+        "div",
+        { class: "row-main" },
+        h("div", { class: "row-title" }, h("span", { class: "row-name" }, displayName(track, incident.key)), h("span", { class: "row-score" }, String(Math.round(top.score)))),
+        h("div", { class: "row-kinds" }, kinds),
+        h(
+          "div",
+          { class: "row-meta" },
+          h("span", {}, states),
+          h("span", {}, t("ago", { age: age(incident.since, now) })),
+          incident.alerts.length > 1 ? h("span", {}, t("row_alerts", { n: incident.alerts.length })) : null,
+          top.jurisdiction ? h("span", {}, store.jurisdictionName(top.jurisdiction)) : null,
+          top.silenced ? h("span", { class: "muted" }, t("silenced")) : null,
+          top.escalations > 0 ? h("span", { class: "muted" }, t("escalated", { n: top.escalations })) : null,
+        ),
+      ),
+    );
+    // The row's incident is looked up when clicked: a kept row opens what it shows now.
+    const open = () => {
+      const fresh = incidents(store.alerts.values(), this.filters).find((i) => i.key === incident.key) ?? incident;
+      this.openIncident(fresh);
+    };
+    li.addEventListener("click", open);
+    li.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") open();
+    });
+    return li;
+  }
+
   private soon = false;
   private renderRowsSoon(): void {
     if (this.soon) return;
@@ -123,55 +169,42 @@ export class Desk {
     }, 1000);
   }
 
+  /** Rows are kept per target and rebuilt only when what they show changed, and the list is
+   * touched only when its order changed: a row does not move under the user's pointer. */
+  private rowCache = new Map<string, { li: HTMLLIElement; signature: string }>();
+
   renderRows(): void {
     const rows = incidents(store.alerts.values(), this.filters);
     const now = Date.now();
-    replace(
-      this.list,
-      rows.length === 0
-        ? h("li", { class: "empty" }, t("desk_empty"))
-        : rows.map((incident) => {
-            const top = incident.top;
-            const flash = incident.alerts.some((a) => this.flashing.has(a.id));
-            const kinds = [...new Set(incident.alerts.map((a) => tv("kind", a.kind)))].join(" · ");
-            const states = [...new Set(incident.alerts.map((a) => tv("state", a.state)))].join(", ");
-            const track = store.picture.get(incident.key);
-            const li = h(
-              "li",
-              {
-                class: `desk-row level-${top.level}${flash ? " flash" : ""}${this.selectedKey === incident.key ? " selected" : ""}`,
-                "data-target": incident.key,
-                "data-level": top.level,
-                "data-jurisdiction": top.jurisdiction ?? "",
-                "data-alerts": incident.alerts.map((a) => a.id).join(" "),
-                tabindex: 0,
-              },
-              levelBadge(top.level),
-              h(
-                "div",
-                { class: "row-main" },
-                h("div", { class: "row-title" }, h("span", { class: "row-name" }, displayName(track, incident.key)), h("span", { class: "row-score" }, String(Math.round(top.score)))),
-                h("div", { class: "row-kinds" }, kinds),
-                h(
-                  "div",
-                  { class: "row-meta" },
-                  h("span", {}, states),
-                  h("span", {}, t("ago", { age: age(incident.since, now) })),
-                  incident.alerts.length > 1 ? h("span", {}, t("row_alerts", { n: incident.alerts.length })) : null,
-                  top.jurisdiction ? h("span", {}, store.jurisdictionName(top.jurisdiction)) : null,
-                  top.silenced ? h("span", { class: "muted" }, t("silenced")) : null,
-                  top.escalations > 0 ? h("span", { class: "muted" }, t("escalated", { n: top.escalations })) : null,
-                ),
-              ),
-            );
-            const open = () => this.openIncident(incident);
-            li.addEventListener("click", open);
-            li.addEventListener("keydown", (e) => {
-              if (e.key === "Enter") open();
-            });
-            return li;
-          }),
-    );
+    const wanted: HTMLLIElement[] = [];
+    const seen = new Set<string>();
+    for (const incident of rows) {
+      const track = store.picture.get(incident.key);
+      const flash = incident.alerts.some((a) => this.flashing.has(a.id));
+      const signature = JSON.stringify([
+        incident.alerts.map((a) => [a.id, a.level, a.state, a.score, a.silenced, a.escalations, a.updated_at]),
+        displayName(track, incident.key),
+        age(incident.since, now),
+        flash,
+        this.selectedKey === incident.key,
+      ]);
+      seen.add(incident.key);
+      const cached = this.rowCache.get(incident.key);
+      if (cached && cached.signature === signature) {
+        wanted.push(cached.li);
+        continue;
+      }
+      const li = this.row(incident, flash, now);
+      this.rowCache.set(incident.key, { li, signature });
+      wanted.push(li);
+    }
+    for (const key of [...this.rowCache.keys()]) if (!seen.has(key)) this.rowCache.delete(key);
+    const current = Array.from(this.list.children);
+    const same = current.length === wanted.length && current.every((el, i) => el === wanted[i]);
+    if (!same) {
+      if (wanted.length === 0) replace(this.list, h("li", { class: "empty" }, t("desk_empty")));
+      else replace(this.list, wanted);
+    }
     document.body.dataset.deskRows = String(rows.length);
   }
 }
