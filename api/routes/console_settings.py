@@ -4,7 +4,7 @@ the middle of the caller's own area so that a town's operator starts over their 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -18,7 +18,7 @@ class ConsoleSettings(BaseModel):
 
     basemap_style_url: str | None
     """A MapLibre style; null: the console's built-in offline coastline."""
-    center: tuple[float, float]
+    center: list[float] = Field(min_length=2, max_length=2)
     """[lon, lat]."""
     zoom: float
 
@@ -37,8 +37,8 @@ def console_settings(caller: Caller, context: Context) -> ConsoleSettings:
             center = ((west + east) / 2, (south + north) / 2)
     if center is None:  # a site with no areas and no zones: the whole world
         return ConsoleSettings(
-            basemap_style_url=config.basemap_style_url, center=(0.0, 0.0), zoom=2.0
+            basemap_style_url=config.basemap_style_url, center=[0.0, 0.0], zoom=2.0
         )
     return ConsoleSettings(
-        basemap_style_url=config.basemap_style_url, center=center, zoom=config.zoom
+        basemap_style_url=config.basemap_style_url, center=list(center), zoom=config.zoom
     )
