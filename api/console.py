@@ -15,7 +15,13 @@ import html
 from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
 DEFAULT_CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console" / "dist"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -59,6 +65,9 @@ def _inside(root: Path, relative: str) -> Path | None:
 def console(path: str, request: Request) -> Response:
     """A built file, else `index.html` for the app's own routes."""
     if path == "api" or path.startswith("api/"):
+        if path.endswith("/"):  # what Starlette's redirect_slashes did before this route
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse("/" + path.rstrip("/") + query, status_code=307)
         return JSONResponse({"detail": "Not Found"}, status_code=404)
     root: Path = request.app.state.context.console_dir or DEFAULT_CONSOLE_DIR
     index = root / "index.html"

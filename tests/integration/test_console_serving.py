@@ -115,6 +115,12 @@ def test_missing_files_and_api_paths_are_404_not_the_index(web: httpx.Client, pa
     assert_secure(response)
 
 
+def test_an_api_path_with_a_trailing_slash_still_redirects(web: httpx.Client) -> None:
+    response = web.get("/api/v1/alerts/?limit=5")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/v1/alerts?limit=5"
+
+
 def test_the_api_keeps_its_headers_too(web: httpx.Client) -> None:
     assert_secure(web.get("/healthz"))
     refused = web.get("/api/v1/alerts")
