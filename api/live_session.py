@@ -115,7 +115,10 @@ class LiveSession:
 
     async def _receive(self) -> None:
         while True:
-            text = await self._ws.receive_text()
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            text = message.get("text") or message.get("bytes") or b""
             try:
                 viewport = Viewport.model_validate_json(text)
             except ValidationError as exc:

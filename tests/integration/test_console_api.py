@@ -315,9 +315,13 @@ def test_an_open_alert_colours_its_target(
 
 
 def _next_picture(ws: Any) -> dict[str, Any]:
+    return _next_of_type(ws, "picture")
+
+
+def _next_of_type(ws: Any, kind: str) -> dict[str, Any]:
     while True:
         message = json.loads(ws.recv(timeout=10))
-        if message["type"] == "picture":
+        if message["type"] == kind:
             return dict(message)
 
 
@@ -368,8 +372,11 @@ def test_websocket_picture_keeps_to_the_callers_area(
         seen = {t["key"] for t in _next_picture(ws)["tracks"]}
         assert f"ais:{VESSEL_MMSI}" in seen
         assert f"ais:{FAR_MMSI}" not in seen, "town B's vessel is not anna's"
-        ws.send("not json")
-        assert json.loads(ws.recv(timeout=10))["type"] == "error", "said, and the feed goes on"
+        for wrong in ("not json", b"\x00\x01", '{"type": "viewport", "bbox": [1, 2]}'):
+            ws.send(wrong)
+            assert _next_of_type(ws, "error")["detail"].startswith("ignored")
+        ws.send(json.dumps({"type": "viewport", "bbox": [11.0, 58.0, 11.5, 58.5]}))
+        assert f"ais:{VESSEL_MMSI}" in {t["key"] for t in _next_picture(ws)["tracks"]}
 
 
 # --- the live feed re-checks its key (issue 15, item 7) --------------------------------------
