@@ -92,6 +92,8 @@ class PictureFeed:
             if owner is not None:
                 self._owner[track.key] = owner
                 self._members.setdefault(owner, set()).add(track.key)
+            if previous is not None and (vessel := self._fusion.get(previous)) is not None:
+                self._show(vessel)  # it no longer carries this echo
         if owner is None:
             self._show(track)
             return

@@ -118,3 +118,27 @@ def test_a_watch_listed_vessel_is_marked() -> None:
     harness, feed, _ = rig(WatchEntry(id="w1", name="Nordic Star", reason="tip", points=30))
     harness.feed([IDENTITY, *vessel(count=2)])
     assert targets(feed.flush())[f"ais:{MMSI}"].watchlisted
+
+
+def test_an_echo_that_breaks_away_becomes_its_own_target_and_leaves_the_vessel() -> None:
+    harness, feed, _ = rig()
+    harness.feed([*vessel(), *echo()])
+    assert targets(feed.flush())[f"ais:{MMSI}"].associated == (ECHO,)
+    # The echo turns north and speeds away: the association breaks after `break_misses`.
+    away = run_straight(
+        "radar-head-7",
+        T0 + timedelta(seconds=18),
+        LAT + 0.01,
+        LON,
+        sog=30,
+        cog=0,
+        every_s=3,
+        count=4,
+        source=Source.RADAR,
+        sensor="radar-head",
+    )
+    harness.feed(list(away))
+    picture = targets(feed.flush())
+    assert picture[ECHO].associated == ()
+    assert picture[ECHO].sources == (Source.RADAR,)
+    assert picture[f"ais:{MMSI}"].associated == (), "the vessel no longer carries the echo"
