@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -189,6 +190,8 @@ class WsCounter:
     def __init__(self, base: str, bbox: list[float]) -> None:
         self.messages = 0
         self.bytes = 0
+        self.alerts: dict[str, float] = {}
+        """Alert id -> wall-clock ms of its first arrival on this socket."""
         self.stop = threading.Event()
         url = base.replace("http", "ws") + f"/api/v1/live?token={TOKEN}"
         self.thread = threading.Thread(target=self.run, args=(url, bbox), daemon=True)
@@ -200,9 +203,13 @@ class WsCounter:
             while not self.stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     text = ws.recv(timeout=0.5)
-                    if '"type":"picture"' in str(text)[:40]:
+                    head = str(text)[:40]
+                    if '"type":"picture"' in head:
                         self.messages += 1
                         self.bytes += len(text)
+                    elif '"type":"alert"' in head:
+                        alert_id = json.loads(text)["id"]
+                        self.alerts.setdefault(alert_id, time.time() * 1000)
 
     def snapshot(self) -> tuple[int, int]:
         return self.messages, self.bytes
@@ -210,6 +217,10 @@ class WsCounter:
 
 WATCH_ROWS = """() => {
   window.benchRows = {};
+  window.benchLong = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.benchLong += entry.duration;
+  }).observe({type: 'longtask'});
   new MutationObserver(() => {
     for (const row of document.querySelectorAll('.desk-row[data-alerts]')) {
       for (const id of row.dataset.alerts.split(' ')) {
@@ -230,8 +241,30 @@ FRAMES = """(ms) => new Promise((resolve) => {
 })"""
 
 
+def print_profile(profile: dict[str, Any], top: int = 12) -> None:
+    """The page's main-thread CPU profile over the window: self time per function."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    gaps = profile["timeDeltas"]
+    selftime: dict[str, float] = {}
+    for node_id, delta in zip(profile["samples"][1:], gaps[1:], strict=False):
+        frame = nodes[node_id]["callFrame"]
+        where = f"{frame['functionName'] or '(anonymous)'} {frame['url'].rsplit('/', 1)[-1]}"
+        selftime[where] = selftime.get(where, 0.0) + delta / 1000
+    total = sum(selftime.values())
+    print(f"main-thread profile, {total / 1000:.1f} s sampled; top self time:")
+    for where, ms in sorted(selftime.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {100 * ms / total:5.1f} %  {where}")
+
+
 def bench(
-    dsn: str, mqtt_url: str, targets: int, seconds: float, alerts: int, *, redraw: bool
+    dsn: str,
+    mqtt_url: str,
+    targets: int,
+    seconds: float,
+    alerts: int,
+    *,
+    redraw: bool,
+    profile: bool = False,
 ) -> None:
     root = f"bench-{uuid.uuid4().hex[:8]}"
     topics = Topics(root)
@@ -290,9 +323,17 @@ def bench(
 
             m0, b0, cpu0, t0 = *counter.snapshot(), cpu_seconds(pid), time.monotonic()
             threading.Thread(target=alerter, daemon=True).start()
+            cdp = page.context.new_cdp_session(page) if profile else None
+            if cdp is not None:
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.start")
             perf0 = page.evaluate("shorewatch.perf()")
+            long0 = page.evaluate("window.benchLong")
             frames: list[float] = page.evaluate(FRAMES, seconds * 1000)
             perf1 = page.evaluate("shorewatch.perf()")
+            long1 = page.evaluate("window.benchLong")
+            if cdp is not None:
+                print_profile(cdp.send("Profiler.stop")["profile"])
             m1, b1, cpu1, t1 = *counter.snapshot(), cpu_seconds(pid), time.monotonic()
             time.sleep(1.0)
             rows: dict[str, float] = page.evaluate("window.benchRows")
@@ -321,6 +362,16 @@ def bench(
         f"console main thread: {receive_ms:.0f} ms per picture message ({messages}),"
         f" {draw_ms:.0f} ms per picture redraw ({draws})"
     )
+    print(
+        f"page main thread in long tasks (> 50 ms): {100 * (long1 - long0) / 1000 / span:.0f} %"
+        " of the window"
+    )
+    socket_ms = [counter.alerts[i] - t for i, t in published.items() if i in counter.alerts]
+    if socket_ms:
+        print(
+            f"alert to the other client's socket: p50 {statistics.median(socket_ms):.0f} ms,"
+            f" p95 {percentile(socket_ms, 0.95):.0f} ms"
+        )
     if latencies:
         print(
             f"alert to desk row: p50 {statistics.median(latencies):.0f} ms, p95"
@@ -352,6 +403,7 @@ def main() -> None:
         action="store_true",
         help="let the map draw only on changes (default: redraw every frame, the worst case)",
     )
+    parser.add_argument("--profile", action="store_true", help="print the page's CPU profile")
     args = parser.parse_args()
     configure_logging("ERROR")
     with contextlib.ExitStack() as stack:
@@ -363,7 +415,15 @@ def main() -> None:
             EmbeddedBroker()
         )
         dsn = stack.enter_context(fresh_database(server))
-        bench(dsn, mqtt_url, args.targets, args.seconds, args.alerts, redraw=not args.no_redraw)
+        bench(
+            dsn,
+            mqtt_url,
+            args.targets,
+            args.seconds,
+            args.alerts,
+            redraw=not args.no_redraw,
+            profile=args.profile,
+        )
 
 
 if __name__ == "__main__":

@@ -89,12 +89,14 @@ export class ConsoleApp {
     this.drawStatic();
 
     const map = this.map.map;
-    map.on("click", "targets", (e) => {
-      const key = e.features?.[0]?.properties?.key as string | undefined;
-      if (key) this.card.open(key);
-    });
+    for (const layer of ["targets", "targets-dots"]) {
+      map.on("click", layer, (e) => {
+        const key = e.features?.[0]?.properties?.key as string | undefined;
+        if (key) this.card.open(key);
+      });
+    }
     map.on("click", "units", () => this.setTab("units"));
-    for (const layer of ["targets", "units"]) {
+    for (const layer of ["targets", "targets-dots", "units"]) {
       map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
       map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
     }

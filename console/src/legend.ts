@@ -14,6 +14,7 @@ const SYMBOLS: [string, Key][] = [
   ["Ⓐ", "legend_fused"],
   ["⊕", "legend_unit"],
   ["△", "legend_sensor"],
+  ["●", "legend_dots"],
 ];
 
 export function legend(): HTMLElement {

@@ -284,3 +284,18 @@ def test_statistics_and_chinese(scene: Scene, sign_in: SignIn) -> None:
     zh.locator(".desk-row").first.wait_for(timeout=30_000)
     shot(zh, "zh")
     scene.assert_quiet()
+
+
+def test_an_offline_sensor_is_marked_on_the_map(scene: Scene, sign_in: SignIn) -> None:
+    page = sign_in("dora")
+    page.wait_for_function("() => document.body.dataset.sensorsOffline === '0'", timeout=30_000)
+    scene.publish_event(
+        EventKind.SENSOR_OFFLINE,
+        "sensor:radar-south",
+        58.2050,
+        11.4460,
+        {"sensor": "radar-south", "reason": "no sweep for 30 s"},
+    )
+    wait_for(lambda: not {s["id"]: s for s in scene.get("/sensors")}["radar-south"]["online"])
+    page.wait_for_function("() => document.body.dataset.sensorsOffline === '1'", timeout=30_000)
+    scene.assert_quiet()

@@ -129,9 +129,24 @@ function siteLayers(): LayerSpecification[] {
       layout: { "icon-image": ["get", "label"], "icon-anchor": "left", "icon-offset": [12, 0], "icon-allow-overlap": true },
     },
     {
+      // Dense picture (over 2,000 targets in view): targets without an alert as dots, which
+      // MapLibre draws without symbol placement; their source still tells by the dot's form.
+      id: "targets-dots",
+      type: "circle",
+      source: "targets",
+      filter: ["==", ["get", "dense"], true],
+      paint: {
+        "circle-radius": 3,
+        "circle-color": ["match", ["get", "source"], "radar", "rgba(0,0,0,0)", "camera", "#64d2ff", "#e4ecf1"],
+        "circle-stroke-color": ["match", ["get", "source"], "camera", "#0b1a24", "#e4ecf1"],
+        "circle-stroke-width": ["match", ["get", "source"], "radar", 1.5, 0.5],
+      },
+    },
+    {
       id: "targets",
       type: "symbol",
       source: "targets",
+      filter: ["!=", ["get", "dense"], true],
       layout: {
         "icon-image": ["get", "icon"],
         "icon-rotate": ["get", "course"],
@@ -234,7 +249,7 @@ export function createMap(container: HTMLElement, center: [number, number], zoom
     },
     showLive(visible) {
       void ready.then(() => {
-        for (const id of ["targets", "targets-label", "targets-name", "trails", "vectors"]) {
+        for (const id of ["targets", "targets-dots", "targets-label", "targets-name", "trails", "vectors"]) {
           map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
         }
       });

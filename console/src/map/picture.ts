@@ -88,18 +88,22 @@ export class PictureLayer {
       if (store.aliasOf.has(track.key)) continue; // drawn as the target it is fused into
       const level = higher(track.alert_level, levels.get(track.key));
       const course = track.cog_deg ?? track.heading_deg ?? 0;
-      const props: Record<string, string | number> = {
+      const props: Record<string, string | number | boolean> = {
         key: track.key,
         icon: `sym|${shapeOf(track)}|${level ?? "none"}`,
         course,
         rank: RANK[level ?? "none"],
         level: level ?? "none",
       };
+      if (declutter && !level) {
+        props.dense = true;
+        props.source = shapeOf(track) === "fused" ? "ais" : shapeOf(track);
+      }
       const name = displayName(track, track.key);
       if (level) props.label = `lbl|${level}|${t(`level_${level}`)} · ${name}`;
       else if (track.name) props.name = `lbl|plain|${track.name.trim()}`;
       targets.push({ type: "Feature", properties: props, geometry: { type: "Point", coordinates: [track.lon, track.lat] } });
-      if (declutter && !level) continue;
+      if (props.dense) continue; // no vector or trail either
       if (track.sog_kn && track.sog_kn > 0.5 && track.cog_deg !== null) {
         const end = destination(track.lon, track.lat, track.cog_deg, track.sog_kn * 1852 * (VECTOR_MINUTES / 60));
         vectors.push({ type: "Feature", properties: { level: props.level }, geometry: { type: "LineString", coordinates: [[track.lon, track.lat], end] } });
