@@ -28,6 +28,8 @@ from shorewatch.events import Alert
 log = structlog.get_logger(__name__)
 PICTURE_INTERVAL_S = 1.0
 SEND_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 1.0
+"""A client too slow to take a message will not take the close frame either."""
 
 
 class Viewport(BaseModel):
@@ -103,7 +105,7 @@ class LiveSession:
 
     async def _close(self, code: int, reason: str) -> None:
         try:
-            await asyncio.wait_for(self._ws.close(code=code, reason=reason), SEND_TIMEOUT_S)
+            await asyncio.wait_for(self._ws.close(code=code, reason=reason), CLOSE_TIMEOUT_S)
         except Exception:  # already gone: nothing to tell it
             log.debug("live close failed", code=code)
 

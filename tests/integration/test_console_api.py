@@ -4,8 +4,12 @@ Mosquitto, detector, alerts and API roles)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
 import json
+import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,10 +25,19 @@ from psycopg.conninfo import make_conninfo
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from api.picture import BBox
 from app.composition import Service
 from shorewatch.config.site import parse_config
 from shorewatch.episodes import Facts, closed, new_event
-from shorewatch.events import Alert, EventKind, Level, Source, VesselStatic
+from shorewatch.events import (
+    Alert,
+    EventKind,
+    Level,
+    PictureTrack,
+    PictureUpdate,
+    Source,
+    VesselStatic,
+)
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.detection import run_straight
 from tests.waiting import wait_for
@@ -509,3 +522,84 @@ def test_an_incident_of_a_vessel_holds_its_fused_echos_alerts_and_desk_order(
     )
     wait_for(lambda: far in _incidents(api))
     assert far not in _incidents(api, keys["anna"]), "town B's incident is not on anna's desk"
+
+
+# --- a console that stops reading ------------------------------------------------------------
+
+CROWD = BBox(11.0, 57.5, 11.5, 57.7)
+"""Outside every jurisdiction, so only unrestricted callers see the crowd (and no other test)."""
+
+
+def _crowd(now: datetime, count: int, step: int) -> PictureUpdate:
+    return PictureUpdate(
+        tile="57N011E",
+        time=now,
+        tracks=tuple(
+            PictureTrack(
+                key=f"radar:crowd-{i}",
+                sources=(Source.RADAR,),
+                lat=57.5 + (i % 50) * 0.004,
+                lon=11.0 + (i // 50) * 0.004 + step * 1e-5,
+                sog_kn=5.0,
+                last_seen=now,
+            )
+            for i in range(count)
+        ),
+    )
+
+
+def _stalled_client(port: int, token: str, bbox: BBox) -> socket.socket:
+    """A WebSocket client that sends its viewport and then never reads (a frozen tab)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET /api/v1/live?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(1)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    payload = json.dumps({"type": "viewport", "bbox": list(dataclasses.astuple(bbox))}).encode()
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+    return sock
+
+
+def test_a_console_that_stops_reading_is_closed_and_holds_up_nobody(service: Service) -> None:
+    live = _app(service).state.context.live
+    before = live.client_count
+    stalled = _stalled_client(service.api_port, TOKEN, CROWD)
+    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={TOKEN}"
+    gaps: list[float] = []
+    try:
+        with connect(url, open_timeout=10, max_size=2**24) as ws:
+            ws.send(json.dumps({"type": "viewport", "bbox": list(dataclasses.astuple(CROWD))}))
+            wait_for(lambda: live.client_count >= before + 2)
+            started = last = time.monotonic()
+            step = 0
+            while live.client_count > before + 1:  # until the stalled one is let go
+                assert time.monotonic() - started < 40, "the stalled client was never closed"
+                step += 1
+                service.publish_picture(_crowd(datetime.now(UTC), 2000, step))
+                with contextlib.suppress(TimeoutError):
+                    while json.loads(ws.recv(timeout=0.5))["type"] != "picture":
+                        pass
+                    gaps.append(time.monotonic() - last)
+                    last = time.monotonic()
+            closed_after = time.monotonic() - started
+            service.publish_picture(_crowd(datetime.now(UTC), 2000, step + 1))
+            assert _next_picture(ws)["tracks"], "the reading client goes on after"
+    finally:
+        stalled.close()
+        gone = tuple(f"radar:crowd-{i}" for i in range(2000))
+        service.publish_picture(PictureUpdate(tile="57N011E", time=datetime.now(UTC), removed=gone))
+    assert closed_after < 30
+    assert len(gaps) >= 5
+    assert max(gaps) < 3, f"the reading client waited {max(gaps):.1f} s for a picture"
