@@ -9,14 +9,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from api import console
 from api.context import ApiContext
+from api.docs import docs_router
 from api.errors import validation_error
 from api.openapi import document_common_errors
 from api.routes import (
     alerts,
+    console_settings,
     events,
+    incidents,
     live,
+    me,
+    picture,
     reports,
+    sensors,
     silences,
     stats,
     system,
@@ -26,6 +33,7 @@ from api.routes import (
     watchlist,
     zones,
 )
+from api.security import SecurityHeaders
 from shorewatch import __version__
 
 API_PREFIX = "/api/v1"
@@ -42,8 +50,12 @@ def create_app(context: ApiContext) -> FastAPI:
         version=__version__,
         description="Coastal anti-smuggling monitoring: alerts for operators and dispatchers.",
         lifespan=lifespan,
+        docs_url=None,  # served by api/docs.py without a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # bearer keys only: no OAuth2 flow to return to
     )
     app.state.context = context
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(system.router)
     app.include_router(alerts.router, prefix=API_PREFIX)
@@ -57,5 +69,12 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(units.router, prefix=API_PREFIX)
     app.include_router(silences.router, prefix=API_PREFIX)
+    app.include_router(me.router, prefix=API_PREFIX)
+    app.include_router(sensors.router, prefix=API_PREFIX)
+    app.include_router(console_settings.router, prefix=API_PREFIX)
+    app.include_router(picture.router, prefix=API_PREFIX)
+    app.include_router(incidents.router, prefix=API_PREFIX)
+    app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
+    app.include_router(console.router)  # last: it answers every path no other route took
     document_common_errors(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from psycopg_pool import ConnectionPool
 
@@ -13,6 +14,8 @@ from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.health import HealthCheck
 from api.live import LiveFeed
+from api.picture import Picture
+from shorewatch.config.site import SiteConfig
 from shorewatch.events import Alert
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
@@ -45,3 +48,12 @@ class ApiContext:
     def key_uses(self) -> UseStamps:
         """When each API key was last stamped as used (`api/deps.py`)."""
         return UseStamps()
+
+    site: SiteConfig
+    """The site configuration: sensors and console settings come from it."""
+    picture: Picture
+    """The live picture (the detector's fused targets), joined with the open alerts."""
+    console_dir: Path | None = None
+    """The built console served at `/`; None: `console/dist` in the source tree."""
+    live_recheck_s: float = 5.0
+    """How often a live WebSocket's key is checked again (revoked or disabled: closed)."""

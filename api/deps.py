@@ -57,7 +57,9 @@ def authenticate(context: ApiContext, presented: str | None) -> Principal | None
             repo.stamp_use(conn, record.key_id)
     user = record.user
     areas = None if user.jurisdiction is None else context.jurisdictions.area(user.jurisdiction)
-    return Principal(name=user.name, role=Role(user.role), areas=areas)
+    return Principal(
+        name=user.name, role=Role(user.role), areas=areas, jurisdiction=user.jurisdiction
+    )
 
 
 def require_caller(

@@ -25,6 +25,8 @@ class Principal:
     role: Role
     areas: frozenset[str] | None
     """Jurisdiction ids this caller may see (its own and those below it); None: all of them."""
+    jurisdiction: str | None = None
+    """The user's own jurisdiction (None: national, or the service token)."""
 
     def sees(self, jurisdiction: str | None) -> bool:
         """An alert, unit or event outside every jurisdiction is visible only to callers

@@ -103,6 +103,8 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
         topic_root=settings.topic_root,
         data_dir=settings.data_dir,
         client_id=settings.client_id,
+        console_dir=settings.console_dir,
+        live_recheck_s=settings.live_recheck_s,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -32,8 +32,10 @@ from api.context import ApiContext
 from api.field_reports import ReportIntake
 from api.health import HealthCheck, HealthCollector
 from api.live import LiveFeed
+from api.picture import Picture
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
+from detectors.picture import PictureFeed
 from detectors.vision import load_detector
 from detectors.warm_start import warm_start
 from detectors.watchlist_sync import WatchlistSync, seed_entries
@@ -56,11 +58,13 @@ from shorewatch.config.site import (
     UdpAisInput,
 )
 from shorewatch.events import (
+    OPEN_STATES,
     Alert,
     Event,
     Message,
     Observation,
     ObservationBatch,
+    PictureUpdate,
     Source,
     TrackEnd,
     VesselStatic,
@@ -70,6 +74,7 @@ from shorewatch.heartbeat import ComponentBoard, Heartbeat
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store import timeseries
+from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.db import open_pool
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.store.maintenance import RetentionJob
@@ -107,6 +112,8 @@ class Service:
         clock: Callable[[], datetime] = utc_now,
         data_dir: Path | None = None,
         client_id: str | None = None,
+        console_dir: Path | None = None,
+        live_recheck_s: float = 5.0,
     ) -> None:
         self.roles = frozenset(roles)
         unknown = self.roles - set(ROLES)
@@ -127,6 +134,8 @@ class Service:
         self.client_id = client_id or default_client_id(topic_root)
         self._batcher: Batcher | None = None
         self._consumers: list[Bus] = []
+        self._console_dir = console_dir
+        self._live_recheck_s = live_recheck_s
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -234,6 +243,9 @@ class Service:
 
     def publish_alert(self, alert: Alert) -> None:
         self.bus.publish(self.topics.alert(alert.level), alert)
+
+    def publish_picture(self, update: PictureUpdate) -> None:
+        self.bus.publish(self.topics.picture(update.tile), update)
 
     def _start_ingest(self) -> None:
         ingest = self.site.ingest
@@ -389,6 +401,11 @@ class Service:
         sync.start()
         self._stops.append(sync.stop)
         warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
+        # The live picture for the consoles: changed targets, batched about once a second.
+        picture = PictureFeed(self.detector.fusion, self.detector.watchlist, self.publish_picture)
+        self.detector.listener = picture
+        picture.start()
+        self._stops.append(picture.stop)
         # Acknowledged once handled and the events it raised are acknowledged by the broker.
         detector = self.detector
         self.consumer_bus(
@@ -450,6 +467,7 @@ class Service:
             expected_roles=self.site.health.expected_roles,
         )
         self.metrics.registry.register(HealthCollector(health))
+        picture = Picture(self.jurisdictions, ttl_s=self.site.detectors.state_ttl_s)
         context = ApiContext(
             pool=pool,
             metrics=self.metrics,
@@ -464,13 +482,21 @@ class Service:
             snapshots=self.snapshot_store,
             health=health,
             publish_alert=self.publish_alert,
+            site=self.site,
+            picture=picture,
+            console_dir=self._console_dir,
+            live_recheck_s=self._live_recheck_s,
         )
 
         def relay(message: Message) -> None:
             if isinstance(message, Alert):
                 live.publish_threadsafe(message)
+                picture.alert_changed(message)
 
         self.bus.subscribe(self.topics.all_alerts, relay)
+        self.bus.subscribe(self.topics.all_picture, picture.on_message)
+        with self.pool.connection() as conn:  # alerts opened before this process started
+            picture.load_alerts(AlertsRepo().search(conn, states=list(OPEN_STATES), limit=100_000))
         config = uvicorn.Config(
             create_app(context), host=host, port=port, log_level="warning", ws="websockets-sansio"
         )

@@ -79,6 +79,7 @@ def run_demo(
             api_host=settings.api_host,
             api_port=port,
             topic_root=settings.topic_root,
+            console_dir=settings.console_dir,
         )
         service.start()
         stack.callback(service.stop)
@@ -100,6 +101,8 @@ def run_demo(
         print(
             f"""
 ShoreWatch demo is running ({service.series_mode} store, broker {broker.host}:{broker.port}).
+  Console:  {base}/#key={token}
+            (open it in a browser: signed in at once, the key kept for that tab only)
   API:      {base}/api/v1/alerts     (OpenAPI: {base}/docs)
   Token:    {token}
   Try:      curl -H 'Authorization: Bearer {token}' {base}/api/v1/alerts

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from detectors.fusion import Fusion
 from detectors.rules import RULES
@@ -44,6 +45,16 @@ class ThresholdMap:
             if zone.contains(lat, lon):
                 return thresholds
         return self.default
+
+
+class TrackListener(Protocol):
+    """Told of every track change on the worker's thread (the live picture listens)."""
+
+    def observed(self, obs: Observation, track: Track) -> None: ...
+
+    def changed(self, track: Track) -> None: ...
+
+    def gone(self, track: Track) -> None: ...
 
 
 class DetectorWorker:
@@ -77,6 +88,7 @@ class DetectorWorker:
         self._sweep_floor: datetime | None = None
         self.clocks = SensorClocks(site.detectors.fusion.clocks, receive_clock)
         self._log = RateLimitedLog("detectors.worker")
+        self.listener: TrackListener | None = None
 
     def on_message(self, message: Message) -> None:
         self.process_message(message)
@@ -107,14 +119,20 @@ class DetectorWorker:
             track = self.fusion.observe(message)
             if self.fusion.dropped:
                 events += self._close_dropped()
+            if self.listener is not None:
+                self.listener.observed(message, track)
             events += self._run(track, message.time, [r.on_report for r in self._rules])
             events += self._maybe_sweep()
         elif isinstance(message, VesselStatic):
             vessel = self.fusion.vessel(message)
             if vessel is not None and vessel.fixes:
+                if self.listener is not None:
+                    self.listener.changed(vessel)
                 events += self._run(vessel, message.time, [r.on_identity for r in self._rules])
         elif isinstance(message, TrackEnd):
             ended = self.fusion.end(message)
+            if ended is not None and self.listener is not None:
+                self.listener.gone(ended)
             if ended is not None and ended.fixes:
                 events += self._run(ended, message.time, [r.on_tick for r in self._rules])
         for event in events:
@@ -178,6 +196,8 @@ class DetectorWorker:
         events: list[Event] = []
         for gone, reason in self.fusion.dropped:
             events += [closed(e, gone.last_seen, {"closed_by": reason}) for e in _open(gone)]
+            if self.listener is not None:
+                self.listener.gone(gone)
         self.fusion.dropped = []
         return events
 
@@ -207,6 +227,8 @@ class DetectorWorker:
             events += self._run(track, now if heard is None or heard > now else heard, ticks)
         events += self.clocks.sweep(self._hearing, self._site.version)
         for gone in self.fusion.expire(now):
+            if self.listener is not None:
+                self.listener.gone(gone)
             events += [closed(e, gone.last_seen, {"closed_by": "expired"}) for e in _open(gone)]
         return events
 

@@ -302,6 +302,48 @@ class ObservationBatch(Frozen):
     items: tuple[SensorReport, ...] = Field(min_length=1)
 
 
+class PictureTrack(Frozen):
+    """One current target of the fused picture, as the console draws it: a radar or camera
+    track fused with an AIS vessel is one target (the vessel's key, the echo's key in
+    `associated`). The detector fills what it knows; the API adds the alert join
+    (`alert_level`, `alert_ids`) and the `jurisdiction` before serving it."""
+
+    key: str = Field(min_length=1, max_length=80)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    associated: tuple[str, ...] = ()
+    mmsi: int | None = Field(default=None, ge=0, le=999_999_999)
+    name: str | None = Field(default=None, max_length=64)
+    callsign: str | None = Field(default=None, max_length=16)
+    ship_type: int | None = Field(default=None, ge=0, le=255)
+    ship_type_text: str | None = Field(default=None, max_length=64)
+    length_m: Annotated[float, Field(ge=0.0, le=1023.0)] | None = None
+    lat: Latitude
+    lon: Longitude
+    sog_kn: Knots | None = None
+    cog_deg: Degrees | None = None
+    heading_deg: Degrees | None = None
+    last_seen: AwareDatetime
+    """Event time of the target's last fix."""
+    alert_level: Level | None = None
+    alert_ids: tuple[uuid.UUID, ...] = ()
+    watchlisted: bool = False
+    jurisdiction: str | None = None
+
+
+class PictureUpdate(Frozen):
+    """The detector's changed targets in one tile since its last update, and those gone
+    (expired, lost by their sensor, or fused into another target). At most about one per
+    second per tile; large batches are split over several messages."""
+
+    type: Literal["picture"] = "picture"
+    schema_version: int = SCHEMA_VERSION
+    tile: str = Field(min_length=1, max_length=32)
+    time: AwareDatetime
+    """Wall-clock time the batch was sent."""
+    tracks: tuple[PictureTrack, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
 Message = Annotated[
     Observation
     | TrackEnd
@@ -312,7 +354,8 @@ Message = Annotated[
     | UnitPosition
     | UnitStateReport
     | UnitNotice
-    | ObservationBatch,
+    | ObservationBatch
+    | PictureUpdate,
     Field(discriminator="type"),
 ]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

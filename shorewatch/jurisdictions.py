@@ -7,9 +7,10 @@ YAML is read (known parents, no cycles); the polygons are built when the service
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -64,6 +65,25 @@ class Jurisdictions:
             if item.geometry.covers(point):
                 return item.id
         return None
+
+    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
+        """`locate` for many (lat, lon) points at once, vectorised: the live picture locates
+        thousands of targets a second."""
+        found: list[str | None] = [None] * len(points)
+        if not points or not self._order:
+            return found
+        lats = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+        lons = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
+        open_ = np.ones(len(points), dtype=bool)
+        for item in self._order:
+            # A point on a boundary intersects the polygon, as `covers` in `locate` says.
+            hit = open_ & shapely.intersects_xy(item.geometry, lons, lats)
+            for index in np.flatnonzero(hit):
+                found[index] = item.id
+            open_ &= ~hit
+            if not open_.any():
+                break
+        return found
 
     def descendants(self, jurisdiction_id: str) -> frozenset[str]:
         """Every area below this one (not itself); empty for an unknown id."""

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="This instance's MQTT identity (its sessions are `<id>-<role>`); unset: "
         "host and topic root. Give each of two instances of a role on one host its own.",
     )
+    live_recheck_s: float = Field(
+        default=5.0, gt=0, le=300, description="How often a live WebSocket's key is re-checked."
+    )
+    console_dir: Path | None = Field(
+        default=None, description="The built console to serve at `/`; unset: console/dist."
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_token(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from shorewatch.events import EventKind, Level, Source
@@ -65,9 +66,25 @@ class Topics:
     def all_unit_states(self) -> str:
         return f"{self.root}/units/+/state"
 
+    def picture(self, tile: str) -> str:
+        return f"{self.root}/picture/{tile}"
+
+    @property
+    def all_picture(self) -> str:
+        return f"{self.root}/picture/+"
+
     def receiver_of(self, raw_topic: str) -> str:
         return raw_topic.rsplit("/", 1)[-1]
 
     @property
     def all_status(self) -> str:
         return f"{self.root}/status/+"
+
+
+def picture_tile(lat: float, lon: float) -> str:
+    """The one-degree cell a position lies in, named by its south-west corner (`58N011E`):
+    the `{tile}` of `picture/{tile}`, so that a consumer can subscribe to part of the sea."""
+    south, west = math.floor(lat), math.floor(lon)
+    ns = f"{abs(south):02d}{'N' if south >= 0 else 'S'}"
+    ew = f"{abs(west):03d}{'E' if west >= 0 else 'W'}"
+    return ns + ew

@@ -1,13 +1,16 @@
 """The live feed: every alert change in the caller's areas pushed to their console as it
-happens."""
+happens, and the live picture inside the viewport the console sends (`api/live_session.py`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from functools import partial
+
+from fastapi import APIRouter, WebSocket, status
 from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
 from api.deps import authenticate
+from api.live_session import LiveSession
 
 router = APIRouter(tags=["live"])
 
@@ -24,13 +27,4 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="invalid token")
         return
     await websocket.accept()
-    queue = context.live.subscribe()
-    try:
-        while (alert := await queue.get()) is not None:
-            if caller.sees(alert.jurisdiction):
-                await websocket.send_text(alert.model_dump_json())
-        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER, reason="too slow")
-    except WebSocketDisconnect:
-        pass
-    finally:
-        context.live.unsubscribe(queue)
+    await LiveSession(websocket, context, caller, partial(authenticate, context, presented)).run()

@@ -27,7 +27,7 @@ DEFAULT_WINDOW = timedelta(hours=1)
 MAX_WINDOW = timedelta(hours=24)
 
 
-def parse_bbox(text: str) -> BBox:
+def parse_bbox(text: str, max_span_deg: float = MAX_SPAN_DEG) -> BBox:
     """`minlon,minlat,maxlon,maxlat` (WGS 84 degrees); a box across the antimeridian is refused."""
     parts = text.split(",")
     try:
@@ -41,8 +41,8 @@ def parse_bbox(text: str) -> BBox:
         raise _invalid(
             "bbox needs -180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90", text
         )
-    if box.max_lon - box.min_lon > MAX_SPAN_DEG or box.max_lat - box.min_lat > MAX_SPAN_DEG:
-        raise _invalid(f"bbox larger than {MAX_SPAN_DEG:g} degrees a side", text)
+    if box.max_lon - box.min_lon > max_span_deg or box.max_lat - box.min_lat > max_span_deg:
+        raise _invalid(f"bbox larger than {max_span_deg:g} degrees a side", text)
     return box
 
 

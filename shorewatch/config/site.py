@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from shorewatch.config.alerts import AlertConfig, LevelBands
 from shorewatch.config.bus import BusConfig
 from shorewatch.config.cameras import CameraConfig
+from shorewatch.config.console import ConsoleConfig
 from shorewatch.config.health import HealthConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
@@ -83,6 +84,9 @@ class RadarSiteConfig(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     heading_deg: float | None = Field(default=None, ge=0, lt=360)
+    range_m: float | None = Field(
+        default=None, gt=0, le=200_000, description="Instrumented range, drawn on the console."
+    )
 
 
 class RadarInput(Strict):
@@ -239,6 +243,7 @@ class SiteConfig(Strict):
     units: UnitsConfig = Field(default_factory=list)
     health: HealthConfig = HealthConfig()
     bus: BusConfig = BusConfig()
+    console: ConsoleConfig = ConsoleConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:

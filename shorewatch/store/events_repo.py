@@ -100,3 +100,25 @@ def _event(row: tuple[object, ...]) -> Event:
         "evidence",
     )
     return Event.model_validate(dict(zip(keys, row, strict=True)))
+
+
+# The latest `sensor_offline` episode of each sensor: its `facts.sensor`, else the target
+# `sensor:<id>` it names.
+LATEST_OUTAGES = """
+SELECT DISTINCT ON (sensor) sensor, start, "end" FROM (
+    SELECT COALESCE(facts->>'sensor', substring(targets[1] from '^sensor:(.+)$')) AS sensor,
+           start, "end"
+    FROM events WHERE kind = 'sensor_offline'
+) outages
+WHERE sensor IS NOT NULL
+ORDER BY sensor, start DESC
+"""
+
+
+def latest_outages(conn: Conn) -> dict[str, tuple[datetime, datetime | None]]:
+    """Per sensor id, its latest outage (start, end); end None while it lasts."""
+    found: dict[str, tuple[datetime, datetime | None]] = {}
+    for sensor, start, end in conn.execute(LATEST_OUTAGES).fetchall():
+        if isinstance(start, datetime):
+            found[str(sensor)] = (start, end if isinstance(end, datetime) else None)
+    return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from shorewatch.events import (
     Level,
     Observation,
     Outcome,
+    PictureTrack,
+    PictureUpdate,
     Source,
     VesselStatic,
 )
@@ -99,8 +102,12 @@ def module_dsn(pg_server: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def service(module_dsn: str, mqtt_url: str) -> Iterator[Service]:
+def service(
+    module_dsn: str, mqtt_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
     site = parse_config(SITE_YAML, "test.yaml", Path())
+    console = tmp_path_factory.mktemp("console-dist")
+    (console / "index.html").write_text("<!doctype html><title>console</title>")
     svc = Service(
         site,
         dsn=module_dsn,
@@ -109,6 +116,7 @@ def service(module_dsn: str, mqtt_url: str) -> Iterator[Service]:
         api_token=SERVICE_TOKEN,
         api_port=0,
         topic_root=f"swtest-{uuid.uuid4().hex[:10]}",
+        console_dir=console,
     )
     svc.start()
     yield svc
@@ -291,11 +299,31 @@ def world(service: Service, api: httpx.Client, tokens: dict[str, str]) -> World:
         world.reports[where] = str(report.json()["id"])
         world.units[where] = world.fresh_unit(where)
         world.silences[where] = world.fresh_silence(where)
+    # The detector's picture of both vessels (no detector runs here: its message, by hand).
+    service.bus.publish(
+        service.topics.picture("58N011E"),
+        PictureUpdate(
+            tile="58N011E",
+            time=now,
+            tracks=tuple(
+                PictureTrack(
+                    key=f"ais:{MMSI[where]}",
+                    sources=(Source.AIS,),
+                    mmsi=MMSI[where],
+                    lat=POSITION[where][0],
+                    lon=POSITION[where][1],
+                    last_seen=now,
+                )
+                for where in WHERES
+            ),
+        ),
+    )
     # Each report became an event and an alert on the live feed: let them pass first.
     wait_for(lambda: _count_alerts(service, "field_report") >= len(WHERES))
     for where in WHERES:
         wait_for(partial(_vessel_found, api, MMSI[where]))
         wait_for(partial(_listed_vessel, api, MMSI[where]))
+    wait_for(lambda: len(_app(service).state.context.picture) >= len(WHERES))
     return world
 
 
@@ -358,8 +386,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs-assets/{name}"): Rule(
+        frozenset(), "public", call=lambda _w, _where: Call(path={"name": "swagger-ui.css"})
+    ),
+    # The console's files; its data comes through the API routes below, each with its rule.
+    ("GET", "/{path:path}"): Rule(
+        frozenset(), "public", call=lambda _w, _where: Call(path={"path": "alerts"})
+    ),
     ("GET", "/metrics"): Rule(frozenset({ENGINEER}), "none"),
     ("GET", "/api/v1/health"): Rule(frozenset({ENGINEER}), "none"),
     ("GET", "/api/v1/alerts"): Rule(
@@ -502,10 +536,36 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ok=204,
         call=lambda w, where: Call(path={"silence_id": w.fresh_silence(where)}),
     ),
+    ("GET", "/api/v1/me"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/jurisdictions"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda _w, where: Call(expect=TOWN[where]),
+        ids=lambda body: {f["id"] for f in body["features"]},
+    ),
+    ("GET", "/api/v1/sensors"): Rule(EVERY_ROLE, "none"),
+    ("GET", "/api/v1/incidents"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda w, where: Call(expect=w.alerts[where]),
+        ids=lambda body: {alert_id for incident in body for alert_id in incident["alert_ids"]},
+    ),
+    ("GET", "/api/v1/picture"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda _w, where: Call(expect=f"ais:{MMSI[where]}"),
+        ids=lambda body: {t["key"] for t in body["tracks"]},
+    ),
+    ("GET", "/api/v1/console/settings"): Rule(EVERY_ROLE, "none"),
     # Checked by test_live_feed_matrix below, not by HTTP.
     ("WS", "/api/v1/live"): Rule(EVERY_ROLE, "list"),
 }
 HTTP_RULES = sorted(key for key in MATRIX if key[0] != "WS")
+
+
+def concrete(template: str, call: Call) -> str:
+    """The path with the call's values; `{name:converter}` (the console's `{path:path}`) too."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", template).format(**call.path)
 
 
 def role_refused(rule: Rule, role: Role) -> bool:
@@ -570,7 +630,7 @@ def test_matrix(
     call = rule.call(world, where)
     response = api.request(
         method,
-        template.format(**call.path),
+        concrete(template, call),
         params=call.params,
         json=call.json,
         headers=bearer(tokens[role.value]),
@@ -594,7 +654,7 @@ def test_matrix(
 def test_no_valid_token_is_401(endpoint: tuple[str, str], world: World, api: httpx.Client) -> None:
     method, template = endpoint
     call = MATRIX[endpoint].call(world, "in")
-    path = template.format(**call.path)
+    path = concrete(template, call)
     forged = "swk_0123456789abcdef_" + "A" * 43
     for headers in ({}, bearer("wrong-token-wrong-token"), bearer(forged)):
         response = api.request(method, path, params=call.params, json=call.json, headers=headers)

@@ -1,0 +1,170 @@
+"""One console's live WebSocket: alert changes as they happen, the picture inside its
+viewport about once a second, and its key checked again every few seconds (revoked or
+disabled: closed with 1008).
+
+Four tasks share the socket; when any ends (the client left, was too slow, or lost its key)
+the others are cancelled. Sends are serialised by one lock and bounded by a timeout, so a
+client that stops reading is closed rather than allowed to hold the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import WebSocket, WebSocketDisconnect, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.context import ApiContext
+from api.picture import BBox, Entry
+from api.principal import Principal
+from shorewatch.events import Alert
+
+log = structlog.get_logger(__name__)
+PICTURE_INTERVAL_S = 1.0
+SEND_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 1.0
+"""A client too slow to take a message will not take the close frame either."""
+
+
+class Viewport(BaseModel):
+    """`{"type": "viewport", "bbox": [west, south, east, north]}` from the console."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["viewport"]
+    bbox: tuple[
+        Annotated[float, Field(ge=-180, le=180)],
+        Annotated[float, Field(ge=-90, le=90)],
+        Annotated[float, Field(ge=-180, le=180)],
+        Annotated[float, Field(ge=-90, le=90)],
+    ]
+
+
+class Closed(Exception):
+    """The session ends: close the socket with this code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class LiveSession:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        context: ApiContext,
+        caller: Principal,
+        authenticate: Callable[[], Principal | None],
+    ) -> None:
+        self._ws = websocket
+        self._context = context
+        self._caller = caller
+        self._authenticate = authenticate
+        self._send_lock = asyncio.Lock()
+        self._bbox: BBox | None = None
+        self._full = asyncio.Event()
+        """Set by a new viewport: the next picture message holds everything in view."""
+        self._sent: dict[str, int] = {}
+        """Picture keys this client holds, with the version it got."""
+
+    async def run(self) -> None:
+        queue = self._context.live.subscribe()
+        tasks = [
+            asyncio.create_task(self._alerts(queue)),
+            asyncio.create_task(self._receive()),
+            asyncio.create_task(self._picture()),
+            asyncio.create_task(self._recheck()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                error = task.exception()
+                if isinstance(error, Closed):
+                    await self._close(error.code, error.reason)
+                elif error is not None and not isinstance(error, WebSocketDisconnect):
+                    log.warning("live session ended", error=repr(error))
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._context.live.unsubscribe(queue)
+
+    async def _send(self, text: str) -> None:
+        async with self._send_lock:
+            try:
+                await asyncio.wait_for(self._ws.send_text(text), SEND_TIMEOUT_S)
+            except TimeoutError:
+                raise Closed(status.WS_1013_TRY_AGAIN_LATER, "too slow") from None
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await asyncio.wait_for(self._ws.close(code=code, reason=reason), CLOSE_TIMEOUT_S)
+        except Exception:  # already gone: nothing to tell it
+            log.debug("live close failed", code=code)
+
+    async def _alerts(self, queue: asyncio.Queue[Alert | None]) -> None:
+        while (alert := await queue.get()) is not None:
+            if self._caller.sees(alert.jurisdiction):
+                await self._send(alert.model_dump_json())
+        raise Closed(status.WS_1013_TRY_AGAIN_LATER, "too slow")
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            text = message.get("text") or message.get("bytes") or b""
+            try:
+                viewport = Viewport.model_validate_json(text)
+            except ValidationError as exc:
+                detail = exc.errors()[0]["msg"] if exc.errors() else "invalid message"
+                await self._send(json.dumps({"type": "error", "detail": f"ignored: {detail}"}))
+                continue
+            self._bbox = BBox(*viewport.bbox)
+            self._full.set()
+
+    async def _picture(self) -> None:
+        """About once a second; at once after a new viewport."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), PICTURE_INTERVAL_S)
+            if self._bbox is None:
+                continue
+            full = self._full.is_set()
+            self._full.clear()
+            entries = await run_in_threadpool(self._context.picture.view, self._caller, self._bbox)
+            message, self._sent = picture_message(entries, self._sent, full)
+            if message is not None:
+                await self._send(message)
+
+    async def _recheck(self) -> None:
+        """Revoking a key or disabling a user closes its feeds within one interval."""
+        while True:
+            await asyncio.sleep(self._context.live_recheck_s)
+            caller = await run_in_threadpool(self._authenticate)
+            if caller is None:
+                raise Closed(status.WS_1008_POLICY_VIOLATION, "key revoked or user disabled")
+            self._caller = caller  # a changed role or jurisdiction applies from now on
+
+
+def picture_message(
+    entries: list[Entry], sent: dict[str, int], full: bool
+) -> tuple[str | None, dict[str, int]]:
+    """The picture message for a client that holds `sent` (key -> version), and what it holds
+    after it: targets new or changed in view (all in view when `full`, after a viewport
+    change), and the keys it holds that left the view or the picture. None: nothing to say."""
+    in_view = {e.track.key: e for e in entries}
+    changed = [e.json for key, e in in_view.items() if full or sent.get(key) != e.version]
+    removed = [key for key in sent if key not in in_view]
+    holds = {key: e.version for key, e in in_view.items()}
+    if not changed and not removed and not full:
+        return None, holds
+    body = ",".join(changed)
+    return f'{{"type":"picture","tracks":[{body}],"removed":{json.dumps(removed)}}}', holds

@@ -1,0 +1,116 @@
+"""The site's sensors for the map: AIS receivers, radars at their site, cameras with where they
+look, each online or not.
+
+Positions come from the site configuration (what the detectors use). `online` is what the
+service knows for certain: a sensor with an open `sensor_offline` episode is offline since its
+start; otherwise it is online (since the end of its last outage, when there was one). A sensor
+that never reported an outage is shown online with `since` null.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import Caller, Connection, Context
+from shorewatch.config.site import SiteConfig
+from shorewatch.geocal import CalibrationConfig, PoseCalibration
+from shorewatch.store.events_repo import latest_outages
+
+router = APIRouter(prefix="/sensors", tags=["sensors"])
+Kind = Literal["ais", "radar", "camera"]
+
+
+class Sensor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: Kind
+    lat: float | None
+    lon: float | None
+    heading_deg: float | None
+    """Radar: its heading reference; camera: the bearing of its optical axis."""
+    fov_deg: float | None
+    """Camera: horizontal field of view."""
+    range_m: float | None
+    online: bool
+    since: datetime | None
+    """When it went offline, or came back after its last outage; null: no outage known."""
+
+
+def _pose(calibration: CalibrationConfig | None) -> PoseCalibration | None:
+    return calibration if isinstance(calibration, PoseCalibration) else None
+
+
+def configured(site: SiteConfig) -> list[Sensor]:
+    """Every sensor of the site, online until told otherwise."""
+    base = {"online": True, "since": None, "fov_deg": None, "range_m": None}
+    found: list[Sensor] = [
+        Sensor(id=a.id, kind="ais", lat=None, lon=None, heading_deg=None, **base)
+        for a in site.ingest.ais
+    ]
+    for radar in site.ingest.radar:
+        where = radar.site
+        found.append(
+            Sensor.model_validate(
+                {
+                    **base,
+                    "id": radar.id,
+                    "kind": "radar",
+                    "lat": where.lat if where else None,
+                    "lon": where.lon if where else None,
+                    "heading_deg": where.heading_deg if where else None,
+                    "range_m": where.range_m if where else None,
+                }
+            )
+        )
+    for camera in site.ingest.cameras:
+        pose = _pose(camera.calibration)
+        found.append(
+            Sensor.model_validate(
+                {
+                    **base,
+                    "id": camera.id,
+                    "kind": "camera",
+                    "lat": camera.lat,
+                    "lon": camera.lon,
+                    "heading_deg": pose.heading_deg if pose else None,
+                    "fov_deg": pose.fov_deg if pose else None,
+                }
+            )
+        )
+    for edge in site.ingest.edge_cameras:
+        pose = _pose(edge.calibration)
+        found.append(
+            Sensor.model_validate(
+                {
+                    **base,
+                    "id": edge.id,
+                    "kind": "camera",
+                    "lat": pose.lat if pose else None,
+                    "lon": pose.lon if pose else None,
+                    "heading_deg": pose.heading_deg if pose else None,
+                    "fov_deg": pose.fov_deg if pose else None,
+                }
+            )
+        )
+    return found
+
+
+@router.get("", response_model=list[Sensor])
+def list_sensors(_caller: Caller, conn: Connection, context: Context) -> list[Sensor]:
+    """Sensors are the site's equipment, like zones: every caller sees all of them."""
+    outages = latest_outages(conn)
+    sensors: list[Sensor] = []
+    for sensor in configured(context.site):
+        outage = outages.get(sensor.id)
+        if outage is not None:
+            start, end = outage
+            sensor = sensor.model_copy(
+                update={"online": end is not None, "since": start if end is None else end}
+            )
+        sensors.append(sensor)
+    return sensors
