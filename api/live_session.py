@@ -111,7 +111,7 @@ class LiveSession:
 
     async def _alerts(self, queue: asyncio.Queue[Alert | None]) -> None:
         while (alert := await queue.get()) is not None:
-            if self._caller.sees(alert.jurisdiction):
+            if self._caller.sees_any(alert.all_jurisdictions()):
                 await self._send(alert.model_dump_json())
         raise Closed(status.WS_1013_TRY_AGAIN_LATER, "too slow")
 
