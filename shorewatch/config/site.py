@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from shorewatch.config.alerts import AlertConfig, LevelBands
 from shorewatch.config.cameras import CameraConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
+from shorewatch.config.ptz import PtzConfig
 from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.config.units import UnitsConfig
 from shorewatch.config.vision import (
@@ -217,6 +218,7 @@ class SiteConfig(Strict):
     evidence: EvidenceConfig = EvidenceConfig()
     jurisdictions: list[JurisdictionConfig] = Field(default_factory=list)
     units: UnitsConfig = Field(default_factory=list)
+    ptz: PtzConfig = PtzConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:
