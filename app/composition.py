@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
+from alerts.cueing import CueDesk
 from alerts.escalation import Escalator
 from alerts.service import AlertService
 from alerts.units import UnitDesk
@@ -35,6 +36,7 @@ from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
 from ingest.camera_receiver import EdgeCameraReceiver
 from ingest.nmea_radar import RadarSite
+from ingest.ptz_onvif import PtzDriver
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
@@ -48,7 +50,17 @@ from shorewatch.config.site import (
     TcpAisInput,
     UdpAisInput,
 )
-from shorewatch.events import Alert, Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.events import (
+    Alert,
+    Event,
+    Message,
+    Observation,
+    PtzCue,
+    PtzReport,
+    Source,
+    TrackEnd,
+    VesselStatic,
+)
 from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
@@ -113,6 +125,8 @@ class Service:
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
         self.api_server: uvicorn.Server | None = None
+        self.ptz_driver: PtzDriver | None = None
+        self.cue_desk: CueDesk | None = None
 
     def start(self) -> None:
         self.pool: ConnectionPool = open_pool(self._dsn)
@@ -202,6 +216,8 @@ class Service:
             self.bus.subscribe_raw(self.topics.raw_camera(edge.id), _feed_payload(camera.feed))
         for cam in ingest.cameras:
             self._start_camera(cam)
+        if self.site.ptz.cameras:
+            self._start_ptz_driver()
 
     def _start_camera(self, cam: SiteCamera) -> None:
         """Frames stay in this process: the reader hands them to the camera's pipeline, and
@@ -312,11 +328,41 @@ class Service:
             hooks = AlertWebhooks(self.site.alerts.webhooks, self.jurisdictions, self.metrics)
             self._stops.append(hooks.close)
             self.bus.subscribe(self.topics.all_alerts, hooks.on_message)
+        if self.site.ptz.cameras:
+            self._start_cue_desk()
         escalator = Escalator(
             self.pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
         )
         escalator.start()
         self._stops.append(escalator.stop)
+
+    def publish_cue(self, cue: PtzCue) -> None:
+        self.bus.publish(self.topics.camera_cue(cue.camera), cue)
+
+    def publish_ptz(self, report: PtzReport) -> None:
+        self.bus.publish(self.topics.camera_ptz(report.camera), report)
+
+    def _start_ptz_driver(self) -> None:
+        """PTZ cameras are sensors: their ONVIF driver runs with ingest (docs/cameras.md)."""
+        driver = PtzDriver(self.site.ptz.cameras, self.site.ptz.cue, self.publish_ptz, self._clock)
+        driver.start()
+        self.ptz_driver = driver
+        self._stops.append(driver.stop)
+        self.bus.subscribe(self.topics.all_camera_cues, driver.on_message)
+
+    def _start_cue_desk(self) -> None:
+        """Which alert gets which PTZ: alerts, track fixes, camera reports and operators' cues."""
+        desk = CueDesk(self.pool, self.site.ptz, self.publish_cue, self._clock)
+        self.cue_desk = desk
+        for topic in (
+            self.topics.all_alerts,
+            self.topics.all_camera_ptz,
+            self.topics.all_camera_cues,
+            self.topics.all_obs,
+        ):
+            self.bus.subscribe(topic, desk.on_message)
+        desk.start()
+        self._stops.append(desk.stop)
 
     def _start_api(self) -> None:
         host, port, token = self._api

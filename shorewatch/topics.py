@@ -67,3 +67,17 @@ class Topics:
 
     def receiver_of(self, raw_topic: str) -> str:
         return raw_topic.rsplit("/", 1)[-1]
+
+    def camera_cue(self, camera: str) -> str:
+        return f"{self.root}/cameras/{camera}/cue"
+
+    def camera_ptz(self, camera: str) -> str:
+        return f"{self.root}/cameras/{camera}/ptz"
+
+    @property
+    def all_camera_cues(self) -> str:
+        return f"{self.root}/cameras/+/cue"
+
+    @property
+    def all_camera_ptz(self) -> str:
+        return f"{self.root}/cameras/+/ptz"
