@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -121,8 +122,7 @@ def run_boat(svc: Service, seconds: float = 5.0) -> tuple[float, float, datetime
         report = {"track": "7", "time": at.isoformat(), "lat": lat, "lon": lon,
                   "sog_kn": 40.0, "cog_deg": 0.0}  # fmt: skip
         svc.bus.publish_raw(svc.topics.raw_radar("shore-json"), json.dumps(report).encode())
-        due = at + timedelta(seconds=0.5)
-        wait_for(lambda due=due: datetime.now(UTC) >= due, 2)
+        time.sleep(max(0.0, (at + timedelta(seconds=0.5) - datetime.now(UTC)).total_seconds()))
     return lat, lon, at
 
 
