@@ -14,7 +14,9 @@ from api.errors import validation_error
 from api.openapi import document_common_errors
 from api.routes import (
     alerts,
+    cameras,
     events,
+    export,
     live,
     reports,
     silences,
@@ -57,5 +59,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(units.router, prefix=API_PREFIX)
     app.include_router(silences.router, prefix=API_PREFIX)
+    app.include_router(cameras.router, prefix=API_PREFIX)
+    app.include_router(export.router, prefix=API_PREFIX)
     document_common_errors(app)
     return app

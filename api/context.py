@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
@@ -10,6 +11,7 @@ from alerts.actions import AlertActions
 from alerts.units import UnitDesk
 from api.field_reports import ReportIntake
 from api.live import LiveFeed
+from shorewatch.events import PtzCue
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.events_repo import EventsRepo
@@ -31,3 +33,6 @@ class ApiContext:
     units: UnitDesk
     snapshots: PhotoStore
     """Camera evidence JPEGs, named by event id (written by the camera pipelines)."""
+    ptz_cameras: tuple[str, ...] = ()
+    """PTZ camera ids an operator may cue (`POST /cameras/{id}/cue`)."""
+    publish_cue: Callable[[PtzCue], None] | None = None

@@ -23,6 +23,7 @@ from alerts.alert_webhooks import AlertWebhooks
 from alerts.cueing import CueDesk
 from alerts.escalation import Escalator
 from alerts.service import AlertService
+from alerts.tak_out import TakOut
 from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
@@ -41,6 +42,7 @@ from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
+from ingest.tak_in import TakReceiver
 from shorewatch.bus import Bus, RawHandler
 from shorewatch.config.site import (
     MqttAisInput,
@@ -59,6 +61,7 @@ from shorewatch.events import (
     PtzReport,
     Source,
     TrackEnd,
+    UnitPosition,
     VesselStatic,
 )
 from shorewatch.geocal import GeoCalibration
@@ -127,6 +130,8 @@ class Service:
         self.api_server: uvicorn.Server | None = None
         self.ptz_driver: PtzDriver | None = None
         self.cue_desk: CueDesk | None = None
+        self.tak_out: TakOut | None = None
+        self.tak_receivers: dict[str, TakReceiver] = {}
 
     def start(self) -> None:
         self.pool: ConnectionPool = open_pool(self._dsn)
@@ -218,6 +223,8 @@ class Service:
             self._start_camera(cam)
         if self.site.ptz.cameras:
             self._start_ptz_driver()
+        for tak in self.site.tak.inputs:
+            self._start_tak_input(tak.id, tak.host, tak.port)
 
     def _start_camera(self, cam: SiteCamera) -> None:
         """Frames stay in this process: the reader hands them to the camera's pipeline, and
@@ -330,6 +337,8 @@ class Service:
             self.bus.subscribe(self.topics.all_alerts, hooks.on_message)
         if self.site.ptz.cameras:
             self._start_cue_desk()
+        if self.site.tak.outputs:
+            self._start_tak_out()
         escalator = Escalator(
             self.pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
         )
@@ -364,6 +373,35 @@ class Service:
         desk.start()
         self._stops.append(desk.stop)
 
+    def _start_tak_input(self, source_id: str, host: str, port: int) -> None:
+        """Crews' CoT self-positions (UDP) become unit positions on the bus."""
+
+        def publish(fix: UnitPosition) -> None:
+            self.bus.publish(self.topics.unit_position(fix.unit_id), fix)
+
+        receiver = TakReceiver(source_id, self.site.tak.units, publish)
+        udp = UdpListener(
+            host, port, receiver.feed, max_datagram_bytes=self.site.ingest.max_datagram_bytes
+        )
+        udp.start()
+        self.tak_receivers[source_id] = receiver
+        self.udp_ports[source_id] = udp.port
+        self._stops.append(udp.stop)
+
+    def _start_tak_out(self) -> None:
+        """Alerts and zones as Cursor-on-Target to TAK servers and groups."""
+        tak = TakOut(
+            self.site.tak.outputs,
+            self.pool,
+            EventsRepo(self.site.store, self.series_mode),
+            self.zones,
+            self._clock,
+        )
+        tak.start()
+        self.tak_out = tak
+        self._stops.append(tak.stop)
+        self.bus.subscribe(self.topics.all_alerts, tak.on_message)
+
     def _start_api(self) -> None:
         host, port, token = self._api
         live = LiveFeed()
@@ -379,6 +417,8 @@ class Service:
             reports=ReportIntake(self._photo_store(), self.publish_event, self.site.version),
             units=self.unit_desk,
             snapshots=self.snapshot_store,
+            ptz_cameras=tuple(c.id for c in self.site.ptz.cameras),
+            publish_cue=self.publish_cue,
         )
 
         def relay(message: Message) -> None:

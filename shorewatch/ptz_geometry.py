@@ -151,9 +151,16 @@ def aim(
         at = now + timedelta(seconds=move_s)
         lat, lon = dead_reckon(fix, at)
         result = _aim_at(
-            camera, lat, lon, at, move_s, current_pan, fix.length_m or boat_length_m,
-            boat_height_m, frame_fill,
-        )  # fmt: skip
+            camera,
+            lat,
+            lon,
+            at,
+            move_s,
+            current_pan,
+            fix.length_m or boat_length_m,
+            boat_height_m,
+            frame_fill,
+        )
         if isinstance(result, Refusal):
             return result
         move_s = abs(result.pan_deg - current_pan) / camera.pan_speed_dps + camera.settle_s
