@@ -31,6 +31,7 @@ from api.field_reports import ReportIntake
 from api.live import LiveFeed
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
+from detectors.ptz_view import PtzView
 from detectors.vision import load_detector
 from detectors.watchlist_sync import WatchlistSync, seed_entries
 from detectors.worker import DetectorWorker
@@ -262,7 +263,25 @@ class Service:
             snapshots=SnapshotWriter(
                 self.snapshot_store, jpeg_quality=self.site.evidence.jpeg_quality
             ),
+            ptz=self._ptz_view(cam),
         )
+
+    def _ptz_view(self, cam: SiteCamera) -> PtzView | None:
+        """The camera is a PTZ's stream: its placement follows the PTZ's reports."""
+        ptz = next((p for p in self.site.ptz.cameras if p.stream == cam.id), None)
+        if ptz is None:
+            return None
+        view = PtzView(ptz, self.site.ptz.cue, cam.width or ptz.width, cam.height or ptz.height)
+
+        def on_message(message: Message) -> None:
+            if isinstance(message, PtzReport):
+                view.follow(message)
+            elif isinstance(message, PtzCue) and message.release:
+                view.release()
+
+        self.bus.subscribe(self.topics.camera_ptz(ptz.id), on_message)
+        self.bus.subscribe(self.topics.camera_cue(ptz.id), on_message)
+        return view
 
     def _start_radar_input(self, spec: RadarInput) -> None:
         max_bytes = self.site.ingest.max_datagram_bytes

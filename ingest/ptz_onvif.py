@@ -210,6 +210,7 @@ class PtzDriver:
             ok=True,
             cue_id=cue.cue_id,
             alert_id=cue.alert_id,
+            target=cue.target,
             pan_deg=round(pan, 4),
             tilt_deg=round(tilt, 4),
             zoom=min(1.0, max(0.0, rz)),
@@ -226,5 +227,6 @@ class PtzDriver:
             ok=False,
             cue_id=cue.cue_id,
             alert_id=cue.alert_id,
+            target=cue.target,
             error=error[:500],
         )

@@ -301,6 +301,7 @@ class PtzReport(Frozen):
     ok: bool
     cue_id: uuid.UUID | None = None
     alert_id: uuid.UUID | None = None
+    target: str | None = Field(default=None, max_length=128)
     pan_deg: float | None = None
     tilt_deg: float | None = None
     zoom: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
