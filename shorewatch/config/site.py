@@ -277,6 +277,19 @@ class SiteConfig(Strict):
                 raise ValueError(f"zones.{zone.id}.thresholds: {exc}") from exc
         return self
 
+    @model_validator(mode="after")
+    def _ptz_streams(self) -> SiteConfig:
+        """A PTZ's `stream` names the ingest camera that reads its video."""
+        cameras = {c.id for c in self.ingest.cameras}
+        for ptz in self.ptz.cameras:
+            if ptz.stream is not None and ptz.stream not in cameras:
+                raise ValueError(f"ptz.cameras.{ptz.id}.stream: no ingest camera {ptz.stream!r}")
+        units = {u.id for u in self.units}
+        for sender, unit in self.tak.units.items():
+            if units and unit not in units:
+                raise ValueError(f"tak.units.{sender}: unknown unit {unit!r}")
+        return self
+
     def zone_thresholds(self) -> dict[str, Thresholds]:
         """Effective thresholds inside each zone that overrides any."""
         return {
