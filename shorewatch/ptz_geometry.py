@@ -4,8 +4,8 @@ Pure functions, no I/O, so the alerts stage (which camera can see it), the ONVIF
 to move) and the camera pipeline (where the camera now looks) share one answer. The target is
 dead-reckoned to the moment the move completes, because a 40-kn boat runs 20 m a second and a
 long lens at full zoom sees only a few hundred metres across. Distances and bearings are on a
-sphere (`geocal.LocalPlane`); tilt includes the earth's curvature (no refraction), which is
-already 0.2° at 10 km and decides whether a hull is below the horizon.
+sphere (`geocal.LocalPlane`); tilt includes the earth's curvature (no refraction): only 0.05°
+at 12 km, but it decides whether a hull is below the horizon.
 """
 
 from __future__ import annotations
