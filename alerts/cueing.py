@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,8 @@ SYSTEM = "system"
 CUE_ACTION = "cue"
 CONFIRMATION_FACTOR = "camera_confirmation"
 TRACK_SOURCES = frozenset({Source.RADAR, Source.AIS})
+MAX_FIXES = 50_000
+"""Latest fix per radar/AIS track, kept for cueing; a busy coast has a few thousand."""
 
 
 @dataclass
@@ -70,7 +73,7 @@ class CueDesk:
         self._alerts = AlertsRepo()
         self._lock = threading.RLock()
         self._tasks: dict[uuid.UUID, _Task] = {}  # by alert id
-        self._fixes: dict[str, TargetFix] = {}
+        self._fixes: OrderedDict[str, TargetFix] = OrderedDict()  # newest last, bounded
         self._pan: dict[str, float] = {c.id: 0.0 for c in config.cameras}
         self._held: dict[str, datetime] = {}  # camera -> operator hold until
         self._stop = threading.Event()
@@ -114,8 +117,12 @@ class CueDesk:
         if obs.source not in TRACK_SOURCES:
             return
         fix = TargetFix(obs.lat, obs.lon, obs.time, obs.sog_kn, obs.cog_deg, obs.length_m)
+        key = f"{obs.source.value}:{obs.target_ref}"
         with self._lock:
-            self._fixes[f"{obs.source.value}:{obs.target_ref}"] = fix
+            self._fixes[key] = fix
+            self._fixes.move_to_end(key)
+            if len(self._fixes) > MAX_FIXES:
+                self._fixes.popitem(last=False)  # the longest silent track
 
     def _on_alert(self, alert: Alert) -> None:
         with self._lock:

@@ -48,7 +48,8 @@ class OnvifPtz:
         self._ptz: Any = None
         self._token: str | None = camera.onvif.profile_token
 
-    async def _connect(self) -> Any:
+    async def connect(self) -> Any:
+        """The PTZ service, connecting first (service addresses, profile) when needed."""
         if self._ptz is not None:
             return self._ptz
         user, password = self.camera.onvif.credentials()
@@ -73,14 +74,14 @@ class OnvifPtz:
 
     async def position(self) -> tuple[float, float, float]:
         """ONVIF x, y, zoom as the camera reports them."""
-        ptz = await self._connect()
+        ptz = await self.connect()
         status = await ptz.GetStatus({"ProfileToken": self._token})
         where = status.Position
         return float(where.PanTilt.x), float(where.PanTilt.y), float(where.Zoom.x)
 
     async def move(self, x: float, y: float, zoom: float) -> tuple[float, float, float]:
         """Move to ONVIF (x, y, zoom); returns the position reported afterwards."""
-        ptz = await self._connect()
+        ptz = await self.connect()
         if self.absolute:
             try:
                 await ptz.AbsoluteMove(
@@ -127,8 +128,17 @@ class PtzDriver:
         self._pan = dict.fromkeys(self._ptz, 0.0)
         self._loop = asyncio.new_event_loop()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._seq = 0
+        self._seq_lock = threading.Lock()
+        self._newest: dict[str, int] = {}  # per camera: the sequence number of its newest cue
         self._thread = threading.Thread(target=self._loop.run_forever, name="ptz", daemon=True)
-        self.counts: dict[str, int] = {"cues": 0, "moves": 0, "refused": 0, "failed": 0}
+        self.counts: dict[str, int] = {
+            "cues": 0,
+            "moves": 0,
+            "refused": 0,
+            "failed": 0,
+            "superseded": 0,
+        }
 
     def start(self) -> None:
         self._thread.start()
@@ -153,12 +163,20 @@ class PtzDriver:
         if isinstance(message, PtzCue) and message.camera in self._ptz and not message.release:
             self.submit(message)
 
-    def submit(self, cue: PtzCue) -> Future[PtzReport]:
-        return asyncio.run_coroutine_threadsafe(self._handle(cue), self._loop)
+    def submit(self, cue: PtzCue) -> Future[PtzReport | None]:
+        """The report of the move, or None when a newer cue for the camera superseded it
+        while it waited (a slow camera must not build up a backlog of stale aims)."""
+        with self._seq_lock:
+            self._seq += 1
+            seq = self._newest[cue.camera] = self._seq
+        return asyncio.run_coroutine_threadsafe(self._handle(cue, seq), self._loop)
 
-    async def _handle(self, cue: PtzCue) -> PtzReport:
+    async def _handle(self, cue: PtzCue, seq: int) -> PtzReport | None:
         lock = self._locks.setdefault(cue.camera, asyncio.Lock())
         async with lock:
+            if self._newest.get(cue.camera, 0) > seq:
+                self.counts["superseded"] += 1
+                return None
             report = await self._move(cue)
         self.counts["moves" if report.ok else "failed"] += 1
         self._publish(report)
@@ -186,13 +204,17 @@ class PtzDriver:
             self.counts["refused"] += 1
             return self._failed(cue, f"refused ({target.reason.value}): {target.detail}")
         x, y = to_onvif(camera, target.pan_deg, target.tilt_deg)
+        onvif = camera.onvif
+        step, budget = "connection", onvif.connect_timeout_s
         try:
-            rx, ry, rz = await asyncio.wait_for(
-                ptz.move(x, y, target.zoom), timeout=camera.onvif.timeout_s
-            )
+            # Connecting (service addresses, profiles, the WSDLs parsed once per process) has
+            # its own budget: a cold start must not count against the move's.
+            await asyncio.wait_for(ptz.connect(), timeout=budget)
+            step, budget = "answer", onvif.timeout_s
+            rx, ry, rz = await asyncio.wait_for(ptz.move(x, y, target.zoom), timeout=budget)
         except TimeoutError:
             await ptz.close()  # a half-open session is not reused
-            return self._failed(cue, f"timeout: no answer within {camera.onvif.timeout_s:g} s")
+            return self._failed(cue, f"timeout: no {step} within {budget:g} s")
         except zeep.exceptions.Fault as fault:
             text = _fault_text(fault)
             if "NotAuthorized" in text or "not Authorized" in text:

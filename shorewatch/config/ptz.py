@@ -29,7 +29,10 @@ class OnvifEndpoint(Strict):
     )
     username_env: str | None = Field(default=None, description="Env var holding the user name.")
     password_env: str | None = Field(default=None, description="Env var holding the password.")
-    timeout_s: float = Field(default=5.0, gt=0, le=60, description="Per ONVIF call.")
+    timeout_s: float = Field(default=5.0, gt=0, le=60, description="A move and its status.")
+    connect_timeout_s: float = Field(
+        default=15.0, gt=0, le=120, description="Connecting: service addresses and profiles."
+    )
     absolute_move: bool = Field(
         default=True, description="False: the camera lacks AbsoluteMove; use RelativeMove."
     )

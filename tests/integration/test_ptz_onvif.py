@@ -59,7 +59,8 @@ def ptz_yaml(devices: list[OnvifDevice], timeout_s: float = 1.5) -> str:
       max_range_m: 10000
       pan_speed_dps: 30
       onvif: {{host: 127.0.0.1, port: {device.port}, username_env: PTZ_TEST_USER,
-               password_env: PTZ_TEST_PASSWORD, timeout_s: {timeout_s}}}"""
+               password_env: PTZ_TEST_PASSWORD, timeout_s: {timeout_s},
+               connect_timeout_s: 4}}"""
         )
     return f"""
 ptz:
@@ -190,7 +191,7 @@ def test_a_camera_that_times_out_fails_the_cue_over_and_the_alert_says_so(
     onvif_devices: list[OnvifDevice],  # noqa: F811
 ) -> None:
     near, far = onvif_devices
-    near.state.hang_s = 5.0  # answers nothing within the 1.5 s the site allows
+    near.state.hang_s = 6.0  # answers nothing within the 4 s the site allows to connect
     run_boat(service, seconds=4.0)
     move = wait_for(lambda: far.state.moves, 25)[0]
     assert move.operation == "AbsoluteMove"
@@ -200,7 +201,7 @@ def test_a_camera_that_times_out_fails_the_cue_over_and_the_alert_says_so(
         lambda: len(history(service, alert_id)) >= 2 and history(service, alert_id), 10
     )
     assert notes[0].startswith("cued ptz-a")
-    assert notes[1].startswith("ptz-a failed (timeout: no answer within 1.5 s); cued ptz-b")
+    assert notes[1].startswith("ptz-a failed (timeout: no connection within 4 s); cued ptz-b")
     assert service.cue_desk is not None
     assert service.cue_desk.cameras_in_use() == {"ptz-b": alert_id}
 
@@ -237,6 +238,9 @@ def test_limits_refuse_with_a_reason_and_nothing_moves(
         ok = driver.submit(cue(camera, 250.0, 2_000.0)).result(30)
     finally:
         driver.stop()
+    assert behind is not None
+    assert far is not None
+    assert ok is not None
     assert not behind.ok
     assert behind.error.startswith("refused (pan_limits): bearing 90.0° is outside pan limits")
     assert not far.ok
@@ -257,6 +261,7 @@ def test_credentials_the_camera_refuses_are_reported_and_never_move_it(
         report = driver.submit(cue(config.cameras[0], 250.0, 2_000.0)).result(30)
     finally:
         driver.stop()
+    assert report is not None
     assert not report.ok
     assert report.error == "credentials refused by the camera"
     assert reports == [report]
@@ -276,7 +281,36 @@ def test_a_camera_without_absolute_move_is_moved_relatively_to_the_same_place(
         report = driver.submit(cue(config.cameras[0], 250.0, 2_000.0)).result(30)
     finally:
         driver.stop()
+    assert report is not None
     assert report.ok
     assert [m.operation for m in device.state.moves] == ["RelativeMove"]
     assert report.pan_deg == pytest.approx(-20.0, abs=0.2)
     assert "AbsoluteMove" in device.state.calls  # tried first, refused, then relative
+
+
+def test_cues_queued_behind_a_slow_move_are_superseded_by_the_newest(
+    onvif_devices: list[OnvifDevice],  # noqa: F811
+    credentials: None,
+) -> None:
+    device = onvif_devices[0]
+    driver, config, reports = driver_for(onvif_devices)
+    camera = config.cameras[0]
+    try:
+        warm = driver.submit(cue(camera, 230, 2_000.0)).result(30)  # connected
+        assert warm is not None
+        reports.clear()
+        device.state.hang_s = 0.3  # every call: a move (AbsoluteMove + GetStatus) takes 0.6 s
+        futures = [driver.submit(cue(camera, bearing, 2_000.0)) for bearing in (240, 250, 260)]
+        results = [f.result(30) for f in futures]
+    finally:
+        driver.stop()
+    first, skipped, last = results
+    assert first is not None
+    assert first.ok
+    assert skipped is None  # waited behind the first; the third was newer by then
+    assert last is not None
+    assert last.ok
+    assert last.pan_deg == pytest.approx(-10.0, abs=0.2)
+    assert reports == [first, last]
+    assert driver.counts["superseded"] == 1
+    assert len(device.state.moves) == 3  # the warm-up, the first and the last
