@@ -24,7 +24,6 @@ from shapely.geometry import MultiPolygon, Polygon
 from shorewatch.events import Alert, Level
 from shorewatch.zones import Zone
 
-MPS_TO_KN = 3600.0 / 1852.0
 HOW_MACHINE = "m-g"  # machine-generated, GPS-derived or computed
 UNKNOWN = 9_999_999.0  # CoT's "not known" for ce, le and hae
 LEVEL_TYPE = {

@@ -284,9 +284,12 @@ store: {{flush_interval_s: 0.1}}
                 return body
 
             def complete() -> dict[str, Any] | None:
+                """All three layers, and the track with all four fixes stored."""
                 body = geojson()
                 layers = {f["properties"]["layer"] for f in body["features"]}
-                return body if layers == {"tracks", "alerts", "zones"} else None
+                points = [f["properties"].get("points") for f in body["features"]]
+                whole = layers == {"tracks", "alerts", "zones"} and 4 in points
+                return body if whole else None
 
             collection = wait_for(complete, 15)
             kml = api.get("/api/v1/export", params={**params, "format": "kml"})
