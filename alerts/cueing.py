@@ -113,6 +113,11 @@ class CueDesk:
         with self._lock:
             return {t.camera: a for a, t in self._tasks.items()}
 
+    def operator_holds(self) -> dict[str, datetime]:
+        """Camera id -> until when an operator's cue keeps it."""
+        with self._lock:
+            return dict(self._held)
+
     def _on_observation(self, obs: Observation) -> None:
         if obs.source not in TRACK_SOURCES:
             return

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Connection, Context, allow
@@ -57,7 +57,7 @@ class CueAccepted(BaseModel):
     },
 )
 def cue_camera(
-    camera_id: Annotated[str, Field(max_length=64)],
+    camera_id: Annotated[str, Path(max_length=64)],
     body: CueRequest,
     caller: Dispatcher,
     conn: Connection,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from geographiclib.geodesic import Geodesic
 
@@ -314,3 +315,50 @@ def test_cues_queued_behind_a_slow_move_are_superseded_by_the_newest(
     assert reports == [first, last]
     assert driver.counts["superseded"] == 1
     assert len(device.state.moves) == 3  # the warm-up, the first and the last
+
+
+def test_an_operator_cue_from_the_api_moves_the_camera_and_holds_it(
+    onvif_devices: list[OnvifDevice],  # noqa: F811
+    credentials: None,
+    dsn: str,
+    mqtt_url: str,
+    topic_root: str,
+) -> None:
+    token = "ptz-api-token-0123456789abcdef"
+    svc = Service(
+        site(onvif_devices),
+        dsn=dsn,
+        mqtt_url=mqtt_url,
+        roles=("ingest", "alerts", "api"),
+        topic_root=topic_root,
+        api_token=token,
+        api_port=0,
+    )
+    svc.start()
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{svc.api_port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ) as api:
+            target = WGS84.Direct(*CAMERA_A, 250.0, 2_000.0)
+            accepted = api.post(
+                "/api/v1/cameras/ptz-a/cue", json={"lat": target["lat2"], "lon": target["lon2"]}
+            )
+            unknown = api.post("/api/v1/cameras/ptz-x/cue", json={"lat": 58.2, "lon": 11.3})
+            nowhere = api.post("/api/v1/cameras/ptz-a/cue", json={})
+            move = wait_for(lambda: onvif_devices[0].state.moves, 20)[0]
+            desk = svc.cue_desk
+            assert desk is not None
+            wait_for(lambda: "ptz-a" in desk.operator_holds(), 10)
+    finally:
+        svc.stop()
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["camera"] == "ptz-a"
+    assert unknown.status_code == 404
+    assert nowhere.status_code == 422
+    camera = svc.site.ptz.camera("ptz-a")
+    assert camera is not None
+    pan, _ = from_onvif(camera, move.x, move.y)
+    assert pan == pytest.approx(-20.0, abs=0.2)
+    assert onvif_devices[1].state.moves == []
