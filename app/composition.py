@@ -398,7 +398,7 @@ class Service:
         def publish(fix: UnitPosition) -> None:
             self.bus.publish(self.topics.unit_position(fix.unit_id), fix)
 
-        receiver = TakReceiver(source_id, self.site.tak.units, publish)
+        receiver = TakReceiver(source_id, self.site.tak.units, publish, self.metrics)
         udp = UdpListener(
             host, port, receiver.feed, max_datagram_bytes=self.site.ingest.max_datagram_bytes
         )

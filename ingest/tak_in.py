@@ -4,7 +4,8 @@ A crew's ATAK/iTAK device (or the TAK server relaying it) sends its self-positio
 or TAK protocol v1, to a UDP port (mesh SA, unicast or a multicast group's relay). A sender
 named in `tak.units` (by CoT uid or callsign) becomes a `UnitPosition` on
 `{root}/units/{unit}/position`, where the unit desk keeps it like any tracker fix; anyone else,
-and anything that is not a CoT position, is counted and dropped, never raised.
+and anything that is not a CoT position, is counted (`shorewatch_ingest_lines{source="tak"}`)
+and dropped, never raised.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import structlog
 
 from shorewatch.cot import CotError, parse_position
 from shorewatch.events import UnitPosition
+from shorewatch.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 MPS_TO_KN = 3600.0 / 1852.0
@@ -27,23 +29,33 @@ class TakReceiver:
         source_id: str,
         units: Mapping[str, str],
         publish: Callable[[UnitPosition], None],
+        metrics: Metrics | None = None,
     ) -> None:
         self.source_id = source_id
         self._units = dict(units)
         self._publish = publish
+        self._metrics = metrics
         self.counts: Counter[str] = Counter()
+
+    def _count(self, outcome: str) -> None:
+        """`counts` here, `shorewatch_ingest_lines{source="tak"}` on /metrics."""
+        self.counts[outcome] += 1
+        if self._metrics is not None:
+            self._metrics.ingest_lines.labels(
+                source="tak", sensor=self.source_id, outcome=outcome
+            ).inc()
 
     def feed(self, data: bytes) -> None:
         """One datagram: one CoT event."""
         try:
             cot = parse_position(data)
         except (CotError, ValueError) as exc:
-            self.counts["invalid"] += 1
+            self._count("invalid")
             log.info("not a CoT position", source=self.source_id, error=str(exc)[:200])
             return
         unit = self._units.get(cot.uid) or (self._units.get(cot.callsign) if cot.callsign else None)
         if unit is None:
-            self.counts["unknown_sender"] += 1
+            self._count("unknown_sender")
             return
         speed = None if cot.speed_mps is None or cot.speed_mps < 0 else cot.speed_mps * MPS_TO_KN
         course = None if cot.course_deg is None or cot.course_deg < 0 else cot.course_deg % 360.0
@@ -57,8 +69,8 @@ class TakReceiver:
                 cog_deg=course,
             )
         except ValueError as exc:
-            self.counts["invalid"] += 1
+            self._count("invalid")
             log.info("CoT position refused", source=self.source_id, error=str(exc)[:200])
             return
-        self.counts["position"] += 1
+        self._count("position")
         self._publish(position)

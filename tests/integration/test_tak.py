@@ -230,6 +230,11 @@ tak:
     assert rows[1][0] == later
     assert (rows[1][1], rows[1][2]) == (pytest.approx(58.31), pytest.approx(11.26))
     assert receiver.counts == {"position": 2, "unknown_sender": 1, "invalid": 1}
+    counted = svc.metrics.registry.get_sample_value(
+        "shorewatch_ingest_lines_total",
+        {"source": "tak", "sensor": "tak-mesh", "outcome": "unknown_sender"},
+    )
+    assert counted == 1
 
 
 def test_export_gives_valid_geojson_and_kml_of_tracks_alerts_and_zones(
