@@ -362,3 +362,27 @@ def test_an_operator_cue_from_the_api_moves_the_camera_and_holds_it(
     pan, _ = from_onvif(camera, move.x, move.y)
     assert pan == pytest.approx(-20.0, abs=0.2)
     assert onvif_devices[1].state.moves == []
+
+
+def test_a_camera_that_timed_out_is_reconnected_on_the_next_cue(
+    onvif_devices: list[OnvifDevice],  # noqa: F811
+    credentials: None,
+) -> None:
+    device = onvif_devices[0]
+    driver, config, _ = driver_for(onvif_devices)
+    camera = config.cameras[0]
+    try:
+        warm = driver.submit(cue(camera, 230, 2_000.0)).result(30)
+        device.state.hang_s = 2.0  # past the 1.5-s move budget
+        lost = driver.submit(cue(camera, 240, 2_000.0)).result(30)
+        device.state.hang_s = 0.0
+        back = driver.submit(cue(camera, 250, 2_000.0)).result(30)
+    finally:
+        driver.stop()
+    assert warm is not None
+    assert warm.ok
+    assert lost is not None
+    assert lost.error == "timeout: no answer within 1.5 s"
+    assert back is not None
+    assert back.ok, back.error
+    assert back.pan_deg == pytest.approx(-20.0, abs=0.2)
