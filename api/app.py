@@ -16,8 +16,10 @@ from api.errors import validation_error
 from api.openapi import document_common_errors
 from api.routes import (
     alerts,
+    cameras,
     console_settings,
     events,
+    export,
     incidents,
     live,
     me,
@@ -75,6 +77,8 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(picture.router, prefix=API_PREFIX)
     app.include_router(incidents.router, prefix=API_PREFIX)
     app.include_router(docs_router(app.title, app.openapi_url or "/openapi.json"))
+    app.include_router(cameras.router, prefix=API_PREFIX)
+    app.include_router(export.router, prefix=API_PREFIX)
     app.include_router(console.router)  # last: it answers every path no other route took
     document_common_errors(app)
     return app

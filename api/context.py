@@ -16,7 +16,7 @@ from api.health import HealthCheck
 from api.live import LiveFeed
 from api.picture import Picture
 from shorewatch.config.site import SiteConfig
-from shorewatch.events import Alert
+from shorewatch.events import Alert, PtzCue
 from shorewatch.jurisdictions import Jurisdictions
 from shorewatch.metrics import Metrics
 from shorewatch.store.auth_repo import UseStamps
@@ -57,3 +57,6 @@ class ApiContext:
     """The built console served at `/`; None: `console/dist` in the source tree."""
     live_recheck_s: float = 5.0
     """How often a live WebSocket's key is checked again (revoked or disabled: closed)."""
+    ptz_cameras: tuple[str, ...] = ()
+    """PTZ camera ids an operator may cue (`POST /cameras/{id}/cue`)."""
+    publish_cue: Callable[[PtzCue], None] | None = None

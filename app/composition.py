@@ -23,9 +23,11 @@ from psycopg_pool import ConnectionPool
 
 from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
+from alerts.cueing import CueDesk
 from alerts.escalation import Escalator
 from alerts.service import AlertService
 from alerts.silences import SilenceSweeper
+from alerts.tak_out import TakOut
 from alerts.units import UnitDesk
 from api.app import create_app
 from api.context import ApiContext
@@ -36,6 +38,7 @@ from api.picture import Picture
 from detectors.camera_pipeline import CameraPipeline
 from detectors.evidence import SnapshotWriter
 from detectors.picture import PictureFeed
+from detectors.ptz_view import PtzView
 from detectors.vision import load_detector
 from detectors.warm_start import warm_start
 from detectors.watchlist_sync import WatchlistSync, seed_entries
@@ -43,10 +46,12 @@ from detectors.worker import DetectorWorker
 from ingest.camera_health import CameraHealth
 from ingest.camera_receiver import EdgeCameraReceiver
 from ingest.nmea_radar import RadarSite
+from ingest.ptz_onvif import PtzDriver
 from ingest.radar_receiver import RadarJsonReceiver, RadarReceiver
 from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
+from ingest.tak_in import TakReceiver
 from shorewatch.batching import Batcher
 from shorewatch.bus import BrokerAddress, Bus, RawHandler
 from shorewatch.config.site import (
@@ -65,8 +70,11 @@ from shorewatch.events import (
     Observation,
     ObservationBatch,
     PictureUpdate,
+    PtzCue,
+    PtzReport,
     Source,
     TrackEnd,
+    UnitPosition,
     VesselStatic,
 )
 from shorewatch.geocal import GeoCalibration
@@ -150,6 +158,10 @@ class Service:
         self.retention: RetentionJob | None = None
         """Plain-PostgreSQL retention, in the recorder (TimescaleDB runs its own policies)."""
         self.api_server: uvicorn.Server | None = None
+        self.ptz_driver: PtzDriver | None = None
+        self.cue_desk: CueDesk | None = None
+        self.tak_out: TakOut | None = None
+        self.tak_receivers: dict[str, TakReceiver] = {}
 
     def start(self) -> None:
         self.pool: ConnectionPool = self._open_pool("service")
@@ -293,6 +305,10 @@ class Service:
             self.bus.subscribe_raw(self.topics.raw_camera(edge.id), _feed_payload(camera.feed))
         for cam in ingest.cameras:
             self._start_camera(cam)
+        if self.site.ptz.cameras:
+            self._start_ptz_driver()
+        for tak in self.site.tak.inputs:
+            self._start_tak_input(tak.id, tak.host, tak.port)
 
     def _start_camera(self, cam: SiteCamera) -> None:
         """Frames stay in this process: the reader hands them to the camera's pipeline, and
@@ -331,7 +347,25 @@ class Service:
                 self.snapshot_store, jpeg_quality=self.site.evidence.jpeg_quality
             ),
             publish_end=self.publish_observation(cam.id, Source.CAMERA),
+            ptz=self._ptz_view(cam),
         )
+
+    def _ptz_view(self, cam: SiteCamera) -> PtzView | None:
+        """The camera is a PTZ's stream: its placement follows the PTZ's reports."""
+        ptz = next((p for p in self.site.ptz.cameras if p.stream == cam.id), None)
+        if ptz is None:
+            return None
+        view = PtzView(ptz, self.site.ptz.cue, cam.width or ptz.width, cam.height or ptz.height)
+
+        def on_message(message: Message) -> None:
+            if isinstance(message, PtzReport):
+                view.follow(message)
+            elif isinstance(message, PtzCue) and message.release:
+                view.release()
+
+        self.bus.subscribe(self.topics.camera_ptz(ptz.id), on_message)
+        self.bus.subscribe(self.topics.camera_cue(ptz.id), on_message)
+        return view
 
     def _start_radar_input(self, spec: RadarInput) -> None:
         max_bytes = self.site.ingest.max_datagram_bytes
@@ -436,6 +470,10 @@ class Service:
             hooks = AlertWebhooks(self.site.alerts.webhooks, self.jurisdictions, self.metrics)
             self._stops.append(hooks.close)
             self.bus.subscribe(self.topics.all_alerts, hooks.on_message)
+        if self.site.ptz.cameras:
+            self._start_cue_desk()
+        if self.site.tak.outputs:
+            self._start_tak_out()
         escalator = Escalator(
             pool, self.site.alerts.escalation, self.publish_alert, self.metrics, self._clock
         )
@@ -450,6 +488,63 @@ class Service:
         )
         silences.start()
         self._stops.append(silences.stop)
+
+    def publish_cue(self, cue: PtzCue) -> None:
+        self.bus.publish(self.topics.camera_cue(cue.camera), cue)
+
+    def publish_ptz(self, report: PtzReport) -> None:
+        self.bus.publish(self.topics.camera_ptz(report.camera), report)
+
+    def _start_ptz_driver(self) -> None:
+        """PTZ cameras are sensors: their ONVIF driver runs with ingest (docs/cameras.md)."""
+        driver = PtzDriver(self.site.ptz.cameras, self.site.ptz.cue, self.publish_ptz, self._clock)
+        driver.start()
+        self.ptz_driver = driver
+        self._stops.append(driver.stop)
+        self.bus.subscribe(self.topics.all_camera_cues, driver.on_message)
+
+    def _start_cue_desk(self) -> None:
+        """Which alert gets which PTZ: alerts, track fixes, camera reports and operators' cues."""
+        desk = CueDesk(self.pool, self.site.ptz, self.publish_cue, self._clock)
+        self.cue_desk = desk
+        for topic in (
+            self.topics.all_alerts,
+            self.topics.all_camera_ptz,
+            self.topics.all_camera_cues,
+            self.topics.all_obs,
+        ):
+            self.bus.subscribe(topic, desk.on_message)
+        desk.start()
+        self._stops.append(desk.stop)
+
+    def _start_tak_input(self, source_id: str, host: str, port: int) -> None:
+        """Crews' CoT self-positions (UDP) become unit positions on the bus."""
+
+        def publish(fix: UnitPosition) -> None:
+            self.bus.publish(self.topics.unit_position(fix.unit_id), fix)
+
+        receiver = TakReceiver(source_id, self.site.tak.units, publish, self.metrics)
+        udp = UdpListener(
+            host, port, receiver.feed, max_datagram_bytes=self.site.ingest.max_datagram_bytes
+        )
+        udp.start()
+        self.tak_receivers[source_id] = receiver
+        self.udp_ports[source_id] = udp.port
+        self._stops.append(udp.stop)
+
+    def _start_tak_out(self) -> None:
+        """Alerts and zones as Cursor-on-Target to TAK servers and groups."""
+        tak = TakOut(
+            self.site.tak.outputs,
+            self.pool,
+            EventsRepo(self.site.store, self.series_mode),
+            self.zones,
+            self._clock,
+        )
+        tak.start()
+        self.tak_out = tak
+        self._stops.append(tak.stop)
+        self.bus.subscribe(self.topics.all_alerts, tak.on_message)
 
     def _start_api(self) -> None:
         host, port, token = self._api
@@ -486,6 +581,8 @@ class Service:
             picture=picture,
             console_dir=self._console_dir,
             live_recheck_s=self._live_recheck_s,
+            ptz_cameras=tuple(c.id for c in self.site.ptz.cameras),
+            publish_cue=self.publish_cue,
         )
 
         def relay(message: Message) -> None:

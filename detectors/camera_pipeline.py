@@ -24,6 +24,7 @@ import structlog
 from detectors.camera_zones import CameraZones, FactKind, ZoneFact, ZoneState
 from detectors.evidence import SnapshotWriter
 from detectors.motion import MotionDetector, Region, merge_regions, pad_region
+from detectors.ptz_view import PtzView
 from detectors.tracking import ByteTracker, TrackedObject, TrackUpdate
 from detectors.vision import ObjectDetector, keep
 from shorewatch.config.site import SiteCamera
@@ -82,6 +83,7 @@ class CameraPipeline:
         config_version: str,
         snapshots: SnapshotWriter | None = None,
         publish_end: Callable[[TrackEnd], None] | None = None,
+        ptz: PtzView | None = None,
     ) -> None:
         """`publish_end` hears when a track whose observations were published is lost, so the
         detector ends that track at once (as a radar's status L does)."""
@@ -106,6 +108,8 @@ class CameraPipeline:
         self._publish_event = publish_event
         self._version = config_version
         self._snapshots = snapshots
+        self.ptz = ptz
+        """A PTZ's stream: placed by where the camera reports it looks, not a fixed calibration."""
         self._targets: dict[int, _OpenTarget] = {}
         self._zone_state: ZoneState = {}
         self._zone_events: dict[tuple[str, str, FactKind], Event] = {}
@@ -185,7 +189,8 @@ class CameraPipeline:
 
     def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
         det = obj.detection
-        place = None if self.calibration is None else self.calibration.place(det.bbox)
+        calibration = self.calibration if self.ptz is None else self.ptz.calibration
+        place = None if calibration is None else calibration.place(det.bbox)
         if place is None:
             self.stats.unplaced += 1
         else:
@@ -221,6 +226,7 @@ class CameraPipeline:
                     "score": obj.median_score,
                     "placed": place is not None,
                     "box_area_px": det.area,
+                    **self._cue_facts(place),
                 },
                 3,
             )
@@ -248,6 +254,16 @@ class CameraPipeline:
             )
             for fact in facts_:
                 self._zone_fact(fact, lat, lon, image, det.bbox)
+
+    def _cue_facts(self, place: tuple[float, float] | None) -> dict[str, str]:
+        """A boat where the PTZ's cue pointed is the cued track seen by eye (`associated_with`
+        folds this event into that track's alert)."""
+        if self.ptz is None or place is None:
+            return {}
+        cue = self.ptz.confirms(*place)
+        if cue is None:
+            return {}
+        return {"associated_with": cue.target, "cue": str(cue.cue_id), "ptz": self.ptz.ptz.id}
 
     def _ended(self, track_id: int) -> None:
         placed = self._placed.pop(track_id, None)

@@ -344,6 +344,50 @@ class PictureUpdate(Frozen):
     removed: tuple[str, ...] = ()
 
 
+class PtzCue(Frozen):
+    """A target for a PTZ camera to look at (`{root}/cameras/{camera}/cue`), from the alerts
+    stage or an operator; the camera's driver turns it into a move (shorewatch/ptz_geometry.py)
+    and re-aims on every repeat. `release` frees the camera."""
+
+    type: Literal["ptz_cue"] = "ptz_cue"
+    schema_version: int = SCHEMA_VERSION
+    cue_id: uuid.UUID
+    camera: str = Field(min_length=1, max_length=64)
+    time: AwareDatetime
+    requested_by: str = Field(min_length=1, max_length=128)
+    target: str | None = Field(default=None, max_length=128)
+    alert_id: uuid.UUID | None = None
+    level: Level | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    fix_time: AwareDatetime | None = None
+    sog_kn: Knots | None = None
+    cog_deg: Degrees | None = None
+    length_m: Annotated[float, Field(gt=0.0, le=600.0)] | None = None
+    release: bool = False
+
+
+class PtzReport(Frozen):
+    """What a PTZ camera did with a cue (`{root}/cameras/{camera}/ptz`): where it now looks,
+    or why it could not (refused by geometry, timed out, credentials refused)."""
+
+    type: Literal["ptz_report"] = "ptz_report"
+    schema_version: int = SCHEMA_VERSION
+    camera: str = Field(min_length=1, max_length=64)
+    time: AwareDatetime
+    ok: bool
+    cue_id: uuid.UUID | None = None
+    alert_id: uuid.UUID | None = None
+    target: str | None = Field(default=None, max_length=128)
+    pan_deg: float | None = None
+    tilt_deg: float | None = None
+    zoom: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    hfov_deg: Annotated[float, Field(gt=0.0, lt=180.0)] | None = None
+    aim_lat: Latitude | None = None
+    aim_lon: Longitude | None = None
+    error: str = Field(default="", max_length=500)
+
+
 Message = Annotated[
     Observation
     | TrackEnd
@@ -355,7 +399,9 @@ Message = Annotated[
     | UnitStateReport
     | UnitNotice
     | ObservationBatch
-    | PictureUpdate,
+    | PictureUpdate
+    | PtzCue
+    | PtzReport,
     Field(discriminator="type"),
 ]
 MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

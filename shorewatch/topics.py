@@ -80,6 +80,20 @@ class Topics:
     def all_status(self) -> str:
         return f"{self.root}/status/+"
 
+    def camera_cue(self, camera: str) -> str:
+        return f"{self.root}/cameras/{camera}/cue"
+
+    def camera_ptz(self, camera: str) -> str:
+        return f"{self.root}/cameras/{camera}/ptz"
+
+    @property
+    def all_camera_cues(self) -> str:
+        return f"{self.root}/cameras/+/cue"
+
+    @property
+    def all_camera_ptz(self) -> str:
+        return f"{self.root}/cameras/+/ptz"
+
 
 def picture_tile(lat: float, lon: float) -> str:
     """The one-degree cell a position lies in, named by its south-west corner (`58N011E`):

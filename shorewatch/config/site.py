@@ -19,6 +19,8 @@ from shorewatch.config.cameras import CameraConfig
 from shorewatch.config.console import ConsoleConfig
 from shorewatch.config.health import HealthConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
+from shorewatch.config.ptz import PtzConfig
+from shorewatch.config.tak import TakConfig
 from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.config.units import UnitsConfig
 from shorewatch.config.vision import (
@@ -244,6 +246,8 @@ class SiteConfig(Strict):
     health: HealthConfig = HealthConfig()
     bus: BusConfig = BusConfig()
     console: ConsoleConfig = ConsoleConfig()
+    ptz: PtzConfig = PtzConfig()
+    tak: TakConfig = TakConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:
@@ -298,6 +302,19 @@ class SiteConfig(Strict):
                 self.thresholds.with_overrides(zone.thresholds)
             except (ValueError, ValidationError) as exc:
                 raise ValueError(f"zones.{zone.id}.thresholds: {exc}") from exc
+        return self
+
+    @model_validator(mode="after")
+    def _ptz_streams(self) -> SiteConfig:
+        """A PTZ's `stream` names the ingest camera that reads its video."""
+        cameras = {c.id for c in self.ingest.cameras}
+        for ptz in self.ptz.cameras:
+            if ptz.stream is not None and ptz.stream not in cameras:
+                raise ValueError(f"ptz.cameras.{ptz.id}.stream: no ingest camera {ptz.stream!r}")
+        units = {u.id for u in self.units}
+        for sender, unit in self.tak.units.items():
+            if units and unit not in units:
+                raise ValueError(f"tak.units.{sender}: unknown unit {unit!r}")
         return self
 
     def zone_thresholds(self) -> dict[str, Thresholds]:

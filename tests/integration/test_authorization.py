@@ -80,6 +80,10 @@ jurisdictions:
   - {{id: town-b, name: Town B, level: town, parent: county,
       polygon: {box(11.45, 58.1, 11.7, 58.4)}}}
 store: {{flush_interval_s: 0.1}}
+ptz:
+  cameras:
+    - {{id: ptz-auth, lat: 58.25, lon: 11.45, height_m: 30, pan_zero_deg: 180,
+       zoom_steps: [{{zoom: 0, hfov_deg: 50}}], onvif: {{host: 127.0.0.1, port: 9}}}}
 """
 
 
@@ -557,6 +561,23 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ids=lambda body: {t["key"] for t in body["tracks"]},
     ),
     ("GET", "/api/v1/console/settings"): Rule(EVERY_ROLE, "none"),
+    ("POST", "/api/v1/cameras/{camera_id}/cue"): Rule(
+        frozenset({DISPATCHER}),
+        "create",
+        ok=202,
+        call=lambda _w, where: Call(
+            path={"camera_id": "ptz-auth"},
+            json=dict(zip(("lat", "lon"), POSITION[where], strict=True)),
+        ),
+    ),
+    ("GET", "/api/v1/export"): Rule(
+        EVERY_ROLE,
+        "list",
+        call=lambda w, where: Call(
+            params={"bbox": "11.0,58.0,12.0,58.5", "layers": "alerts"}, expect=w.alerts[where]
+        ),
+        ids=lambda body: {str(f["id"]) for f in body["features"]},
+    ),
     # Checked by test_live_feed_matrix below, not by HTTP.
     ("WS", "/api/v1/live"): Rule(EVERY_ROLE, "list"),
 }
