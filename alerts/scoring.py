@@ -118,6 +118,10 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         EventKind.FIELD_REPORT: ("field_report", w.field_report),
         EventKind.SENSOR_OFFLINE: ("sensor_offline", w.sensor_offline),
     }
+    if event.kind is EventKind.SPOOFING and _identity_fault_only(event.facts):
+        why = str(event.facts.get("invalid_mmsi", "identity fault"))
+        detail = f"invalid MMSI ({why}): likely misconfigured"
+        return [ScoreFactor(name="identity_fault", points=w.identity_fault, detail=detail)]
     if event.kind in weights:
         name, points = weights[event.kind]
         return [ScoreFactor(name=name, points=points, detail=f"{event.kind.value} event")]
@@ -127,6 +131,16 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         points = max(0.0, min(own, 100.0)) if own is not None else w.watch_list
         return [ScoreFactor(name="watch_list", points=points, detail=reason)]
     return []
+
+
+def _identity_fault_only(facts: Mapping[str, FactValue]) -> bool:
+    """A spoofing event that says only that the identity is malformed (no movement or identity
+    change): `category` from the rule, or for events raised before it, the facts themselves."""
+    category = facts.get("category")
+    if category is not None:
+        return category == "identity_fault"
+    deceptive = any(k == "impossible_move_m" or k.endswith("_was") for k in facts)
+    return "invalid_mmsi" in facts and not deceptive
 
 
 def _speed(events: Sequence[Event], config: AlertConfig) -> list[ScoreFactor]:

@@ -60,8 +60,22 @@ class EncounterThresholds(Strict):
 
 
 class LoiteringThresholds(Strict):
+    """Coastal smuggling needs short windows near the beach and GFW's hours out at sea: the
+    window in force is the shortest of `duration_s` and that of the track's setting."""
+
     max_speed_kn: float = Field(default=2.0, ge=0)
-    duration_s: float = Field(default=3 * 3600.0, gt=0)
+    duration_s: float = Field(
+        default=3 * 3600.0, gt=0, description="Out at sea (Global Fishing Watch loitering)."
+    )
+    landing_duration_s: float = Field(
+        default=1800.0, gt=0, description="Inside a `landing` zone (a cove used for landings)."
+    )
+    near_shore_duration_s: float = Field(
+        default=3600.0, gt=0, description="Within `near_shore_m` of a `coastline` zone."
+    )
+    near_shore_m: float = Field(
+        default=2000.0, ge=0, description="How close to a coastline counts as its approaches."
+    )
     release_speed_kn: float = Field(default=4.0, ge=0, description="Hysteresis to end it.")
     min_reports: int = Field(default=3, ge=1)
 
