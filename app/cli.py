@@ -13,7 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app import auth_command, camera_check
+from app.backtest import command as backtest_command
+from app.evaluate import command as evaluate_command
 from app.replay import command as replay_command
+from app.simulator import command as simulate_command
 from shorewatch.config.site import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.settings import Settings
@@ -44,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     replay_command.add_parser(sub)
     auth_command.add_parsers(sub)
     camera_check.add_parser(sub)
+    evaluate_command.add_parser(sub)
+    backtest_command.add_parser(sub)
+    simulate_command.add_parser(sub)
     return parser
 
 
@@ -53,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         configure_logging(settings.log_level)
         # The demo's own site (a radar and a zone for every planted case) unless one is given.
-        packaged = DEMO_CONFIG if args.command == "demo" else DEFAULT_CONFIG
+        demo_site = args.command in ("demo", simulate_command.COMMAND)
+        packaged = DEMO_CONFIG if demo_site else DEFAULT_CONFIG
         site = load_config(args.config or settings.config, packaged=packaged)
     except (ConfigError, ValidationError) as exc:
         print(f"shorewatch: configuration error:\n{exc}", file=sys.stderr)
@@ -64,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if args.command == "replay":
         return replay_command.run(site, settings, args)
+    if args.command == evaluate_command.COMMAND:
+        return evaluate_command.run(args)
+    if args.command == backtest_command.COMMAND:
+        return backtest_command.run(args)
+    if args.command == simulate_command.COMMAND:
+        return simulate_command.run(site, args)
     if args.command == camera_check.COMMAND:
         return camera_check.run(site, args)
     if args.command in auth_command.COMMANDS:
