@@ -20,6 +20,7 @@ from shorewatch.zones import Zone
 
 LEVEL_ORDER = (Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED)
 _SPEED_FACTS = ("sog_kn", "max_sog_kn")
+JUDGED_CONFIDENCE = 0.6  # a weaker vessel-type judgement is not worth points
 
 
 def score_factors(
@@ -99,6 +100,11 @@ def _event_factors(
     if zone is not None and zone.points > 0:
         name = "restricted_zone" if zone.kind == "restricted" else f"zone_{zone.kind}"
         out.append(ScoreFactor(name=name, points=zone.points, detail=zone.name))
+    judged = _number(facts.get("judged_confidence"))
+    speedboat = facts.get("judged_type") == "speedboat" and (judged or 0.0) >= JUDGED_CONFIDENCE
+    if speedboat and kind is not EventKind.TYPE_MISMATCH:  # that one scores the contradiction
+        detail = f"judged a speedboat ({judged or 0.0:.0%}) by its movement"
+        out.append(ScoreFactor(name="judged_speedboat", points=w.judged_speedboat, detail=detail))
     if kind is EventKind.CAMERA_TARGET or source == "camera":
         seen = ScoreFactor(
             name="camera_confirmation", points=w.camera_confirmation, detail="seen by a camera"
@@ -117,6 +123,7 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         EventKind.AIS_GAP: ("ais_gap", w.ais_gap),
         EventKind.FIELD_REPORT: ("field_report", w.field_report),
         EventKind.SENSOR_OFFLINE: ("sensor_offline", w.sensor_offline),
+        EventKind.TYPE_MISMATCH: ("type_mismatch", w.type_mismatch),
     }
     if event.kind is EventKind.SPOOFING and _identity_fault_only(event.facts):
         why = str(event.facts.get("invalid_mmsi", "identity fault"))

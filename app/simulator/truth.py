@@ -15,6 +15,7 @@ from app.simulator.radar import target_number
 from app.simulator.scenarios import (
     AIS_GAP,
     DARK_SPEEDBOAT,
+    FALSE_FISHER,
     LOITERER,
     RENDEZVOUS,
     SILVER_SHADOW,
@@ -33,6 +34,7 @@ _PLANTED: tuple[tuple[str, int, bool, str | None, float, float | None, str], ...
     ("encounter", RENDEZVOUS[0], False, None, 180.0, 600.0, "MARE ALBA meets BRISINGR"),
     ("spoofing", SPOOFED, False, None, 240.0, None, "POLARIS jumps 9 km, renamed"),
     ("loitering", LOITERER, False, "cove-landing", 5.3, None, "VINGA off the landing point"),
+    ("type_mismatch", FALSE_FISHER, False, None, 20.0, None, "SJOFAGEL: fishing at 28 kn"),
 )
 
 

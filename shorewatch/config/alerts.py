@@ -68,6 +68,10 @@ class Weights(_Strict):
     identity_fault: Points = _points(
         10, "An invalid MMSI alone: a misconfigured transponder until other factors join."
     )
+    type_mismatch: Points = _points(30, "Declared fishing/pleasure, moving as a speedboat.")
+    judged_speedboat: Points = _points(
+        15, "Judged a speedboat by its movement where no type is declared (or it is contradicted)."
+    )
 
 
 class InhibitRule(_Strict):

@@ -31,6 +31,7 @@ FLOORS = {
     "encounter": (1.0, 0.5),
     "spoofing": (1.0, 0.5),
     "loitering": (1.0, 0.5),
+    "type_mismatch": (1.0, 1.0),
 }
 
 

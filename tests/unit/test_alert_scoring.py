@@ -301,3 +301,24 @@ def test_an_old_spoofing_event_without_category_is_graded_by_its_facts() -> None
     assert [f.name for f in score_factors([legacy], 1, CONFIG, {})] == ["identity_fault"]
     legacy_jump = event(EventKind.SPOOFING, {"impossible_move_m": 5000.0})
     assert [f.name for f in score_factors([legacy_jump], 1, CONFIG, {})] == ["spoofing"]
+
+
+def test_type_mismatch_and_a_judged_speedboat_score() -> None:
+    mismatch = event(
+        EventKind.TYPE_MISMATCH,
+        {"declared_class": "fishing", "judged_type": "speedboat", "judged_confidence": 0.8,
+         "sog_kn": 28.0},
+        target="ais:265000090",
+    )  # fmt: skip
+    factors = {f.name: f.points for f in score_factors([mismatch], 1, CONFIG, {})}
+    assert factors == {"type_mismatch": 30}  # not also judged_speedboat: one contradiction
+    dark_fast = event(
+        EventKind.HIGH_SPEED,
+        {"sog_kn": 41.0, "source": "radar", "identified": False, "judged_type": "speedboat",
+         "judged_confidence": 0.9},
+    )  # fmt: skip
+    names = {f.name for f in score_factors([dark_fast], 1, CONFIG, {})}
+    assert names == {"no_ais", "speed", "judged_speedboat"}
+    weak = event(EventKind.HIGH_SPEED, {"sog_kn": 31.0, "judged_type": "speedboat",
+                                        "judged_confidence": 0.4})  # fmt: skip
+    assert "judged_speedboat" not in {f.name for f in score_factors([weak], 1, CONFIG, {})}
