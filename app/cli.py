@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -20,6 +21,10 @@ from app.simulator import command as simulate_command
 from shorewatch.config.site import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.settings import Settings
+
+if TYPE_CHECKING:
+    from app.reload import ConfigReloader
+    from detectors.worker import DetectorWorker
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,10 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             pool.close()
         print(f"migrations applied: {applied or 'none (up to date)'}")
         return 0
-    return _run(site, settings, args.role)
+    return _run(site, settings, args.role, args.config or settings.config)
 
 
-def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
+def _run(
+    site: SiteConfig, settings: Settings, roles: list[str] | None, path: Path | None = None
+) -> int:
     from app.composition import ROLES, Service
 
     if settings.mqtt_url is None:
@@ -120,11 +127,36 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
+    reloader = _hot_reload(service.detector, site, path)
     try:
         stop.wait()
     finally:
+        if reloader is not None:
+            reloader.stop()
         service.stop()
     return 0
+
+
+def _hot_reload(
+    detector: DetectorWorker | None, site: SiteConfig, path: Path | None
+) -> ConfigReloader | None:
+    """Thresholds, zones and version reload on file change or SIGHUP (app/reload.py), for the
+    detector role when the site comes from a file."""
+    if detector is None or path is None:
+        return None
+    from app.reload import ConfigReloader
+    from detectors.worker import reconfigure
+    from shorewatch.zones import build_zones
+
+    def apply(new: SiteConfig) -> None:
+        reconfigure(
+            detector, new, build_zones(new)
+        )  # zones built first: a bad file changes nothing
+
+    reloader = ConfigReloader(path, site, apply)
+    signal.signal(signal.SIGHUP, reloader.request)
+    reloader.start()
+    return reloader
 
 
 if __name__ == "__main__":

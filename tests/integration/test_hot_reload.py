@@ -1,0 +1,120 @@
+"""Issue 13, item 6 (acceptance 5): thresholds, zones and version reload without a restart —
+the next event uses the new threshold; a broken file is refused with a clear log line and
+nothing changes. On the detector worker the service runs, with a real file and a real SIGHUP."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from app.reload import ConfigReloader, Outcome
+from detectors.worker import reconfigure
+from shorewatch.config.site import SiteConfig, load_config
+from shorewatch.events import Event
+from shorewatch.zones import build_zones
+from tests.detection import T0, Harness, run_straight
+from tests.waiting import wait_for
+
+SITE = """
+version: "{version}"
+zones:
+  - id: box
+    name: Watched box
+    kind: restricted
+    polygon: [[11.00, 58.00], [11.01, 58.00], [11.01, 58.01], [11.00, 58.01], [11.00, 58.00]]
+thresholds:
+  high_speed: {{min_speed_kn: {speed}, release_speed_kn: 25, max_length_m: 25, min_reports: 2}}
+"""
+
+
+def write(path: Path, version: str, speed: float) -> None:
+    path.write_text(SITE.format(version=version, speed=speed), encoding="utf-8")
+
+
+class Running:
+    """The detector role's worker plus the reloader wired as `shorewatch run` wires them."""
+
+    def __init__(self, path: Path) -> None:
+        site = load_config(path)
+        self.harness = Harness(site=site)
+        self.reloader = ConfigReloader(path, site, self.apply, interval_s=0.2)
+        self._boats = 0
+        self._clock = T0
+
+    def apply(self, site: SiteConfig) -> None:
+        reconfigure(self.harness.worker, site, build_zones(site))
+
+    def boat(self, sog: float) -> list[Event]:
+        """A new vessel running at `sog` for a minute; the high-speed events it raises."""
+        self._boats += 1
+        self._clock += timedelta(minutes=5)
+        reports = run_straight(265700000 + self._boats, self._clock, 58.2, 11.2, sog=sog, cog=0,
+                               every_s=5, count=12)  # fmt: skip
+        return [e for e in self.harness.feed(reports) if e.kind.value == "high_speed"]
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    path = tmp_path / "site.yaml"
+    write(path, "v1", 30)
+    service = Running(path)
+    yield service
+    service.reloader.stop()
+
+
+def test_a_changed_threshold_is_used_by_the_next_event(running: Running) -> None:
+    (event,) = running.boat(40.0)
+    assert event.config_version == "v1"
+    write(running.reloader.path, "v2", 50)
+    assert running.reloader.check() is Outcome.APPLIED
+    assert running.boat(40.0) == []  # 40 kn is no longer high speed
+    (event,) = running.boat(55.0)
+    assert event.config_version == "v2"
+    assert running.reloader.check() is Outcome.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "version: v3\nthresholds: {high_speed: {min_speed_kn: -5}}\n",  # invalid value
+        "version: v3\nthresholds: {high_sped: {min_speed_kn: 35}}\n",  # misspelt rule
+        "version: v3\nthresholds: [unclosed\n",  # not YAML
+        SITE.format(version="v3", speed=35).replace("polygon:", "geojson: missing.geojson\n    x:"),
+    ],
+)
+def test_a_broken_file_is_refused_and_nothing_changes(running: Running, broken: str) -> None:
+    running.reloader.path.write_text(broken, encoding="utf-8")
+    with capture_logs() as logs:
+        assert running.reloader.check() is Outcome.REFUSED
+    (line,) = [x for x in logs if x["log_level"] == "error"]
+    assert line["event"] == "config reload refused; the running configuration is kept"
+    assert line["path"] == str(running.reloader.path)
+    assert line["kept_version"] == "v1"
+    assert line["error"]
+    (event,) = running.boat(40.0)  # still the v1 threshold (30 kn) and version
+    assert event.config_version == "v1"
+    assert running.reloader.current.version == "v1"
+
+
+def test_sighup_reloads_at_once(running: Running) -> None:
+    path = running.reloader.path
+    # Polling once an hour: only the signal can make it look in time.
+    reloader = ConfigReloader(path, running.reloader.current, running.apply, interval_s=3600.0)
+    previous = signal.signal(signal.SIGHUP, reloader.request)
+    try:
+        reloader.start()
+        write(path, "v4", 45)
+        os.kill(os.getpid(), signal.SIGHUP)
+        wait_for(lambda: reloader.current.version == "v4", timeout_s=10)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+        reloader.stop()
+    assert running.boat(40.0) == []
+    (event,) = running.boat(50.0)
+    assert event.config_version == "v4"
