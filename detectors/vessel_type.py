@@ -34,6 +34,7 @@ class VesselClass(StrEnum):
 MIN_FIXES = 6  # fewer moving reports say nothing about how a hull moves
 MAX_STEP_S = 120.0  # consecutive fixes further apart than this are a gap, not a manoeuvre
 MOVING_KN = 1.0
+RECENT = 64  # fixes judged: the current behaviour, and a bounded cost on long tracks
 
 
 def declared_class(ship_type: int | None, length_m: float | None = None) -> VesselClass | None:
@@ -96,7 +97,9 @@ def _quantile(values: Sequence[float], q: float) -> float:
 
 
 def kinematics(fixes: Sequence[Fix]) -> Kinematics | None:
-    """None when there are too few fixes to judge a hull by."""
+    """None when there are too few fixes to judge a hull by; only the latest RECENT count."""
+    if len(fixes) > RECENT:
+        fixes = list(itertools.islice(fixes, len(fixes) - RECENT, None))
     speeds = _speeds(fixes)
     if len(speeds) < MIN_FIXES:
         return None

@@ -3,9 +3,9 @@ but which moves as a speedboat (detectors/vessel_type.py) faster than its declar
 runs (`declared`: fishing 20 kn, pleasure 35 kn at the 90th percentile). Smugglers' fast boats
 sail under a harmless declared type; a real fishing boat does not hold 25 kn.
 
-Judged only on reports faster than `check_above_kn`, from the track's recent fixes and its
-declared type and size. One episode per vessel; it closes after `quiet_s` without another
-speedboat judgement, or when the track is lost.
+Judged only on reports faster than both `check_above_kn` and the declared class's limit, from
+the track's recent fixes and its declared type and size. One episode per vessel; it closes
+after `quiet_s` without another speedboat judgement, or when the track is lost.
 """
 
 from __future__ import annotations
@@ -28,18 +28,18 @@ def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     speed = track.speed_kn
     if track.source is not Source.AIS or static is None or static.ship_type is None:
         return []
-    if speed is None or speed < t.check_above_kn:
-        return []
+    declared = declared_class(static.ship_type, static.length_m)
+    limit = None if declared is None else t.declared.get(declared.value)
+    if limit is None or speed is None or speed < max(t.check_above_kn, limit):
+        return []  # only a report past its class's limit can be the evidence: cheap gate
     if SCOPE in track.episodes:
         track.marks[LAST] = track.last.time  # still fast under its declared type
         return []
     checks = track.counters[COUNT] = track.counters.get(COUNT, 0) + 1
     if checks % EVERY != 1 and EVERY > 1:
         return []  # judged on the first fast report and every EVERY-th after
-    declared = declared_class(static.ship_type, static.length_m)
-    limit = None if declared is None else t.declared.get(declared.value)
-    moved = kinematics(track.fixes) if limit is not None else None
-    if declared is None or limit is None or moved is None or moved.p90_kn < limit:
+    moved = kinematics(track.fixes)
+    if declared is None or moved is None or moved.p90_kn < limit:
         return []
     judgement = judge(track.fixes, static.ship_type, static.length_m)
     if (
