@@ -24,6 +24,7 @@ from shorewatch.settings import Settings
 
 if TYPE_CHECKING:
     from app.reload import ConfigReloader
+    from detectors.watchlist_sync import WatchlistSync
     from detectors.worker import DetectorWorker
 
 
@@ -127,7 +128,7 @@ def _run(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
-    reloader = _hot_reload(service.detector, site, path)
+    reloader = _hot_reload(service.detector, service.watchlist_sync, site, path)
     try:
         stop.wait()
     finally:
@@ -138,22 +139,18 @@ def _run(
 
 
 def _hot_reload(
-    detector: DetectorWorker | None, site: SiteConfig, path: Path | None
+    detector: DetectorWorker | None,
+    sync: WatchlistSync | None,
+    site: SiteConfig,
+    path: Path | None,
 ) -> ConfigReloader | None:
-    """Thresholds, zones and version reload on file change or SIGHUP (app/reload.py), for the
-    detector role when the site comes from a file."""
+    """Thresholds, zones, watch-list seeds and version reload on file change or SIGHUP
+    (app/reload.py), for the detector role when the site comes from a file."""
     if detector is None or path is None:
         return None
-    from app.reload import ConfigReloader
-    from detectors.worker import reconfigure
-    from shorewatch.zones import build_zones
+    from app.reload import ConfigReloader, detector_applier
 
-    def apply(new: SiteConfig) -> None:
-        reconfigure(
-            detector, new, build_zones(new)
-        )  # zones built first: a bad file changes nothing
-
-    reloader = ConfigReloader(path, site, apply)
+    reloader = ConfigReloader(path, site, detector_applier(detector, sync))
     signal.signal(signal.SIGHUP, reloader.request)
     reloader.start()
     return reloader

@@ -112,6 +112,7 @@ class Service:
         self.udp_ports: dict[str, int] = {}
         self.writer: ObservationWriter | None = None
         self.detector: DetectorWorker | None = None
+        self.watchlist_sync: WatchlistSync | None = None
         self.api_server: uvicorn.Server | None = None
 
     def start(self) -> None:
@@ -290,6 +291,7 @@ class Service:
     def _start_detector(self) -> None:
         self.detector = DetectorWorker(self.site, self.zones, self.publish_event, self.metrics)
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
+        self.watchlist_sync = sync  # for the hot reload of the site file's entries (app/cli.py)
         sync.start()
         self._stops.append(sync.stop)
         self.bus.subscribe(self.topics.all_obs, self.detector.on_message)

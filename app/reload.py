@@ -1,4 +1,4 @@
-"""Hot reload of the site file: thresholds, zones and the config version without a restart.
+"""Hot reload of the site file: thresholds, zones, watch list and version without a restart.
 
 Checked every `interval_s` (file changed: size, mtime or content) and at once on SIGHUP. The new
 file is validated first — parsed, checked like at start, its zones built — and only then
@@ -18,10 +18,13 @@ from pathlib import Path
 import structlog
 from pydantic import ValidationError
 
+from detectors.watchlist_sync import WatchlistSync, seed_entries
+from detectors.worker import DetectorWorker, reconfigure
 from shorewatch.config.site import ConfigError, SiteConfig, load_config
+from shorewatch.zones import build_zones
 
 log = structlog.get_logger(__name__)
-RELOADED = ("version", "thresholds", "zones")
+RELOADED = ("version", "thresholds", "zones", "watchlist")
 """What a reload changes in the running service; any other difference needs a restart."""
 
 
@@ -35,6 +38,21 @@ def needs_restart(before: SiteConfig, after: SiteConfig) -> list[str]:
     """Top-level sections that differ but that the running service read only at start."""
     old, new = before.model_dump(), after.model_dump()
     return sorted(k for k in new if k not in RELOADED and old.get(k) != new[k])
+
+
+def detector_applier(
+    detector: DetectorWorker, sync: WatchlistSync | None
+) -> Callable[[SiteConfig], None]:
+    """What a reload does to the detector role: zones and seeds are built first, so a file
+    whose zone cannot be read raises before anything changes."""
+
+    def apply(new: SiteConfig) -> None:
+        zones, seeds = build_zones(new), seed_entries(new.watchlist)
+        reconfigure(detector, new, zones)
+        if sync is not None:
+            sync.reseed(seeds)
+
+    return apply
 
 
 class ConfigReloader:

@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from structlog.testing import capture_logs
 
-from app.reload import ConfigReloader, Outcome
-from detectors.worker import reconfigure
-from shorewatch.config.site import SiteConfig, load_config
-from shorewatch.events import Event
-from shorewatch.zones import build_zones
+from app.reload import ConfigReloader, Outcome, detector_applier
+from detectors.watchlist import WatchEntry, WatchList
+from detectors.watchlist_sync import WatchlistSync
+from shorewatch.config.site import SiteConfig, StoreConfig, load_config
+from shorewatch.events import Event, VesselStatic
+from shorewatch.store.db import open_pool
+from shorewatch.store.migrations import migrate
 from tests.detection import T0, Harness, run_straight
 from tests.waiting import wait_for
 
@@ -48,7 +51,7 @@ class Running:
         self._clock = T0
 
     def apply(self, site: SiteConfig) -> None:
-        reconfigure(self.harness.worker, site, build_zones(site))
+        detector_applier(self.harness.worker, None)(site)
 
     def boat(self, sog: float) -> list[Event]:
         """A new vessel running at `sog` for a minute; the high-speed events it raises."""
@@ -118,3 +121,38 @@ def test_sighup_reloads_at_once(running: Running) -> None:
     assert running.boat(40.0) == []
     (event,) = running.boat(50.0)
     assert event.config_version == "v4"
+
+
+def test_watch_list_seeds_reload_and_the_stores_entries_stay(dsn: str, tmp_path: Path) -> None:
+    pool = open_pool(dsn)
+    try:
+        migrate(pool, StoreConfig())
+    finally:
+        pool.close()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO watchlist (id, imo, points, created_by) "
+            "VALUES (gen_random_uuid(), 9074729, 30, 'api')"
+        )
+    path = tmp_path / "site.yaml"
+    write(path, "v1", 30)
+    site = load_config(path)
+    harness = Harness(site=site)
+    watch: WatchList = harness.worker.watchlist
+    sync = WatchlistSync(dsn, watch, [WatchEntry(id="old-seed", mmsi=265000001)])
+    reloader = ConfigReloader(path, site, detector_applier(harness.worker, sync))
+    sync.start()
+    try:
+        wait_for(lambda: sync.loads > 0)
+        path.write_text(
+            SITE.format(version="v2", speed=30)
+            + 'watchlist:\n  - {mmsi: 265000002, reason: "new"}\n',
+            encoding="utf-8",
+        )
+        assert reloader.check() is Outcome.APPLIED
+        stored = VesselStatic(sensor_id="rx", time=T0, mmsi=5, imo=9074729)
+        assert watch.match(265000002, None) is not None  # the new seed
+        assert watch.match(265000001, None) is None  # the old one is gone
+        assert watch.match(5, stored) is not None  # the store's entry stays
+    finally:
+        sync.stop()
