@@ -128,7 +128,7 @@ def _run(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
-    reloader = _hot_reload(service.detector, service.watchlist_sync, site, path)
+    reloader = start_hot_reload(service.detector, service.watchlist_sync, site, path)
     try:
         stop.wait()
     finally:
@@ -138,7 +138,7 @@ def _run(
     return 0
 
 
-def _hot_reload(
+def start_hot_reload(
     detector: DetectorWorker | None,
     sync: WatchlistSync | None,
     site: SiteConfig,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,14 +16,20 @@ import psycopg
 import pytest
 from structlog.testing import capture_logs
 
+from app.cli import start_hot_reload
+from app.composition import Service
 from app.reload import ConfigReloader, Outcome, detector_applier
 from detectors.watchlist import WatchEntry, WatchList
 from detectors.watchlist_sync import WatchlistSync
+from shorewatch.bus import Bus
 from shorewatch.config.site import SiteConfig, StoreConfig, load_config
 from shorewatch.events import Event, VesselStatic
+from shorewatch.metrics import Metrics
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import migrate
+from shorewatch.topics import Topics
 from tests.detection import T0, Harness, run_straight
+from tests.nmea import position_report
 from tests.waiting import wait_for
 
 SITE = """
@@ -156,3 +164,81 @@ def test_watch_list_seeds_reload_and_the_stores_entries_stay(dsn: str, tmp_path:
         assert watch.match(5, stored) is not None  # the store's entry stays
     finally:
         sync.stop()
+
+
+LIVE_SITE = """
+version: "{version}"
+ingest:
+  ais:
+    - {{id: udp-reload, transport: udp, host: 127.0.0.1, port: 0}}
+thresholds:
+  high_speed: {{min_speed_kn: {speed}, release_speed_kn: 25, max_length_m: 25, min_reports: 2}}
+"""
+
+
+def test_the_running_service_reloads_on_sighup(
+    dsn: str, mqtt_url: str, topic_root: str, tmp_path: Path
+) -> None:
+    """`shorewatch run`'s detector over the real broker: SIGHUP after an edit, the next event
+    uses the new threshold and version; a broken file then changes nothing."""
+    path = tmp_path / "site.yaml"
+    path.write_text(LIVE_SITE.format(version="v1", speed=30), encoding="utf-8")
+    site = load_config(path)
+    service = Service(
+        site, dsn=dsn, mqtt_url=mqtt_url, roles=("ingest", "detector"), topic_root=topic_root
+    )
+    seen: list[Event] = []
+    topics = Topics(topic_root)
+    listener = Bus(mqtt_url, "reload-test-listener", topics, Metrics())
+    listener.connect()
+    listener.subscribe(
+        topics.all_events, lambda m: seen.append(m) if isinstance(m, Event) else None
+    )
+    time.sleep(0.3)
+    previous = signal.getsignal(signal.SIGHUP)
+    service.start()
+    reloader = start_hot_reload(service.detector, service.watchlist_sync, site, path)
+    assert reloader is not None
+    boats = iter(range(265800001, 265800100))
+    clock = iter(T0 + timedelta(minutes=5 * k) for k in range(100))
+
+    def run(sog: float) -> list[Event]:
+        """A new vessel at `sog` over UDP; its high-speed events, once the detector has them."""
+        mmsi, start = next(boats), next(clock)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for i in range(6):
+                line = position_report(
+                    mmsi,
+                    58.2 + sog * 5 * i / 3600 / 60,
+                    11.2,
+                    start + timedelta(seconds=5 * i),
+                    sog,
+                    0,
+                )
+                sock.sendto(line.encode() + b"\r\n", ("127.0.0.1", service.udp_ports["udp-reload"]))
+                time.sleep(0.01)
+        time.sleep(1.0)
+        return [
+            e for e in list(seen) if e.kind.value == "high_speed" and e.targets == (f"ais:{mmsi}",)
+        ]
+
+    try:
+        (first,) = wait_for(lambda: run(40.0) or None)
+        assert first.config_version == "v1"
+        path.write_text(LIVE_SITE.format(version="v2", speed=50), encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGHUP)
+        wait_for(lambda: reloader.current.version == "v2")
+        assert run(40.0) == []
+        (fast,) = run(55.0)
+        assert fast.config_version == "v2"
+        path.write_text("version: v3\nthresholds: {high_speed: {min_speed_kn: fast}}\n")
+        with capture_logs() as logs:
+            os.kill(os.getpid(), signal.SIGHUP)
+            wait_for(lambda: any(x["event"].startswith("config reload refused") for x in logs))
+        (still,) = run(55.0)
+        assert still.config_version == "v2"
+    finally:
+        reloader.stop()
+        signal.signal(signal.SIGHUP, previous)
+        service.stop()
+        listener.close()
