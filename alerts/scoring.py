@@ -20,6 +20,7 @@ from shorewatch.zones import Zone
 
 LEVEL_ORDER = (Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED)
 _SPEED_FACTS = ("sog_kn", "max_sog_kn")
+JUDGED_CONFIDENCE = 0.6  # a weaker vessel-type judgement is not worth points
 
 
 def score_factors(
@@ -99,6 +100,11 @@ def _event_factors(
     if zone is not None and zone.points > 0:
         name = "restricted_zone" if zone.kind == "restricted" else f"zone_{zone.kind}"
         out.append(ScoreFactor(name=name, points=zone.points, detail=zone.name))
+    judged = _number(facts.get("judged_confidence"))
+    speedboat = facts.get("judged_type") == "speedboat" and (judged or 0.0) >= JUDGED_CONFIDENCE
+    if speedboat and kind is not EventKind.TYPE_MISMATCH:  # that one scores the contradiction
+        detail = f"judged a speedboat ({judged or 0.0:.0%}) by its movement"
+        out.append(ScoreFactor(name="judged_speedboat", points=w.judged_speedboat, detail=detail))
     if kind is EventKind.CAMERA_TARGET or source == "camera":
         seen = ScoreFactor(
             name="camera_confirmation", points=w.camera_confirmation, detail="seen by a camera"
@@ -117,7 +123,12 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         EventKind.AIS_GAP: ("ais_gap", w.ais_gap),
         EventKind.FIELD_REPORT: ("field_report", w.field_report),
         EventKind.SENSOR_OFFLINE: ("sensor_offline", w.sensor_offline),
+        EventKind.TYPE_MISMATCH: ("type_mismatch", w.type_mismatch),
     }
+    if event.kind is EventKind.SPOOFING and _identity_fault_only(event.facts):
+        why = str(event.facts.get("invalid_mmsi", "identity fault"))
+        detail = f"invalid MMSI ({why}): likely misconfigured"
+        return [ScoreFactor(name="identity_fault", points=w.identity_fault, detail=detail)]
     if event.kind in weights:
         name, points = weights[event.kind]
         return [ScoreFactor(name=name, points=points, detail=f"{event.kind.value} event")]
@@ -127,6 +138,16 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         points = max(0.0, min(own, 100.0)) if own is not None else w.watch_list
         return [ScoreFactor(name="watch_list", points=points, detail=reason)]
     return []
+
+
+def _identity_fault_only(facts: Mapping[str, FactValue]) -> bool:
+    """A spoofing event that says only that the identity is malformed (no movement or identity
+    change): `category` from the rule, or for events raised before it, the facts themselves."""
+    category = facts.get("category")
+    if category is not None:
+        return category == "identity_fault"
+    deceptive = any(k == "impossible_move_m" or k.endswith("_was") for k in facts)
+    return "invalid_mmsi" in facts and not deceptive
 
 
 def _speed(events: Sequence[Event], config: AlertConfig) -> list[ScoreFactor]:

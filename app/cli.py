@@ -9,14 +9,23 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from app import auth_command, camera_check
+from app.backtest import command as backtest_command
+from app.evaluate import command as evaluate_command
 from app.replay import command as replay_command
+from app.simulator import command as simulate_command
 from shorewatch.config.site import DEFAULT_CONFIG, DEMO_CONFIG, ConfigError, SiteConfig, load_config
 from shorewatch.logs import configure_logging
 from shorewatch.settings import Settings
+
+if TYPE_CHECKING:
+    from app.reload import ConfigReloader
+    from detectors.watchlist_sync import WatchlistSync
+    from detectors.worker import DetectorWorker
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     replay_command.add_parser(sub)
     auth_command.add_parsers(sub)
     camera_check.add_parser(sub)
+    evaluate_command.add_parser(sub)
+    backtest_command.add_parser(sub)
+    simulate_command.add_parser(sub)
     return parser
 
 
@@ -53,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         configure_logging(settings.log_level)
         # The demo's own site (a radar and a zone for every planted case) unless one is given.
-        packaged = DEMO_CONFIG if args.command == "demo" else DEFAULT_CONFIG
+        demo_site = args.command in ("demo", simulate_command.COMMAND)
+        packaged = DEMO_CONFIG if demo_site else DEFAULT_CONFIG
         site = load_config(args.config or settings.config, packaged=packaged)
     except (ConfigError, ValidationError) as exc:
         print(f"shorewatch: configuration error:\n{exc}", file=sys.stderr)
@@ -64,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(site, settings, seconds=args.seconds, port=args.port, speedup=args.speedup)
     if args.command == "replay":
         return replay_command.run(site, settings, args)
+    if args.command == evaluate_command.COMMAND:
+        return evaluate_command.run(args)
+    if args.command == backtest_command.COMMAND:
+        return backtest_command.run(args)
+    if args.command == simulate_command.COMMAND:
+        return simulate_command.run(site, args)
     if args.command == camera_check.COMMAND:
         return camera_check.run(site, args)
     if args.command in auth_command.COMMANDS:
@@ -82,10 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             pool.close()
         print(f"migrations applied: {applied or 'none (up to date)'}")
         return 0
-    return _run(site, settings, args.role)
+    return _run(site, settings, args.role, args.config or settings.config)
 
 
-def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
+def _run(
+    site: SiteConfig, settings: Settings, roles: list[str] | None, path: Path | None = None
+) -> int:
     from app.composition import ROLES, Service
 
     if settings.mqtt_url is None:
@@ -110,11 +131,32 @@ def _run(site: SiteConfig, settings: Settings, roles: list[str] | None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
+    reloader = start_hot_reload(service.detector, service.watchlist_sync, site, path)
     try:
         stop.wait()
     finally:
+        if reloader is not None:
+            reloader.stop()
         service.stop()
     return 0
+
+
+def start_hot_reload(
+    detector: DetectorWorker | None,
+    sync: WatchlistSync | None,
+    site: SiteConfig,
+    path: Path | None,
+) -> ConfigReloader | None:
+    """Thresholds, zones, watch-list seeds and version reload on file change or SIGHUP
+    (app/reload.py), for the detector role when the site comes from a file."""
+    if detector is None or path is None:
+        return None
+    from app.reload import ConfigReloader, detector_applier
+
+    reloader = ConfigReloader(path, site, detector_applier(detector, sync))
+    signal.signal(signal.SIGHUP, reloader.request)
+    reloader.start()
+    return reloader
 
 
 if __name__ == "__main__":

@@ -157,6 +157,7 @@ class Service:
         self.detector: DetectorWorker | None = None
         self.retention: RetentionJob | None = None
         """Plain-PostgreSQL retention, in the recorder (TimescaleDB runs its own policies)."""
+        self.watchlist_sync: WatchlistSync | None = None
         self.api_server: uvicorn.Server | None = None
         self.ptz_driver: PtzDriver | None = None
         self.cue_desk: CueDesk | None = None
@@ -432,6 +433,7 @@ class Service:
             self.site, self.zones, self.publish_event, self.metrics, receive_clock=self._clock
         )
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
+        self.watchlist_sync = sync  # for the hot reload of the site file's entries (app/cli.py)
         sync.start()
         self._stops.append(sync.stop)
         warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)

@@ -72,6 +72,8 @@ class WatchlistSync:
         self._tick = tick_s
         self._repo = WatchlistRepo()
         self._current: tuple[WatchEntry, ...] | None = None
+        self._stored: tuple[WatchEntry, ...] = ()  # the store's entries at the last refresh
+        self._lock = threading.Lock()  # refresh (sync thread) against reseed (reload thread)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="watchlist-sync", daemon=True)
         self.loads = 0
@@ -91,12 +93,24 @@ class WatchlistSync:
         return self._thread.is_alive()
 
     def refresh(self, conn: Conn) -> None:
-        entries = self._seeds + tuple(stored_entry(e) for e in self._repo.active(conn))
-        if entries != self._current:
+        stored = tuple(stored_entry(e) for e in self._repo.active(conn))
+        with self._lock:
+            self._stored = stored
+            entries = self._seeds + stored
+            if entries != self._current:
+                self._watchlist.replace(entries)
+                self._current = entries
+                log.info("watch list loaded", entries=len(entries), from_config=len(self._seeds))
+        self.loads += 1
+
+    def reseed(self, seeds: Iterable[WatchEntry]) -> None:
+        """Hot reload (app/reload.py): the site file's entries change; the store's stay."""
+        with self._lock:
+            self._seeds = tuple(seeds)
+            entries = self._seeds + self._stored
             self._watchlist.replace(entries)
             self._current = entries
-            log.info("watch list loaded", entries=len(entries), from_config=len(self._seeds))
-        self.loads += 1
+            log.info("watch list reseeded", entries=len(entries), from_config=len(self._seeds))
 
     def _run(self) -> None:
         delay = self._retry[0]

@@ -247,3 +247,16 @@ def _open(track: Track) -> list[Event]:
     episodes = sorted(track.episodes.items())
     track.episodes.clear()
     return [event for _, event in episodes]
+
+
+def reconfigure(worker: DetectorWorker, site: SiteConfig, zones: Sequence[Zone]) -> None:
+    """Hot reload hook (app/reload.py): thresholds, zones and the config version in force from
+    the next message on. Tracks, open episodes and fusion settings are kept (those need a
+    restart). Each attribute is swapped whole, so a message sees the old or the new value of
+    each; the reloader validates the new site before calling this."""
+    thresholds = ThresholdMap(site, zones)
+    coverage = [z for z in zones if z.kind == "coverage"]
+    worker._zones = tuple(zones)
+    worker._thresholds = thresholds
+    worker._coverage = coverage
+    worker._site = site

@@ -23,7 +23,13 @@ from pyais.messages import NMEAMessage, TagBlock
 from pyais.util import compute_checksum
 from pydantic import ValidationError
 
-from ingest.nmea_time import gatehouse_time, rmc_time, split_trailing_time, unix_time
+from ingest.nmea_time import (
+    gatehouse_time,
+    rmc_time,
+    split_trailing_time,
+    unix_time,
+    zda_time,
+)
 from shorewatch.events import Observation, Source, VesselStatic
 
 MAX_LINE_BYTES = 512
@@ -54,7 +60,7 @@ class LineOutcome(StrEnum):
     POSITION = "position"
     STATIC = "static"
     FRAGMENT = "fragment"  # non-final part of a completed multi-sentence message
-    METADATA = "metadata"  # timestamp-only lines ($PGHP, RMC with gnss_clock), used as context
+    METADATA = "metadata"  # timestamp-only lines ($PGHP, RMC/ZDA with gnss_clock): context
 
 
 class Rejection(StrEnum):
@@ -166,7 +172,7 @@ class AisDecoder:
         """Decode one line; never raises: every failure is counted as a `Rejection`.
 
         Event time, first found: tag block `c:`, a unix time after the checksum, the `$PGHP`
-        just before, the latest valid RMC (with `gnss_clock`), else `received_at`.
+        just before, the latest valid RMC or ZDA (with `gnss_clock`), else `received_at`.
         """
         now = received_at.astimezone(UTC) if received_at.tzinfo else received_at.replace(tzinfo=UTC)
         self._expire(now)
@@ -231,7 +237,7 @@ class AisDecoder:
         if address[:1] not in (b"!", b"$"):
             raise _Rejected(Rejection.MALFORMED, "not an NMEA sentence")
         is_ais = len(address) == 6 and address[3:] in (b"VDM", b"VDO")
-        is_rmc = self.gnss_clock and address[:1] == b"$" and address[3:] == b"RMC"
+        is_rmc = self.gnss_clock and address[:1] == b"$" and address[3:] in (b"RMC", b"ZDA")
         if not (is_ais or is_rmc or address == b"$PGHP"):
             raise _Rejected(Rejection.NOT_AIS, address.decode()[:16])
         text, own_time = split_trailing_time(text) if is_ais else (text, None)
@@ -242,7 +248,8 @@ class AisDecoder:
                 raise _Rejected(Rejection.NOT_AIS, "Gatehouse sentence without a time")
             return LineOutcome.METADATA
         if is_rmc:
-            self._gnss_time = rmc_time(text) or self._gnss_time
+            clock = rmc_time(text) if address[3:] == b"RMC" else zda_time(text)
+            self._gnss_time = clock or self._gnss_time
             return LineOutcome.METADATA
         return self._sentence(text, tag, now, own_time or pghp)
 

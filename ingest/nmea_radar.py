@@ -14,12 +14,13 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
 from pynmeagps import VALNONE, NMEAReader, calc_checksum, get_parts
 
+from ingest.nmea_time import TagBlockError, nearest_day, split_tag_block
 from shorewatch.events import Observation, Source
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -112,6 +113,7 @@ class RadarDecoder:
         self._heading: float | None = None  # true, from HDT or HDG corrected for variation
         self._variation: float | None = None  # from RMC, for an HDG that omits its own
         self._clock: datetime | None = None  # latest UTC date and time from RMC/ZDA
+        self._tag_time: datetime | None = None  # the current line's tag block `c:`
 
     def feed(self, line: bytes | str, received_at: datetime) -> tuple[Observation, ...]:
         """Decode one line; never raises: anything unexpected counts as malformed."""
@@ -133,6 +135,15 @@ class RadarDecoder:
     def _decode(
         self, text: str, received_at: datetime
     ) -> tuple[RadarOutcome, tuple[Observation, ...]]:
+        tag_time = None
+        if text.startswith("\\"):
+            try:
+                tag, rest = split_tag_block(text.encode("ascii"))
+            except TagBlockError as exc:
+                return (RadarOutcome.CHECKSUM if exc.checksum else RadarOutcome.MALFORMED), ()
+            text = rest.decode("ascii")
+            tag_time = None if tag is None else tag.time
+        self._tag_time = tag_time
         if not text.startswith(("$", "!")):
             raise _MalformedError("not an NMEA sentence")
         content, _talker, msgid, _payload, checksum = get_parts(text)
@@ -265,19 +276,13 @@ class RadarDecoder:
                 self._heading = (heading + deviation + variation) % 360.0
 
     def _event_time(self, tod: object, received_at: datetime) -> datetime:
-        """UTC time-of-day on the latest RMC/ZDA date (else received_at's), nearest that clock.
-
-        Taking the nearest of the three candidate days keeps a target reported at 00:00:01
-        from landing a day early when the last own-ship date was stamped at 23:59:59.
-        """
+        """UTC time of day on the date of the line's tag block, else of the latest RMC/ZDA, else of
+        `received_at`: the day (before, of or after) nearest that clock."""
         received = (
             received_at.astimezone(UTC)
             if received_at.tzinfo is not None
             else received_at.replace(tzinfo=UTC)
         )  # naive: taken as UTC
         if not isinstance(tod, time):
-            return received
-        reference = self._clock or received
-        same_day = datetime.combine(reference.date(), tod.replace(tzinfo=None), UTC)
-        candidates = (same_day - timedelta(days=1), same_day, same_day + timedelta(days=1))
-        return min(candidates, key=lambda t: abs(t - reference))
+            return self._tag_time or received
+        return nearest_day(tod, self._tag_time or self._clock or received)

@@ -98,6 +98,7 @@ class EventKind(StrEnum):
     CAMERA_TARGET = "camera_target"
     SENSOR_OFFLINE = "sensor_offline"
     FIELD_REPORT = "field_report"
+    TYPE_MISMATCH = "type_mismatch"
 
 
 class Event(Frozen):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -21,6 +22,13 @@ if TYPE_CHECKING:
 PROGRESS_MIN_LINES = 10_000
 # Outcomes that are the data doing its job; everything else is listed as a rejection.
 ACCEPTED = frozenset({"position", "static", "fragment", "metadata", "target", "lost", "own_ship"})
+# Not used but not lost either: other sentences on the same bus, message types no rule reads,
+# AIS positions sent as "not available", a radar target still being acquired.
+OTHER = {
+    "ais": frozenset({"not_ais", "unsupported_type", "no_position"}),
+    "radar": frozenset({"not_radar", "query"}),
+}
+WARN_DROPPED = 0.01  # a file losing more than this share of its lines is worth a look
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,8 +41,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "time, as fast as the CPU allows. A line's time is its prefix (an ISO 8601 time such "
             "as 2026-11-20T12:00:00Z or 2026-11-20 12:00:00.123+00:00, or Unix seconds such as "
             "1700000000.5, then a space, tab or comma), else its own (tag block c:, Unix time "
-            "after the checksum, $PGHP, valid $xxRMC/$xxZDA), else the previous line's. The n-th "
-            "--ais/--radar file stands for the n-th configured input of that kind."
+            "after the checksum, $PGHP, valid $xxRMC/$xxZDA), else the previous line's. Radar "
+            "TTM/TLL times of day in a file with no date take --date, else the date of the "
+            "other inputs' clock. The n-th --ais/--radar file stands for the n-th configured "
+            "input of that kind."
         ),
     )
     parser.add_argument(
@@ -58,6 +68,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=None,
         metavar="DSN",
         help="also store observations and events (no DSN: SHOREWATCH_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="UTC date of radar times of day in files that carry no date of their own",
     )
     parser.add_argument(
         "--progress",
@@ -103,6 +120,7 @@ def run(site: SiteConfig, settings: Settings, args: argparse.Namespace) -> int:
                 inputs,
                 on_message=None if store is None else store.record,
                 progress=progress,
+                day=args.date,
             )
             progress.close()
             write_events(report.events, args.out)
@@ -147,5 +165,40 @@ def summarise(report: ReplayReport, out: str, err: TextIO) -> None:
             + (f"; not used: {detail}" if detail else ""),
             file=err,
         )
+        if item.dating.day is not None:
+            print(
+                f"    radar times of day dated {item.dating.day} from {item.dating.source}",
+                file=err,
+            )
+        dropped_summary(item.spec.kind.value, item.spec.path.name, item.outcomes, err)
         if item.lines and item.outcomes.get("no_time", 0) == item.lines:
             print("    (no time found: see `shorewatch replay --help` for the formats)", file=err)
+
+
+def dropped_summary(kind: str, name: str, outcomes: Counter[str], err: TextIO) -> float:
+    """The share of a file's lines lost (bad lines, no time), per reason; a warning above 1 %.
+
+    Returns the dropped share, so callers and tests need not parse the text.
+    """
+    lines = sum(outcomes.values())
+    lost = {
+        k: n
+        for k, n in outcomes.items()
+        if n and k not in ACCEPTED and k not in OTHER.get(kind, ())
+    }
+    if not lines or not lost:
+        return 0.0
+    share = sum(lost.values()) / lines
+    reasons = ", ".join(
+        f"{k} {n / lines:.2%}" for k, n in sorted(lost.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    print(
+        f"    dropped {sum(lost.values()):,} of {lines:,} lines ({share:.2%}): {reasons}", file=err
+    )
+    if share > WARN_DROPPED:
+        print(
+            f"    WARNING: {share:.1%} of {kind} {name} dropped (over {WARN_DROPPED:.0%}): "
+            "events from this file may be missing",
+            file=err,
+        )
+    return share

@@ -14,7 +14,9 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
+from app.replay.dating import Dating, date_inputs
 from app.replay.inputs import ReplayInput, feeder_for, read_lines
 from app.replay.output import final_states
 from app.replay.progress import Progress
@@ -38,6 +40,8 @@ class InputReport:
 
     spec: ReplayInput
     outcomes: Counter[str] = field(default_factory=Counter)
+    dating: Dating = field(default_factory=Dating)
+    """The date lent to its radar times of day, when the file has none of its own."""
 
     @property
     def lines(self) -> int:
@@ -64,8 +68,12 @@ def run_replay(
     *,
     on_message: OnMessage | None = None,
     progress: Progress | None = None,
+    day: date | None = None,
 ) -> ReplayReport:
-    """Replay `inputs` through a fresh detector; `on_message` sees every decoded message."""
+    """Replay `inputs` through a fresh detector; `on_message` sees every decoded message.
+
+    `day`: the date of radar times of day in files that have no date (see `app.replay.dating`).
+    """
     latest: dict[uuid.UUID, Event] = {}
 
     def keep(event: Event) -> None:
@@ -79,10 +87,15 @@ def run_replay(
         watchlist=WatchList(seed_entries(site.watchlist)),
         rules=RULES,
     )
-    reports = [InputReport(spec) for spec in inputs]
+    reports = [
+        InputReport(spec, dating=dating)
+        for spec, dating in zip(inputs, date_inputs(inputs, day), strict=True)
+    ]
     feeders = [feeder_for(spec) for spec in inputs]
     streams = [
-        timed_lines(read_lines(spec.path), index, reports[index].outcomes)
+        timed_lines(
+            read_lines(spec.path), index, reports[index].outcomes, reports[index].dating.day
+        )
         for index, spec in enumerate(inputs)
     ]
     process = worker.process_message

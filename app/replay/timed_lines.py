@@ -3,7 +3,9 @@
 A recorder may put its receive time in front of each line (ISO 8601 or Unix seconds, then a
 space, tab or comma); otherwise the line carries a time of its own (NMEA 4 tag block `c:`, a
 Unix time after the checksum, `$PGHP`, a valid `$xxRMC` or `$xxZDA`), or has none and keeps
-the time of the line before it. Each input's clock never runs backwards: it is the order the
+the time of the line before it. Radar TTM/TLL carry only a time of day: in a file with no dated
+time before them, it is placed on a date given from outside (`--date`, or the other inputs'
+clock: see `first_time`). Each input's clock never runs backwards: it is the order the
 lines arrived in, which is what the live service saw, and what makes the merge well defined.
 Lines before a file's first time take that first time (read ahead, bounded).
 """
@@ -15,11 +17,20 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from pyais.util import compute_checksum
 
-from ingest.nmea_time import gatehouse_time, rmc_time, split_trailing_time, unix_time
+from ingest.nmea_time import (
+    gatehouse_time,
+    nearest_day,
+    radar_time_of_day,
+    rmc_time,
+    split_tag_block,
+    split_trailing_time,
+    unix_time,
+    zda_time,
+)
 
 MAX_LEAD_LINES = 100_000  # untimed lines held while waiting for a file's first time
 NO_TIME = "no_time"
@@ -73,38 +84,12 @@ def _checksum_ok(sentence: bytes) -> bool:
         return False
 
 
-def _tag_time(tag: bytes) -> datetime | None:
-    """`c:` of an NMEA 4 tag block body; AMSA's `*00` placeholder checksum is accepted."""
-    body, _, check = tag.partition(b"*")
-    if check[:2] != b"00" and not _checksum_ok(b"\\" + tag):
-        return None
-    for field in body.split(b","):
-        if field.startswith(b"c:"):
-            return unix_time(field[2:])
-    return None
-
-
-def zda_time(sentence: bytes) -> datetime | None:
-    """`$xxZDA,hhmmss.ss,dd,mm,yyyy,...` as UTC; None when the date fields are empty."""
-    fields = sentence.split(b"*", 1)[0].split(b",")
-    if len(fields) < 5 or not (fields[2] and fields[3] and fields[4]) or len(fields[1]) < 6:
-        return None
-    clock = fields[1]
-    midnight = datetime(int(fields[4]), int(fields[3]), int(fields[2]), tzinfo=UTC)
-    return midnight + timedelta(
-        hours=int(clock[0:2]), minutes=int(clock[2:4]), seconds=float(clock[4:])
-    )
-
-
 def own_time(line: bytes) -> datetime | None:
     """The time a line carries itself, or None (also for one that is not well formed)."""
     try:
         if line.startswith(b"\\"):
-            end = line.find(b"\\", 1)
-            if end < 0:
-                return None
-            stamp = _tag_time(line[1:end])
-            return stamp if stamp is not None else own_time(line[end + 1 :])
+            tag, rest = split_tag_block(line)
+            return tag.time if tag is not None and tag.time is not None else own_time(rest)
         if line.startswith(b"!"):
             return split_trailing_time(line)[1]
         if not line.startswith(b"$"):
@@ -121,12 +106,56 @@ def own_time(line: bytes) -> datetime | None:
         return None  # the decoder judges the line itself; here it just gives no time
 
 
+def time_of_day_on(line: bytes, clock: datetime | None, day: date | None) -> datetime | None:
+    """A radar target's time of day, dated by the input's clock, else by `day`; else None."""
+    if clock is None and day is None:
+        return None
+    try:
+        _tag, sentence = split_tag_block(line)
+        if not sentence.startswith(b"$") or not _checksum_ok(sentence):
+            return None
+        tod = radar_time_of_day(sentence)
+    except ValueError:
+        return None
+    if tod is None:
+        return None
+    if clock is not None:
+        return nearest_day(tod, clock)
+    assert day is not None
+    return datetime.combine(day, tod, UTC)
+
+
+def first_time(lines: Iterable[bytes]) -> datetime | None:
+    """The first dated time in a recording (prefix or own), within MAX_LEAD_LINES lines.
+
+    Tells whether a file can date itself; if not, another input's first time lends it a date.
+    """
+    for number, raw in enumerate(lines, 1):
+        if number > MAX_LEAD_LINES:
+            return None
+        try:
+            prefix, data = split_prefix(raw.rstrip(b"\r\n"))
+        except (ValueError, OverflowError, OSError):
+            continue
+        stamp = prefix if prefix is not None else own_time(data)
+        if stamp is not None:
+            return stamp
+    return None
+
+
 def timed_lines(
-    lines: Iterable[bytes], stream: int = 0, stats: Counter[str] | None = None
+    lines: Iterable[bytes],
+    stream: int = 0,
+    stats: Counter[str] | None = None,
+    day: date | None = None,
 ) -> Iterator[TimedLine]:
-    """Each line with its input's clock; `stats` counts the lines dropped, by reason."""
+    """Each line with its input's clock; `stats` counts the lines dropped, by reason.
+
+    `day`: the date for radar times of day met before the file's first dated time.
+    """
     counts: Counter[str] = stats if stats is not None else Counter()
     clock: datetime | None = None
+    dated = False  # a dated time seen: times of day no longer move the clock
     waiting: list[tuple[int, bytes]] = []
     for number, raw in enumerate(lines, 1):
         try:
@@ -135,6 +164,9 @@ def timed_lines(
             counts[BAD_TIMESTAMP] += 1
             continue
         stamp = prefix if prefix is not None else own_time(data)
+        dated = dated or stamp is not None
+        if stamp is None and not dated:
+            stamp = time_of_day_on(data, clock, day)
         if stamp is not None and (clock is None or stamp > clock):
             clock = stamp
         if clock is None:

@@ -13,7 +13,9 @@ per detection rule, each acting within the first ten simulated minutes:
 - t=180 s  MARE ALBA and BRISINGR meet 150 m apart, drift at 0.5 kn until t=600 s, then part;
 - t=240 s  POLARIS's reported position jumps 9 km north and its type 5 names another ship;
 - t≈5 s    VINGA drifts at 1 kn off the unofficial landing point (5 min there is loitering),
-           reporting every 3 min as class B does below 2 kn.
+           reporting every 3 min as class B does below 2 kn;
+- t≈20 s   SJOFAGEL, declared a 9 m fishing boat, runs at 28 kn (under high_speed's 30 kn),
+           stops, and runs again: it moves as a speedboat (type_mismatch), beyond the radar.
 
 Zones (restricted area, shore, landing point, port, anchorage, coverage) and the radar site
 live in `configs/demo.yaml`; positions here are chosen against them.
@@ -34,9 +36,11 @@ AIS_GAP = 265604010  # NORRSKEN
 SPOOFED = 230987650  # POLARIS
 WATCHLISTED = 212345678  # GRAY HERON
 LOITERER = 265777333  # VINGA
+FALSE_FISHER = 265440099  # SJOFAGEL
 PLANTED = frozenset(
-    {SILVER_SHADOW, DARK_SPEEDBOAT, *RENDEZVOUS, AIS_GAP, SPOOFED, WATCHLISTED, LOITERER}
-)
+    {SILVER_SHADOW, DARK_SPEEDBOAT, *RENDEZVOUS, AIS_GAP, SPOOFED, WATCHLISTED, LOITERER,
+     FALSE_FISHER}
+)  # fmt: skip
 # The radar of configs/demo.yaml (radar-south): a shore site on the southern headland.
 DEMO_RADAR = SimRadar(lat=58.2050, lon=11.4460, range_m=11_000.0, scan_every_s=3.0)
 
@@ -334,6 +338,25 @@ def _loiterer() -> SimVessel:
     )
 
 
+def _false_fisher() -> SimVessel:
+    """Declared fishing (type 30, 9 m) but sprinting at 28 kn with a stop between runs; north of
+    the radar's range, clear of the lanes, the zones and the shore."""
+    return SimVessel(
+        mmsi=FALSE_FISHER,
+        name="SJOFAGEL",
+        callsign="SFJG",
+        ship_type=30,
+        length_m=9.0,
+        beam_m=3.0,
+        speed_kn=28.0,
+        leg_speeds_kn=[28.0, 1.0, 28.0],
+        report_every_s=2.0,
+        start_offset_s=20.0,
+        loop=False,
+        waypoints=[(58.3400, 11.3400), (58.3550, 11.3800), (58.3555, 11.3805), (58.3800, 11.4800)],
+    )
+
+
 def mixed_scenario(start: datetime, radar: SimRadar = DEMO_RADAR) -> Scenario:
     """Ordinary traffic plus one planted vessel (or pair) per rule, on the demo.yaml coast."""
     vessels = [
@@ -346,5 +369,6 @@ def mixed_scenario(start: datetime, radar: SimRadar = DEMO_RADAR) -> Scenario:
         _spoofed(),
         _watchlisted(),
         _loiterer(),
+        _false_fisher(),
     ]
     return Scenario(name="coast-mixed", start=start, vessels=vessels, radar=radar)

@@ -9,6 +9,7 @@ from detectors.rules import (
     high_speed,
     loitering,
     spoofing,
+    type_mismatch,
     watchlist_sighting,
     zone_entry,
 )
@@ -24,4 +25,5 @@ RULES: tuple[Rule, ...] = (
     high_speed.RULE,
     spoofing.RULE,
     watchlist_sighting.RULE,
+    type_mismatch.RULE,
 )

@@ -1,9 +1,11 @@
 """High-speed craft: a small or unidentified target above `min_speed_kn` for `min_reports`
 consecutive reports (smuggling speedboats run 30-60 kn). Ends below `release_speed_kn`.
 
-Known hulls longer than `max_length_m` (fast ferries) are exempt; a radar or camera track that
-an AIS vessel vouches for is judged through that vessel. The facts say whether it was heading
-for the shore (closing on a `coastline` zone) and how far it was from it.
+Known hulls longer than `max_length_m` (fast ferries) are exempt; without a known length, a
+vessel judged (detectors/vessel_type.py) one of `exempt_types` — a declared SAR or police boat,
+say — is too. A radar or camera track that an AIS vessel vouches for is judged through that
+vessel. The facts carry the judged type, which scoring uses when no type is declared, and say
+whether it was heading for the shore (closing on a `coastline` zone) and how far it was from it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 
 from detectors.rules.base import Rule, RuleContext
 from detectors.track import Track
+from detectors.vessel_type import judge
 from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Event, EventKind, Source
 from shorewatch.zones import distance_m as distance_to_zone_m
@@ -37,12 +40,19 @@ def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     track.counters["max_sog_x10"] = max(track.counters.get("max_sog_x10", 0), round(speed * 10))
     if open_event is not None or track.counters[COUNT] < t.min_reports:
         return []
+    ship_type = track.static.ship_type if track.static is not None else None
+    judged = judge(track.fixes, ship_type, length)
+    exempt = judged.vessel_class.value in t.exempt_types
+    if length is None and exempt and judged.confidence >= t.exempt_confidence:
+        return []
     fix = track.last
     facts: Facts = {
         "sog_kn": round(speed, 1),
         "source": track.source.value,
         "identified": track.source is Source.AIS,
         "length_m": length if length is not None else "unknown",
+        "judged_type": judged.vessel_class.value,
+        "judged_confidence": judged.confidence,
     }
     facts.update(_shore(track, ctx))
     event = new_event(

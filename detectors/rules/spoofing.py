@@ -5,7 +5,14 @@
 - an invalid MMSI: not nine digits, or a maritime identity digit pattern / MID that ITU-R M.585
   does not allocate;
 - identity change: name, call sign or ship type changes on one MMSI.
-One episode per vessel collects every anomaly; it closes after `quiet_s` without another.
+
+Two categories, each its own episode per vessel (fact `category`), because an operator treats
+them apart: an invalid MMSI is an `identity_fault` (almost always a misconfigured transponder:
+an IMO number or a test number sent as MMSI), graded low by scoring; movement and identity
+changes are `deception`. An episode collects every anomaly of its category and closes after
+`quiet_s` without another. On an MMSI that is itself invalid, jumps and identity changes are what
+several misconfigured units sharing a factory default (0, 111111111, 123456789) look like on
+real networks: they join the identity-fault episode (fact `shared_identity`), not deception.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from detectors.track import Track, distance_m
 from shorewatch.episodes import Facts, closed, new_event
 from shorewatch.events import Event, EventKind, Source, VesselStatic
 
-SCOPE, LAST = "spoofing", "spoof_last"
+SCOPE, LAST = "spoofing", "spoof_last"  # deception
+FAULT_SCOPE, FAULT_LAST = "identity_fault", "identity_fault_last"
+IDENTITY_FAULT, DECEPTION = "identity_fault", "deception"
 MID_RANGE = range(201, 776)  # ITU maritime identification digits are allocated in 201..775
 SPECIAL_PREFIXES = ("970", "972", "974")  # AIS-SART, man overboard, EPIRB-AIS
 
@@ -46,14 +55,17 @@ def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
     if track.source is not Source.AIS:
         return []
     t = ctx.thresholds.spoofing
-    found: Facts = {}
+    out: list[Event] = []
     mmsi = track.mmsi
+    fix = track.last
     if t.check_mmsi and mmsi is not None and "mmsi_checked" not in track.counters:
         track.counters["mmsi_checked"] = 1
         problem = mmsi_problem(mmsi)
         if problem is not None:
-            found["invalid_mmsi"] = problem
-    prev, fix = track.previous, track.last
+            track.counters["mmsi_invalid"] = 1
+            out += _raise(track, fix.time, {"invalid_mmsi": problem}, ctx, IDENTITY_FAULT)
+    found: Facts = {}
+    prev = track.previous
     if prev is not None:
         jump = distance_m(prev.lat, prev.lon, fix.lat, fix.lon)
         dt = max(1.0, abs((fix.time - prev.time).total_seconds()))
@@ -65,7 +77,7 @@ def on_report(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
                 interval_s=round(dt, 1),
                 sensors=f"{prev.sensor_id},{fix.sensor_id}",
             )
-    return _raise(track, fix.time, found, ctx) if found else []
+    return out + (_raise(track, fix.time, found, ctx, _category(track)) if found else [])
 
 
 def on_identity(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
@@ -78,33 +90,57 @@ def on_identity(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
         if old is not None and new is not None and old != new:
             found[f"{field}_was"] = old
             found[f"{field}_now"] = new
-    return _raise(track, now, found, ctx) if found else []
+    return _raise(track, now, found, ctx, _category(track)) if found else []
 
 
 def on_tick(track: Track, now: datetime, ctx: RuleContext) -> list[Event]:
-    open_event = track.episodes.get(SCOPE)
-    last = track.marks.get(LAST)
-    if open_event is None or last is None:
-        return []
-    quiet = (now - last).total_seconds() >= ctx.thresholds.spoofing.quiet_s
-    if not (quiet or track.ended):
-        return []
-    del track.episodes[SCOPE]
-    count = track.counters.pop("spoof_anomalies", 1)
-    return [closed(open_event, last, {"anomalies": count})]
+    out: list[Event] = []
+    for scope, last_mark in ((FAULT_SCOPE, FAULT_LAST), (SCOPE, LAST)):
+        open_event = track.episodes.get(scope)
+        last = track.marks.get(last_mark)
+        if open_event is None or last is None:
+            continue
+        quiet = (now - last).total_seconds() >= ctx.thresholds.spoofing.quiet_s
+        if not (quiet or track.ended):
+            continue
+        del track.episodes[scope]
+        extra: Facts = {"anomalies": track.counters.pop(f"{scope}_anomalies", 1)}
+        if scope == FAULT_SCOPE and track.counters.pop("shared_identity", 0):
+            extra["shared_identity"] = True
+        out.append(closed(open_event, last, extra))
+    return out
 
 
-def _raise(track: Track, at: datetime, found: Facts, ctx: RuleContext) -> list[Event]:
-    track.marks[LAST] = at
-    if SCOPE in track.episodes:
-        track.counters["spoof_anomalies"] = track.counters.get("spoof_anomalies", 1) + 1
+def _category(track: Track) -> str:
+    """A jump or identity change on an invalid MMSI: several units sharing a default number."""
+    return IDENTITY_FAULT if track.counters.get("mmsi_invalid") else DECEPTION
+
+
+def _raise(
+    track: Track, at: datetime, found: Facts, ctx: RuleContext, category: str
+) -> list[Event]:
+    scope, last_mark = (FAULT_SCOPE, FAULT_LAST) if category == IDENTITY_FAULT else (SCOPE, LAST)
+    counter = f"{scope}_anomalies"
+    track.marks[last_mark] = at
+    if scope in track.episodes:
+        track.counters[counter] = track.counters.get(counter, 1) + 1
+        if category == IDENTITY_FAULT and "invalid_mmsi" not in found:
+            track.counters["shared_identity"] = 1
         return []
-    track.counters["spoof_anomalies"] = 1
+    track.counters[counter] = 1
     fix = track.last
+    facts: Facts = {"category": category, **found}
     event = new_event(
-        EventKind.SPOOFING, (track.key,), at, fix.lat, fix.lon, found, ctx.config_version
+        EventKind.SPOOFING,
+        (track.key,),
+        at,
+        fix.lat,
+        fix.lon,
+        facts,
+        ctx.config_version,
+        scope="" if scope == SCOPE else scope,  # deception keeps the ids it always had
     )
-    track.episodes[SCOPE] = event
+    track.episodes[scope] = event
     return [event]
 
 

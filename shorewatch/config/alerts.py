@@ -60,11 +60,18 @@ class Weights(_Strict):
     watch_list: Points = _points(30, "On the watch list, when the entry carries no points.")
     encounter: Points = _points(45, "Alongside another vessel (possible transfer).")
     loitering: Points = _points(30, "Slow for long outside ports and anchorages.")
-    spoofing: Points = _points(40, "Impossible movement, invalid MMSI or identity change.")
+    spoofing: Points = _points(40, "Deception: impossible movement or identity change.")
     ais_gap: Points = _points(30, "AIS went silent inside coverage.")
     camera_confirmation: Points = _points(15, "A camera sees the target.")
     field_report: Points = _points(30, "A person on the ground reported it.")
     sensor_offline: Points = _points(20, "A sensor stopped reporting.")
+    identity_fault: Points = _points(
+        10, "An invalid MMSI alone: a misconfigured transponder until other factors join."
+    )
+    type_mismatch: Points = _points(30, "Declared fishing/pleasure, moving as a speedboat.")
+    judged_speedboat: Points = _points(
+        15, "Judged a speedboat by its movement where no type is declared (or it is contradicted)."
+    )
 
 
 class InhibitRule(_Strict):

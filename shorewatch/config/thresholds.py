@@ -60,8 +60,22 @@ class EncounterThresholds(Strict):
 
 
 class LoiteringThresholds(Strict):
+    """Coastal smuggling needs short windows near the beach and GFW's hours out at sea: the
+    window in force is the shortest of `duration_s` and that of the track's setting."""
+
     max_speed_kn: float = Field(default=2.0, ge=0)
-    duration_s: float = Field(default=3 * 3600.0, gt=0)
+    duration_s: float = Field(
+        default=3 * 3600.0, gt=0, description="Out at sea (Global Fishing Watch loitering)."
+    )
+    landing_duration_s: float = Field(
+        default=1800.0, gt=0, description="Inside a `landing` zone (a cove used for landings)."
+    )
+    near_shore_duration_s: float = Field(
+        default=3600.0, gt=0, description="Within `near_shore_m` of a `coastline` zone."
+    )
+    near_shore_m: float = Field(
+        default=2000.0, ge=0, description="How close to a coastline counts as its approaches."
+    )
     release_speed_kn: float = Field(default=4.0, ge=0, description="Hysteresis to end it.")
     min_reports: int = Field(default=3, ge=1)
 
@@ -71,6 +85,11 @@ class HighSpeedThresholds(Strict):
     release_speed_kn: float = Field(default=25.0, ge=0)
     max_length_m: float = Field(default=25.0, gt=0, description="Larger known hulls are exempt.")
     min_reports: int = Field(default=2, ge=1, description="Consecutive fast reports needed.")
+    exempt_types: list[str] = Field(
+        default_factory=lambda: ["law_enforcement", "passenger", "cargo_tanker"],
+        description="Judged classes (detectors/vessel_type.py) exempt when no length is known.",
+    )
+    exempt_confidence: float = Field(default=0.6, ge=0, le=1)
 
 
 class SpoofingThresholds(Strict):
@@ -80,6 +99,22 @@ class SpoofingThresholds(Strict):
     )
     identity_fields: list[str] = Field(default_factory=lambda: ["name", "callsign", "ship_type"])
     check_mmsi: bool = True
+    quiet_s: float = Field(default=3600.0, gt=0, description="Closes the episode when calm.")
+
+
+class TypeMismatchThresholds(Strict):
+    """A vessel declaring itself fishing or pleasure craft but moving as a speedboat."""
+
+    declared: dict[str, float] = Field(
+        default_factory=lambda: {"fishing": 20.0, "pleasure": 35.0},
+        description="Declared class (detectors/vessel_type.py) -> the 90th-percentile speed (kn) "
+        "above which moving as a speedboat contradicts it. Fishing boats rarely pass 15 kn; "
+        "pleasure motor boats legitimately run 25-30 kn, smugglers' boats 40-60.",
+    )
+    min_confidence: float = Field(default=0.6, ge=0, le=1, description="Of the speedboat call.")
+    check_above_kn: float = Field(
+        default=15.0, ge=0, description="Judged only on reports faster than this (cheap gate)."
+    )
     quiet_s: float = Field(default=3600.0, gt=0, description="Closes the episode when calm.")
 
 
@@ -96,6 +131,7 @@ class Thresholds(Strict):
     high_speed: HighSpeedThresholds = HighSpeedThresholds()
     spoofing: SpoofingThresholds = SpoofingThresholds()
     watchlist: WatchlistThresholds = WatchlistThresholds()
+    type_mismatch: TypeMismatchThresholds = TypeMismatchThresholds()
 
     def with_overrides(self, overrides: dict[str, dict[str, Any]]) -> Thresholds:
         """A copy with some fields of some rules replaced; validated like the original."""

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from alerts.scoring import grade, score_factors
 from detectors.rules.spoofing import mmsi_problem
 from ingest.nmea_ais import AisDecoder
 from ingest.nmea_radar import RadarDecoder
-from shorewatch.events import Event, Observation, Source, TrackEnd
+from shorewatch.config.alerts import AlertConfig
+from shorewatch.events import Event, Level, Observation, Source, TrackEnd
 from tests.detection import Harness
 
 MAX_FRACTION = 0.03
@@ -111,3 +113,24 @@ def test_real_radar_capture_becomes_tracks(shared_data: Path) -> None:
     assert all(span > 60 for span in spans.values())
     assert ends == 34
     assert all(t.first_seen.year == 2015 for t in harness.worker.fusion), "radar's own UTC time"
+
+
+@pytest.mark.parametrize(
+    "capture", ["amsa_terrestrial_ais.txt.gz", "dma_aislib_stream_example_pghp.nmea"]
+)
+def test_invalid_mmsis_on_real_traffic_are_graded_blue(capture: str, shared_data: Path) -> None:
+    """Issue 13: the misconfigured transponders of a national network no longer make yellow
+    alerts; scored as the alert service does, with every event of the same target."""
+    _, events = replay(shared_data / "ais" / capture, TIMED_CAPTURES[capture])
+    config = AlertConfig()
+    by_target: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        by_target[event.targets[0]].append(event)
+    faults = [e for e in events if "invalid_mmsi" in e.facts]
+    print(f"\n{capture}: {len(faults)} invalid-MMSI events")
+    assert len(faults) >= 5
+    for fault in faults:
+        factors = score_factors(by_target[fault.targets[0]], 1, config, {})
+        _score, level = grade(factors, config)
+        assert fault.facts["category"] == "identity_fault"
+        assert level is Level.BLUE, (fault.targets, factors)

@@ -28,6 +28,7 @@ from app.simulator.radar import in_view
 from app.simulator.scenarios import (
     AIS_GAP,
     DARK_SPEEDBOAT,
+    FALSE_FISHER,
     LOITERER,
     PLANTED,
     RENDEZVOUS,
@@ -154,6 +155,7 @@ def expected(site: SiteConfig, scenario: Scenario) -> dict[Key, str]:
         ("spoofing", (f"ais:{SPOOFED}",), None): "spoofed identity",
         ("watchlist_sighting", (f"ais:{WATCHLISTED}",), None): "watch-listed vessel",
         ("loitering", (f"ais:{LOITERER}",), "cove-landing"): "loitering off the landing point",
+        ("type_mismatch", (f"ais:{FALSE_FISHER}",), None): "declared fishing, a speedboat",
     }
 
 

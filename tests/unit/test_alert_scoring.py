@@ -130,9 +130,15 @@ CASES: list[tuple[str, list[Event], dict[str, float], Level]] = [
     ),
     (
         "spoofing",
-        [event(EventKind.SPOOFING, {"invalid_mmsi": True})],
+        [event(EventKind.SPOOFING, {"category": "deception", "impossible_move_m": 5000.0})],
         {"spoofing": 40},
         Level.YELLOW,
+    ),
+    (
+        "identity fault",
+        [event(EventKind.SPOOFING, {"category": "identity_fault", "invalid_mmsi": "zero"})],
+        {"identity_fault": 10},
+        Level.BLUE,
     ),
     ("ais gap", [event(EventKind.AIS_GAP, {"last_sog_kn": 8.0})], {"ais_gap": 30}, Level.BLUE),
     (
@@ -258,3 +264,61 @@ def test_same_evidence_in_any_order_gives_the_same_factors(zones: dict[str, Zone
     forward = score_factors(evidence, 2, CONFIG, zones)
     assert score_factors(list(reversed(evidence)), 2, CONFIG, zones) == forward
     assert [f.points for f in forward] == sorted((f.points for f in forward), reverse=True)
+
+
+# Issue 13: a misconfigured transponder is graded low, deception as before.
+INVALID_MMSI = event(
+    EventKind.SPOOFING,
+    {"category": "identity_fault", "invalid_mmsi": "no maritime identity starts with 1"},
+    target="ais:123456789",
+)
+JUMP = event(
+    EventKind.SPOOFING,
+    {"category": "deception", "impossible_move_m": 5000.0, "implied_speed_kn": 162.0},
+    target="ais:123456789",
+)
+
+
+def test_an_invalid_mmsi_alone_is_blue_and_deception_is_not() -> None:
+    factors = score_factors([INVALID_MMSI], 1, CONFIG, {})
+    assert [f.name for f in factors] == ["identity_fault"]
+    assert grade(factors, CONFIG)[1] is Level.BLUE
+    assert "no maritime identity" in factors[0].detail
+    deceit = score_factors([JUMP], 1, CONFIG, {})
+    assert [f.name for f in deceit] == ["spoofing"]
+    assert grade(deceit, CONFIG)[1] is Level.YELLOW
+
+
+def test_an_identity_fault_with_other_factors_rises() -> None:
+    fast = event(EventKind.HIGH_SPEED, {"sog_kn": 38.0, "source": "ais"}, target="ais:123456789")
+    factors = score_factors([INVALID_MMSI, fast], 2, CONFIG, {})
+    assert {f.name for f in factors} == {"identity_fault", "speed", "repeated"}
+    assert grade(factors, CONFIG)[1] is Level.YELLOW
+
+
+def test_an_old_spoofing_event_without_category_is_graded_by_its_facts() -> None:
+    legacy = event(EventKind.SPOOFING, {"invalid_mmsi": "zero"})
+    assert [f.name for f in score_factors([legacy], 1, CONFIG, {})] == ["identity_fault"]
+    legacy_jump = event(EventKind.SPOOFING, {"impossible_move_m": 5000.0})
+    assert [f.name for f in score_factors([legacy_jump], 1, CONFIG, {})] == ["spoofing"]
+
+
+def test_type_mismatch_and_a_judged_speedboat_score() -> None:
+    mismatch = event(
+        EventKind.TYPE_MISMATCH,
+        {"declared_class": "fishing", "judged_type": "speedboat", "judged_confidence": 0.8,
+         "sog_kn": 28.0},
+        target="ais:265000090",
+    )  # fmt: skip
+    factors = {f.name: f.points for f in score_factors([mismatch], 1, CONFIG, {})}
+    assert factors == {"type_mismatch": 30}  # not also judged_speedboat: one contradiction
+    dark_fast = event(
+        EventKind.HIGH_SPEED,
+        {"sog_kn": 41.0, "source": "radar", "identified": False, "judged_type": "speedboat",
+         "judged_confidence": 0.9},
+    )  # fmt: skip
+    names = {f.name for f in score_factors([dark_fast], 1, CONFIG, {})}
+    assert names == {"no_ais", "speed", "judged_speedboat"}
+    weak = event(EventKind.HIGH_SPEED, {"sog_kn": 31.0, "judged_type": "speedboat",
+                                        "judged_confidence": 0.4})  # fmt: skip
+    assert "judged_speedboat" not in {f.name for f in score_factors([weak], 1, CONFIG, {})}

@@ -110,10 +110,12 @@ EXPECT = {
     # 44,687 lines, ~34,000 AIS sentences of which ~6,000 are types 4/20/21/17/6/9 and ~320
     # type 1 without a position; a few dozen genuinely corrupt or cut lines. 851 lines carry a
     # trailing unix time; the rest take the $GPRMC clock, which starts after 56 positions.
+    # 26 $PGHP of a satellite source (`1AIS_S`, which pyais refuses) stamp the message after
+    # them with its satellite receive time, 09:57-09:59: delivered two hours late.
     "amsa_terrestrial_ais.txt.gz": Expect(
         25_000,
         2_000,
-        (day(2012, 1, 27, 11, 47), day(2012, 1, 27, 11, 54)),
+        (day(2012, 1, 27, 9, 57), day(2012, 1, 27, 11, 54)),
         gnss_clock=True,
         max_corrupt=60,
         max_fallback=60,
@@ -290,6 +292,14 @@ def test_pghp_stamps_only_the_next_line() -> None:
     assert decoder.stats == {"metadata": 1, "position": 2}
 
 
+def test_pghp_with_a_non_numeric_source_field_still_stamps_the_next_line() -> None:
+    """AMSA's satellite source writes `1AIS_S` where pyais wants a number (issue 13)."""
+    amsa = "$PGHP,1,2012,1,27,9,58,26,36,316,2,316000002,1AIS_S,0F*32"
+    out, decoder, _ = run([amsa, DMA_TYPE1])
+    assert [m.time for m in out] == [datetime(2012, 1, 27, 9, 58, 26, 36000, tzinfo=UTC)]
+    assert decoder.stats == {"metadata": 1, "position": 1}
+
+
 def test_trailing_unix_time_after_the_checksum() -> None:
     line = "!AIVDM,1,1,,B,15@:Ip002k3Dr;`78KwapWp@0H5b,0*0F,1276256770"
     obs = position([line])
@@ -309,6 +319,13 @@ def test_rmc_clock_only_with_gnss_clock() -> None:
     (obs,), decoder, _ = run([rmc, DMA_TYPE1])
     assert obs.time == RECEIVED
     assert decoder.stats == {"not_ais": 1, "position": 1}
+
+
+def test_zda_clock_with_gnss_clock() -> None:
+    zda = nmea("$GPZDA,213950.00,07,04,2020,00,00")
+    (obs,), decoder, _ = run([zda, DMA_TYPE1], gnss_clock=True)
+    assert obs.time == datetime(2020, 4, 7, 21, 39, 50, tzinfo=UTC)
+    assert decoder.stats == {"metadata": 1, "position": 1}
 
 
 def test_received_at_is_normalised_to_utc() -> None:
@@ -340,7 +357,6 @@ def test_received_at_is_normalised_to_utc() -> None:
         ("# a comment", Rejection.NOT_AIS),
         (b"  \r\n", Rejection.NOT_AIS),
         ("!AIVDM,1,1,,B,402=481uaUcf;OQ55JS9ITi025Jp,0*2B", Rejection.UNSUPPORTED_TYPE),  # type 4
-        ("$PGHP,1,2012,1,27,9,58,26,36,316,2,316000002,1AIS_S,0F*32", Rejection.MALFORMED),
         (
             encoded({"msg_type": 1, "mmsi": 244123456, "lat": 91, "lon": 181})[0],
             Rejection.NO_POSITION,

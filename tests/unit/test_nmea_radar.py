@@ -243,3 +243,67 @@ def test_capture_ttm_agrees_with_tll(capture: Capture) -> None:
     # Measured: median 4.8 m, 95th percentile 9.0 m, worst 59.9 m (target 2 at 13 kn, 14:02:14).
     assert statistics.median(gaps) < 10.0
     assert gaps[-1] < 100.0
+
+
+# Issue 13, item 1: every time source on the radar feed, in the formats real feeds write.
+NAVICO_TLL = "$RATLL,01,5812.6870,N,01131.9502,E,1 (Broadband 4G - 2782 B),134601,T,*5F"
+NAVICO_TTM = "$RATTM,01,0.48,263.6,T,0.0,2.9,T,0.48,,N,1 (Broadband 4G - 2782 B),T,,134601,M*51"
+
+
+def tagged(sentence: str, stamp: datetime, source: str = "mux1") -> str:
+    """An NMEA 4 tag block as a multiplexer that stamps every sentence writes it."""
+    body = f"s:{source},c:{int(stamp.timestamp())}"
+    return f"\\{body}*{reduce(lambda acc, ch: acc ^ ord(ch), body, 0):02X}\\{sentence}"
+
+
+def test_tag_block_dates_tll_and_ttm_without_own_ship_date() -> None:
+    decoder = RadarDecoder("ra", site=RadarSite(lat=58.2123, lon=11.5475))
+    stamp = datetime(2015, 7, 27, 13, 46, 2, tzinfo=UTC)  # the multiplexer, 1 s after the radar
+    (tll,) = one(decoder, tagged(NAVICO_TLL, stamp), RadarOutcome.TARGET)
+    (ttm_obs,) = one(decoder, tagged(NAVICO_TTM, stamp), RadarOutcome.TARGET)
+    radar_time = datetime(2015, 7, 27, 13, 46, 1, tzinfo=UTC)  # the radar's own time of day
+    assert tll.time == ttm_obs.time == radar_time  # dated by the tag block, not by T0 (2026)
+    assert (tll.lat, tll.lon) == pytest.approx((58.21145, 11.532503), abs=1e-5)
+
+
+def test_tag_block_date_rolls_over_midnight_and_beats_a_stale_own_ship_date() -> None:
+    decoder = RadarDecoder("ra", site=SITE)
+    decoder.feed(nmea("GPZDA,120000,01,01,2015,00,00"), T0)  # an old own-ship date
+    stamp = datetime(2015, 7, 28, 0, 0, 2, tzinfo=UTC)
+    (obs,) = one(decoder, tagged(ttm(tod="235959"), stamp), RadarOutcome.TARGET)
+    assert obs.time == datetime(2015, 7, 27, 23, 59, 59, tzinfo=UTC)
+
+
+def test_tag_block_time_when_the_sentence_has_no_time_of_day() -> None:
+    decoder = RadarDecoder("ra", site=SITE)
+    stamp = datetime(2015, 7, 27, 13, 46, 2, tzinfo=UTC)
+    (obs,) = one(decoder, tagged(ttm(tod=""), stamp), RadarOutcome.TARGET)
+    assert obs.time == stamp
+
+
+def test_own_ship_rmc_or_zda_date_without_tag_block() -> None:
+    for clock in (
+        nmea("GPZDA,134600,27,07,2015,-01,00"),
+        nmea("GPRMC,134600,A,5812.7405,N,01132.8508,E,0.0,67.0,270715,2.9,E,A"),
+    ):
+        decoder = RadarDecoder("ra", site=SITE)
+        decoder.feed(clock, T0)
+        (obs,) = one(decoder, NAVICO_TLL, RadarOutcome.TARGET)
+        assert obs.time == datetime(2015, 7, 27, 13, 46, 1, tzinfo=UTC)
+
+
+def test_no_date_anywhere_takes_the_receive_date() -> None:
+    decoder = RadarDecoder("ra", site=SITE)
+    received = datetime(2026, 3, 4, 13, 50, tzinfo=UTC)
+    (obs,) = decoder.feed(NAVICO_TLL, received)
+    assert obs.time == datetime(2026, 3, 4, 13, 46, 1, tzinfo=UTC)
+
+
+def test_broken_tag_blocks_are_counted() -> None:
+    decoder = RadarDecoder("ra", site=SITE)
+    good = tagged(NAVICO_TLL, datetime(2015, 7, 27, 13, 46, 2, tzinfo=UTC))
+    end = good.index("\\", 1)
+    wrong = good[: end - 2] + ("00" if good[end - 2 : end] == "FF" else "FF") + good[end:]
+    one(decoder, wrong, RadarOutcome.CHECKSUM)
+    one(decoder, good[:end] + good[end + 1 :], RadarOutcome.MALFORMED)  # unterminated
+    one(decoder, good.replace(good[good.index("*") : end], ""), RadarOutcome.MALFORMED)

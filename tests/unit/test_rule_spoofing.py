@@ -111,3 +111,45 @@ def test_episode_closes_after_quiet_period() -> None:
     opened, closing = h.of_kind("spoofing")
     assert closing.id == opened.id
     assert closing.facts["anomalies"] == 1
+
+
+# Issue 13: identity faults (misconfiguration) apart from deception, each its own episode.
+def test_invalid_mmsi_is_an_identity_fault_and_a_jump_is_deception() -> None:
+    h = Harness()
+    la, lo = offset(LAT, LON, 5000, 0)
+    h.feed([obs(123456789, T0, LAT, LON, sog=10)])
+    h.feed([obs(265000057, T0 + timedelta(seconds=30 * i), LAT, LON, sog=10) for i in range(2)])
+    h.feed([obs(265000057, T0 + timedelta(seconds=90), la, lo, sog=10)])
+    (fault,) = h.of_kind("spoofing")[:1]
+    assert fault.targets == ("ais:123456789",)
+    assert fault.facts["category"] == "identity_fault"
+    (deception,) = [e for e in h.of_kind("spoofing") if e.targets == ("ais:265000057",)]
+    assert deception.facts["category"] == "deception"
+    assert "invalid_mmsi" not in deception.facts
+
+
+def test_identity_change_is_deception() -> None:
+    h = Harness()
+    h.feed(
+        [
+            static(265000056, T0, name="NORDIC STAR"),
+            obs(265000056, T0 + timedelta(seconds=1), LAT, LON),
+            static(265000056, T0 + timedelta(seconds=60), name="BLUE MOON"),
+        ]
+    )
+    (event,) = h.of_kind("spoofing")
+    assert event.facts["category"] == "deception"
+
+
+def test_a_default_mmsi_in_two_places_is_one_shared_identity_fault() -> None:
+    """MMSI 0 / 111111111 on a national network: many misconfigured units, not one deceiver."""
+    h = Harness()
+    la, lo = offset(LAT, LON, 20_000, 0)
+    reports = [obs(111111111, T0, LAT, LON, sensor="north"), obs(111111111, T0, la, lo)]
+    reports += [obs(111111111, T0 + timedelta(seconds=30 * i), LAT, LON) for i in range(1, 140)]
+    h.feed(reports)
+    opened, closing = h.of_kind("spoofing")
+    assert opened.id == closing.id
+    assert opened.facts["category"] == "identity_fault"
+    assert closing.facts["shared_identity"] is True
+    assert closing.facts["anomalies"] == 3  # the invalid MMSI, the jump there and back

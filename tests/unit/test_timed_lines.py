@@ -15,6 +15,7 @@ from app.replay.timed_lines import (
     BAD_TIMESTAMP,
     NO_TIME,
     TimedLine,
+    first_time,
     merge,
     own_time,
     parse_iso,
@@ -83,6 +84,9 @@ def test_parse_iso_normalises_to_utc() -> None:
         (nmea("$PGHP,1,2026,11,20,12,0,0,0,219,24,992190924,1,12"), T),
         (nmea("$GPRMC,120000.00,A,5814.00,N,01125.00,E,0.0,,201126,,,A"), T),
         (nmea("$GPZDA,120000,20,11,2026,00,00"), T),
+        # Radar through a multiplexer that stamps every sentence (issue 13).
+        (tag_block(UNIX).encode() + nmea("$RATLL,01,5812.6870,N,01131.9502,E,1,115959,T,"), T),
+        (nmea("$PGHP,1,2026,11,20,12,0,0,0,316,2,316000002,1AIS_S,0F"), T),  # pyais refuses it
     ],
 )
 def test_own_times(line: bytes, expected: datetime) -> None:
@@ -156,3 +160,28 @@ def test_files_plain_or_gzip_read_the_same(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(text))  # told by content, not by name
     assert list(read_lines(plain)) == list(read_lines(packed))
     assert count_lines(plain) == count_lines(packed) == 2
+
+
+TLL_AT = [nmea(f"$RATLL,01,5812.6870,N,01131.9502,E,1,{tod},T,") for tod in ("235958", "000002")]
+
+
+def test_radar_times_of_day_need_a_date_and_roll_over_midnight() -> None:
+    """A radar log with no date at all (issue 13): dropped as no_time unless a date is lent."""
+    stats: Counter[str] = Counter()
+    assert times(TLL_AT, stats) == []
+    assert stats == Counter({NO_TIME: 2})
+    day = T.date()
+    dated = [t.time for t in timed_lines(TLL_AT, 0, None, day)]
+    assert dated == [
+        datetime(2026, 11, 20, 23, 59, 58, tzinfo=UTC),
+        datetime(2026, 11, 21, 0, 0, 2, tzinfo=UTC),
+    ]
+
+
+def test_a_file_with_its_own_date_ignores_the_lent_one() -> None:
+    rmc = nmea("$GPRMC,235950.00,A,5814.00,N,01125.00,E,0.0,,010115,,,A")
+    got = [t.time for t in timed_lines([rmc, *TLL_AT], 0, None, T.date())]
+    first = datetime(2015, 1, 1, 23, 59, 50, tzinfo=UTC)
+    assert got == [first, first, first]  # the decoder dates the targets by its own RMC
+    assert first_time([b"# header", *TLL_AT, rmc]) == first
+    assert first_time(TLL_AT) is None
