@@ -1,5 +1,6 @@
 """Issue 13, item 1: replay of radar recordings whatever their time source, with the dropped
-share named. Built from the real Navico ARPA log's own TLL lines (TTM needs the own-ship fix these variants leave out) (../shared/data/radar)."""
+share named. Built from the real Navico ARPA log's own TLL lines (TTM needs the own-ship fix
+that these variants leave out; ../shared/data/radar)."""
 
 from __future__ import annotations
 
