@@ -104,11 +104,7 @@ export class Detail {
   async load(): Promise<void> {
     if (!this.alertId) return;
     const id = this.alertId;
-    const refresh = this.keptFor === id;
-    const kept = refresh ? this.formState() : new Map<string, string>();
-    const active = document.activeElement;
-    const focused = refresh && active instanceof HTMLInputElement && this.el.contains(active) ? active.name : null;
-    if (!refresh) replace(this.el, h("p", {}, t("loading")));
+    if (this.keptFor !== id) replace(this.el, h("p", {}, t("loading")));
     let detail: AlertDetail;
     try {
       detail = await get<AlertDetail>(`/api/v1/alerts/${id}`);
@@ -117,8 +113,8 @@ export class Detail {
       return;
     }
     if (id !== this.alertId) return;
-    store.upsertAlert(detail.alert);
     this.shownUpdatedAt = detail.alert.updated_at;
+    store.upsertAlert(detail.alert);
     const role = store.me?.role;
     const [options, assignments] = await Promise.all([
       may(role, "dispatch") && ["new", "acknowledged", "dispatched"].includes(detail.alert.state)
@@ -127,7 +123,7 @@ export class Detail {
       get<Assignment[]>(`/api/v1/alerts/${id}/assignments`).catch(() => [] as Assignment[]),
     ]);
     if (id !== this.alertId) return;
-    this.render(detail, options, assignments, kept, focused);
+    this.render(detail, options, assignments);
   }
 
   private backButton(): HTMLButtonElement {
@@ -158,8 +154,13 @@ export class Detail {
   private cleared = new Set<string>();
   private keptFor: string | null = null;
 
-  private render(detail: AlertDetail, options: DispatchOptions | null, assignments: Assignment[], kept: Map<string, string>, focused: string | null): void {
+  private render(detail: AlertDetail, options: DispatchOptions | null, assignments: Assignment[]): void {
     const alert = detail.alert;
+    // Read at the moment of redrawing (not when the load began): what was typed meanwhile too.
+    const refresh = this.keptFor === alert.id;
+    const kept = refresh ? this.formState() : new Map<string, string>();
+    const active = document.activeElement;
+    const focused = refresh && active instanceof HTMLInputElement && this.el.contains(active) ? active.name : null;
     this.keptFor = alert.id;
     const track = store.picture.get(store.canonical(alert.target));
     for (const url of this.snapshotUrls) URL.revokeObjectURL(url);
