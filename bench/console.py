@@ -43,6 +43,7 @@ import httpx
 import psycopg
 from playwright.sync_api import sync_playwright
 from psycopg.conninfo import make_conninfo
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
@@ -198,7 +199,7 @@ class WsCounter:
         self.thread.start()
 
     def run(self, url: str, bbox: list[float]) -> None:
-        with connect(url, max_size=None) as ws:
+        with contextlib.suppress(ConnectionClosed), connect(url, max_size=None) as ws:
             ws.send(json.dumps({"type": "viewport", "bbox": bbox}))
             while not self.stop.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -335,7 +336,7 @@ def bench(
             if cdp is not None:
                 print_profile(cdp.send("Profiler.stop")["profile"])
             m1, b1, cpu1, t1 = *counter.snapshot(), cpu_seconds(pid), time.monotonic()
-            time.sleep(1.0)
+            time.sleep(5.0)  # late alerts still count (their latency says how late)
             rows: dict[str, float] = page.evaluate("window.benchRows")
             drawn = page.evaluate("shorewatch.drawn()")
             browser.close()

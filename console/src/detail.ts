@@ -104,7 +104,7 @@ export class Detail {
   async load(): Promise<void> {
     if (!this.alertId) return;
     const id = this.alertId;
-    replace(this.el, h("p", {}, t("loading")));
+    if (this.keptFor !== id) replace(this.el, h("p", {}, t("loading")));
     let detail: AlertDetail;
     try {
       detail = await get<AlertDetail>(`/api/v1/alerts/${id}`);
@@ -113,8 +113,8 @@ export class Detail {
       return;
     }
     if (id !== this.alertId) return;
-    store.upsertAlert(detail.alert);
     this.shownUpdatedAt = detail.alert.updated_at;
+    store.upsertAlert(detail.alert);
     const role = store.me?.role;
     const [options, assignments] = await Promise.all([
       may(role, "dispatch") && ["new", "acknowledged", "dispatched"].includes(detail.alert.state)
@@ -130,8 +130,38 @@ export class Detail {
     return h("button", { class: "back", type: "button", onclick: () => this.onBack() }, `← ${t("back")}`);
   }
 
+  /** What the user has typed or picked in the panel, by field name: a live update redraws the
+   * panel, and must not throw away a half-written note. */
+  private formState(): Map<string, string> {
+    const kept = new Map<string, string>();
+    for (const el of this.el.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input[name], select[name]")) {
+      kept.set(el.name, el.value);
+    }
+    return kept;
+  }
+
+  private restoreForm(kept: Map<string, string>, focused: string | null): void {
+    for (const el of this.el.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input[name], select[name]")) {
+      const value = kept.get(el.name);
+      if (value === undefined || this.cleared.has(el.name)) continue;
+      if (el instanceof HTMLSelectElement && !Array.from(el.options).some((o) => o.value === value)) continue;
+      el.value = value;
+      if (el.name === focused) el.focus();
+    }
+    this.cleared.clear();
+  }
+
+  private cleared = new Set<string>();
+  private keptFor: string | null = null;
+
   private render(detail: AlertDetail, options: DispatchOptions | null, assignments: Assignment[]): void {
     const alert = detail.alert;
+    // Read at the moment of redrawing (not when the load began): what was typed meanwhile too.
+    const refresh = this.keptFor === alert.id;
+    const kept = refresh ? this.formState() : new Map<string, string>();
+    const active = document.activeElement;
+    const focused = refresh && active instanceof HTMLInputElement && this.el.contains(active) ? active.name : null;
+    this.keptFor = alert.id;
     const track = store.picture.get(store.canonical(alert.target));
     for (const url of this.snapshotUrls) URL.revokeObjectURL(url);
     this.snapshotUrls = [];
@@ -179,6 +209,7 @@ export class Detail {
       this.events(detail),
       this.history(detail),
     );
+    this.restoreForm(kept, focused);
   }
 
   private factors(alert: Alert): HTMLElement {
@@ -342,6 +373,7 @@ export class Detail {
     try {
       await post(`/api/v1/alerts/${id}/${path}`, body);
       this.say(t("action_done", { action: t(ACTION_KEY[action]) }), false);
+      this.cleared = new Set([`${action === "acknowledge" ? "ack" : action}-note`]);
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) this.say(conflictMessage(error.detail), true);
       else if (error instanceof ApiError && error.status === 403) this.say(t("action_forbidden"), true);

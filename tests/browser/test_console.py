@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from shorewatch.events import EventKind
+from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.browser.conftest import Scene, SignIn, shot
 from tests.waiting import wait_for
 
@@ -298,4 +299,20 @@ def test_an_offline_sensor_is_marked_on_the_map(scene: Scene, sign_in: SignIn) -
     )
     wait_for(lambda: not {s["id"]: s for s in scene.get("/sensors")}["radar-south"]["online"])
     page.wait_for_function("() => document.body.dataset.sensorsOffline === '1'", timeout=30_000)
+    scene.assert_quiet()
+
+
+def test_a_disabled_user_is_signed_out_at_once(scene: Scene, sign_in: SignIn) -> None:
+    repo = AuthRepo()
+    with scene.service.pool.connection() as conn, conn.transaction():
+        repo.add_user(conn, NewUser(name="temp", role="operator", jurisdiction="lysekil-north"))
+        scene.keys["temp"] = repo.create_key(conn, "temp").token
+    page = sign_in("temp")
+    assert page.evaluate("sessionStorage.length") == 1  # the key, for this tab only
+    with scene.service.pool.connection() as conn, conn.transaction():
+        assert repo.disable_user(conn, "temp")
+    expect(page.locator("[data-testid=signin-error]")).to_have_text(
+        "Your session ended: the key was revoked or the user disabled.", timeout=20_000
+    )
+    assert page.evaluate("sessionStorage.getItem('shorewatch.key')") is None
     scene.assert_quiet()
