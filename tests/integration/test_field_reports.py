@@ -167,11 +167,16 @@ def test_photos_are_typed_by_content_and_named_by_id(
     stored = sorted(p.name for p in (tmp_path / "data" / "reports").iterdir())
     assert stored == sorted([f"{report['id']}.jpg", f"{other['id']}.png"])
 
-    (event,) = [
-        e
-        for e in api.get("/events", params={"kind": "field_report"}, headers=AUTH).json()
-        if e["id"] == report["id"]
-    ]
+    def stored_event() -> list[dict[str, Any]]:  # the alerts role stores it from the bus
+        return [
+            e
+            for e in api.get("/events", params={"kind": "field_report"}, headers=AUTH).json()
+            if e["id"] == report["id"]
+        ]
+
+    found = wait_for(stored_event)
+    assert isinstance(found, list)
+    (event,) = found
     assert event["facts"]["has_photo"] is True
     assert len(str(event["facts"]["description"])) == 200, "truncated in the event"
     assert event["evidence"] == [f"/api/v1/reports/{report['id']}/photo"]

@@ -82,7 +82,7 @@ def test_event_survives_killed_database_connections(alerts_role: Service, dsn: s
 def test_event_survives_an_exhausted_pool(alerts_role: Service, dsn: str) -> None:
     """Defect 3: every pooled connection is busy for longer than the pool's timeout while an
     event arrives; the worker retries rather than dropping it."""
-    pool = alerts_role.pool
+    pool = alerts_role.role_pool("alerts")
     held = [pool.getconn() for _ in range(pool.max_size)]
     try:
         event = _event("report:busy")

@@ -124,11 +124,13 @@ def test_an_echo_that_breaks_away_becomes_its_own_target_and_leaves_the_vessel()
     harness, feed, _ = rig()
     harness.feed([*vessel(), *echo()])
     assert targets(feed.flush())[f"ais:{MMSI}"].associated == (ECHO,)
-    # The echo turns north and speeds away: the association breaks after `break_misses`.
+    # The echo turns north and speeds away (out of the 300 m gate, but no jump: a jump of
+    # over 1 km would end the track and start a new generation): the association breaks
+    # after `break_misses`.
     away = run_straight(
         "radar-head-7",
         T0 + timedelta(seconds=18),
-        LAT + 0.01,
+        LAT + 0.003,
         LON,
         sog=30,
         cog=0,
