@@ -19,6 +19,7 @@ from pathlib import Path
 import structlog
 import uvicorn
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
@@ -64,6 +65,8 @@ from shorewatch.events import (
 from shorewatch.geocal import GeoCalibration
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
+from shorewatch.outbox import Outbox
+from shorewatch.spool import Spool
 from shorewatch.store import timeseries
 from shorewatch.store.db import open_pool
 from shorewatch.store.events_repo import EventsRepo
@@ -118,6 +121,7 @@ class Service:
         self._data_dir = data_dir
         self.client_id = client_id or default_client_id(topic_root)
         self._batcher: Batcher | None = None
+        self._outbox: Outbox | None = None
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -140,6 +144,8 @@ class Service:
         )
         self.bus.connect()
         self._stops.append(self.bus.close)
+        if "ingest" in self.roles and self.site.spool.enabled:
+            self._outbox = self._open_outbox()
         bus = self.site.bus
         if bus.batch_max > 1:
             self._batcher = Batcher(
@@ -170,12 +176,32 @@ class Service:
             if self._batcher is not None:
                 self._batcher.add(topic, message)
             else:
-                self.bus.publish(topic, message)
+                self._publish_batch(topic, message)
 
         return publish
 
-    def _publish_batch(self, topic: str, batch: ObservationBatch) -> None:
-        self.bus.publish(topic, batch)
+    def _publish_batch(self, topic: str, batch: BaseModel) -> None:
+        if self._outbox is not None:
+            self._outbox.send(topic, batch)
+        else:
+            self.bus.publish(topic, batch)
+
+    def _open_outbox(self) -> Outbox:
+        """Ingest's observations go through a disk spool (write-ahead) to the broker; one
+        spool per instance (its client id) in the data directory."""
+        cfg = self.site.spool
+        spool = Spool(
+            self.data_root / "spool" / f"ingest-{self.client_id}",
+            max_bytes=int(cfg.max_mb * 1024 * 1024),
+            max_age_s=cfg.max_age_s,
+            segment_bytes=int(cfg.segment_mb * 1024 * 1024),
+            fsync=cfg.fsync,
+            fsync_interval_s=cfg.fsync_interval_ms / 1000,
+        )
+        outbox = Outbox(self.bus, spool, self.metrics, inflight=cfg.inflight, replay_s=cfg.replay_s)
+        self.metrics.watch_spool("ingest", spool.stats)
+        self._stops.append(outbox.close)  # stops run in reverse: after the batcher's, before
+        return outbox  # the bus closes
 
     def consumer_bus(self, role: str) -> Bus:
         """A role's own connection for the stream it works through, with a stable client id

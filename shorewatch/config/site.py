@@ -17,6 +17,7 @@ from shorewatch.config.alerts import AlertConfig, LevelBands
 from shorewatch.config.bus import BusConfig
 from shorewatch.config.cameras import CameraConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
+from shorewatch.config.spool import SpoolConfig
 from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.config.units import UnitsConfig
 from shorewatch.config.vision import (
@@ -219,6 +220,7 @@ class SiteConfig(Strict):
     jurisdictions: list[JurisdictionConfig] = Field(default_factory=list)
     units: UnitsConfig = Field(default_factory=list)
     bus: BusConfig = BusConfig()
+    spool: SpoolConfig = SpoolConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:
