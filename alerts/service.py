@@ -9,8 +9,9 @@ off the bus (alerts/silences.py).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,6 +62,31 @@ class AlertService:
         if isinstance(message, Event):
             self.handle(message)
 
+    def on_messages(self, messages: list[Message]) -> None:
+        events = [m for m in messages if isinstance(m, Event)]
+        if events:
+            self.handle_many(events)
+
+    def handle_many(self, events: list[Event]) -> list[Alert | None]:
+        """Events that queued up together, folded in one transaction (each in a savepoint of
+        its own) and published after it commits: at a high event rate one commit serves many.
+        Retried whole on a transient error; the bus acknowledges them only after this."""
+
+        def fold_all() -> list[_Folded]:
+            with self._pool.connection() as conn, conn.transaction():
+                return [self._fold(event, conn) for event in events]
+
+        folded = retrying(fold_all, self._metrics, "alerts", subject=f"{len(events)} events")
+        latest: dict[uuid.UUID, Alert] = {}
+        for each in folded:
+            for alert in each.changed:
+                latest.pop(alert.id, None)  # one publish per alert: its last state, in order
+                latest[alert.id] = alert
+        for alert in latest.values():
+            if not alert.silenced:
+                self._publish(alert)
+        return [each.host for each in folded]
+
     def handle(self, event: Event) -> Alert | None:
         """Returns the alert the event landed in, or None when it changed no alert. Every
         alert it changed that no silence holds is published."""
@@ -70,9 +96,9 @@ class AlertService:
                 self._publish(alert)
         return folded.host
 
-    def _fold(self, event: Event) -> _Folded:
+    def _fold(self, event: Event, outer: Conn | None = None) -> _Folded:
         now = self._clock()
-        with self._pool.connection() as conn, conn.transaction():
+        with self._connection(outer) as conn, conn.transaction():
             is_new_event = self._events.upsert(conn, event)
             open_alerts = self._alerts.open_for_targets(conn, sorted(linked_targets(event)))
             if any(event.id in a.event_ids for a in open_alerts):
@@ -118,6 +144,16 @@ class AlertService:
                     rescored = self._rescore(conn, sibling, evidence, event, now)
                     changed += [rescored] if rescored is not None else []
         return _Folded(alert, changed)
+
+    @contextlib.contextmanager
+    def _connection(self, outer: Conn | None) -> Iterator[Conn]:
+        """The caller's connection (the event's transaction is then a savepoint in the
+        caller's), or one from the pool."""
+        if outer is not None:
+            yield outer
+        else:
+            with self._pool.connection() as conn:
+                yield conn
 
     def _host(self, event: Event, open_alerts: list[Alert]) -> tuple[Alert | None, bool]:
         """The open alert the event belongs in, and whether an inhibition rule sent it there."""

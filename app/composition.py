@@ -122,6 +122,7 @@ class Service:
         self.client_id = client_id or default_client_id(topic_root)
         self._batcher: Batcher | None = None
         self._outbox: Outbox | None = None
+        self._consumers: list[Bus] = []
         self._stops: list[Stoppable] = []
         self.receivers: dict[str, AisReceiver] = {}
         self.radar_receivers: dict[str, RadarReceiver | RadarJsonReceiver] = {}
@@ -203,10 +204,12 @@ class Service:
         self._stops.append(outbox.close)  # stops run in reverse: after the batcher's, before
         return outbox  # the bus closes
 
-    def consumer_bus(self, role: str) -> Bus:
+    def consumer_bus(self, role: str, subscribe: Callable[[Bus], None]) -> Bus:
         """A role's own connection for the stream it works through, with a stable client id
         and a session that outlives a restart. Its own, so that a role that stops
-        acknowledging (a recorder whose store is down) holds back only its own stream."""
+        acknowledging (a recorder whose store is down) holds back only its own stream.
+        `subscribe` adds its handlers before it connects: what the broker kept for the session
+        arrives at once, and must find them."""
         bus = Bus(
             self._mqtt_url,
             f"shorewatch-{role}-consumer",
@@ -216,9 +219,18 @@ class Service:
             session_expiry_s=self.site.bus.session_expiry_s,
             receive_maximum=self.site.bus.receive_maximum,
         )
+        subscribe(bus)
         bus.connect()
         self._stops.append(bus.close)
+        self._consumers.append(bus)
         return bus
+
+    def drain(self, timeout_s: float = 10.0) -> bool:
+        """Send what the batcher holds and wait until every connection's handlers have
+        taken what reached them; for orderly shutdown and tests."""
+        if self._batcher is not None:
+            self._batcher.flush()
+        return all(bus.drain(timeout_s) for bus in (self.bus, *self._consumers))
 
     def publish_event(self, event: Event) -> None:
         self.bus.publish(self.topics.event(event.kind), event)
@@ -341,10 +353,7 @@ class Service:
             self.bus.subscribe_raw(self.topics.raw_radar(spec.id), _feed_payload(receiver.feed))
 
     def _start_recorder(self) -> None:
-        inbox = self.consumer_bus("recorder")
         self.writer = ObservationWriter(self.pool, self.site.store, self.metrics, self.series_mode)
-        self.writer.start()
-        self._stops.append(self.writer.stop)  # before its bus closes: last acks go out
         writer = self.writer
 
         def record(message: Message, done: Callable[[], None]) -> None:
@@ -356,7 +365,14 @@ class Service:
             else:
                 done()
 
-        inbox.subscribe_durable(self.topics.all_obs, record, share=self._share("recorder"))
+        self.consumer_bus(
+            "recorder",
+            lambda bus: bus.subscribe_durable(
+                self.topics.all_obs, record, share=self._share("recorder")
+            ),
+        )
+        writer.start()
+        self._stops.append(writer.stop)  # stops run in reverse: before its bus closes
         self.bus.subscribe(self.topics.all_unit_positions, self.unit_desk.on_message)
         if self.series_mode == timeseries.MODE_PARTITIONED:
             retention = RetentionJob(self.pool, self.site.store, self._clock)
@@ -369,7 +385,10 @@ class Service:
         sync.start()
         self._stops.append(sync.stop)
         # Acknowledged once handled and the events it raised are acknowledged by the broker.
-        self.consumer_bus("detector").subscribe(self.topics.all_obs, self.detector.on_message)
+        detector = self.detector
+        self.consumer_bus(
+            "detector", lambda bus: bus.subscribe(self.topics.all_obs, detector.on_message)
+        )
 
     def _start_alerts(self) -> None:
         service = AlertService(
@@ -382,8 +401,11 @@ class Service:
             self._clock,
             jurisdiction_of=self.jurisdictions.locate,
         )
-        self.consumer_bus("alerts").subscribe(
-            self.topics.all_events, service.on_message, share=self._share("alerts")
+        self.consumer_bus(
+            "alerts",
+            lambda bus: bus.subscribe_many(  # what queued up: one transaction
+                self.topics.all_events, service.on_messages, share=self._share("alerts")
+            ),
         )
         self.bus.subscribe(self.topics.all_unit_states, self.unit_desk.on_message)
         self.bus.subscribe(self.topics.all_alerts, self.unit_desk.on_message)  # units follow

@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +24,11 @@ from pyais import IterMessages
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from ingest.receiver import AisReceiver
+from shorewatch.batching import Batcher
 from shorewatch.bus import Bus
+from shorewatch.config.bus import BusConfig
 from shorewatch.config.site import StoreConfig
-from shorewatch.events import Message, Observation, Source, VesselStatic
+from shorewatch.events import Message, Observation, ObservationBatch, Source, VesselStatic
 from shorewatch.logs import configure_logging
 from shorewatch.metrics import Metrics
 from shorewatch.store.db import open_pool
@@ -71,8 +74,11 @@ class PipelineResult:
     """When the last row was committed: the figure the rate is computed from."""
 
 
-def full_pipeline(lines: list[bytes], dsn: str, mqtt_url: str) -> PipelineResult:
-    """Receiver -> bus (QoS 1) -> recorder subscription -> batched COPY into PostgreSQL."""
+def full_pipeline(
+    lines: list[bytes], dsn: str, mqtt_url: str, bus_config: BusConfig
+) -> PipelineResult:
+    """Receiver -> batches on the bus (QoS 1) -> recorder subscription -> batched COPY into
+    PostgreSQL, each bus message acknowledged after its COPY commits (as `shorewatch run`)."""
     metrics = Metrics()
     topics = Topics(f"bench-{uuid.uuid4().hex[:8]}")
     pool = open_pool(dsn)
@@ -87,25 +93,47 @@ def full_pipeline(lines: list[bytes], dsn: str, mqtt_url: str) -> PipelineResult
     writer.start()
     received = 0
 
-    def record(message: Message) -> None:
+    def record(message: Message, done: Callable[[], None]) -> None:
         nonlocal received
-        if isinstance(message, Observation | VesselStatic):
-            writer.submit(message)
-            received += 1
+        items = message.items if isinstance(message, ObservationBatch) else (message,)
+        records = [m for m in items if isinstance(m, Observation | VesselStatic)]
+        received += len(records)
+        writer.submit_many(records, on_durable=done)
 
+    inbox = Bus(
+        mqtt_url,
+        "bench-recorder",
+        topics,
+        metrics,
+        receive_maximum=bus_config.receive_maximum,
+    )
+    inbox.subscribe_durable(topics.all_obs, record)
+    inbox.connect()
     bus = Bus(mqtt_url, "bench", topics, metrics)
     bus.connect()
-    bus.subscribe(topics.all_obs, record)
     time.sleep(0.3)
     topic = topics.obs(Source.AIS, "bench")
 
+    def send(t: str, batch: ObservationBatch) -> None:
+        bus.publish(t, batch)
+
+    batcher = Batcher(
+        send,
+        max_items=bus_config.batch_max,
+        linger_s=bus_config.batch_linger_ms / 1000,
+    )
+
     def publish(message: Observation | VesselStatic) -> None:
-        bus.publish(topic, message)
+        if bus_config.batch_max > 1:
+            batcher.add(topic, message)
+        else:
+            bus.publish(topic, message)
 
     receiver = AisReceiver("bench", publish, metrics, lambda: datetime.now(UTC))
     started = time.perf_counter()
     published = sum(receiver.feed(line) for line in lines)
     receiver.flush()
+    batcher.flush()
     published_s = time.perf_counter() - started
     while received < published:
         time.sleep(0.01)
@@ -114,8 +142,10 @@ def full_pipeline(lines: list[bytes], dsn: str, mqtt_url: str) -> PipelineResult
     elapsed = time.perf_counter() - started
     with pool.connection() as conn:
         row = conn.execute("SELECT count(*) FROM observations").fetchone()
+    batcher.close()
     writer.stop()
     bus.close()
+    inbox.close()
     pool.close()
     rows = int(row[0]) if row else 0
     return PipelineResult(published, rows, published_s, received_s, elapsed)
@@ -133,6 +163,9 @@ def mode_note(dsn: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=1, help="passes over the captures")
+    parser.add_argument(
+        "--batch", type=int, default=BusConfig().batch_max, help="reports per bus message"
+    )
     args = parser.parse_args()
     configure_logging("ERROR")  # the captures' rejected lines would bury the figures
     lines = load_lines() * args.repeat
@@ -145,12 +178,12 @@ def main() -> None:
             EmbeddedBroker()
         )
         base_s, base_n = pyais_decode_only(lines)
-        full = full_pipeline(lines, dsn, mqtt_url)
+        full = full_pipeline(lines, dsn, mqtt_url, BusConfig(batch_max=args.batch))
         layout = mode_note(dsn)
     base_rate = len(lines) / base_s
     full_s = full.elapsed_s
     full_rate = len(lines) / full_s
-    print(f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}")
+    print(f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}; batch {args.batch}")
     print(
         f"pyais decode-only:          {base_rate:10.0f} lines/s  ({base_n} messages, "
         f"{base_s:.2f} s)"

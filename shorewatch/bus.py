@@ -94,13 +94,14 @@ class _Delivery:
 
 
 class _Handling(threading.local):
-    """The delivery whose handler runs on this thread: what it publishes holds its ack."""
+    """The deliveries whose handler runs on this thread: what it publishes holds their ack."""
 
-    delivery: _Delivery | None = None
+    deliveries: tuple[_Delivery, ...] = ()
 
 
 _handling = _Handling()
 Deliver = Callable[[str, bytes, _Delivery], None]
+DeliverMany = Callable[[list[tuple[str, bytes]]], None]
 
 
 class _Subscription:
@@ -108,28 +109,55 @@ class _Subscription:
     callback only appends to the queue (never blocks): the broker's receive maximum, not this
     queue, bounds what waits here, because nothing is acknowledged before it is handled."""
 
-    def __init__(self, name: str, deliver: Deliver, on_error: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        deliver: Deliver | None,
+        on_error: Callable[[str], None],
+        *,
+        deliver_many: DeliverMany | None = None,
+        max_batch: int = 1,
+    ) -> None:
         self.queue: queue.Queue[tuple[str, bytes, _Delivery] | None] = queue.Queue()
         self._deliver = deliver
+        self._deliver_many = deliver_many
+        self._max_batch = max_batch
         self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name=f"bus-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
-            topic, payload, delivery = item
-            _handling.delivery = delivery
+            items = [item]
+            stopping = False
+            while len(items) < self._max_batch:  # what has queued up meanwhile, at once
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                items.append(more)
+            _handling.deliveries = tuple(d for _t, _p, d in items)
             try:
-                self._deliver(topic, payload, delivery)
+                if self._deliver_many is not None:
+                    self._deliver_many([(t, p) for t, p, _d in items])
+                else:
+                    assert self._deliver is not None
+                    self._deliver(*items[0])
             except Exception:
                 # A message its handler cannot take (a bug, not an outage: the handlers retry
                 # those) is counted and logged, and acknowledged, so it cannot wedge the stream.
-                log.exception("bus handler failed", topic=topic)
-                self._on_error(topic)
+                log.exception("bus handler failed", topic=items[0][0])
+                self._on_error(items[0][0])
             finally:
-                _handling.delivery = None
-                delivery.release()
-                self.queue.task_done()
+                _handling.deliveries = ()
+                for _t, _p, delivery in items:
+                    delivery.release()
+                    self.queue.task_done()
+            if stopping:
+                break
         self.queue.task_done()
 
     def stop(self) -> None:
@@ -159,27 +187,29 @@ class _PublishAcks:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: dict[int, _Delivery] = {}
+        self._waiting: dict[int, tuple[_Delivery, ...]] = {}
         self._early: OrderedDict[int, float] = OrderedDict()
 
-    def watch(self, mid: int, delivery: _Delivery) -> None:
-        delivery.hold()
+    def watch(self, mid: int, deliveries: tuple[_Delivery, ...]) -> None:
+        for delivery in deliveries:
+            delivery.hold()
         with self._lock:
             seen = self._early.pop(mid, None)
             early = seen is not None and time.monotonic() - seen < self.KEEP_S
             if not early:
-                self._waiting[mid] = delivery
+                self._waiting[mid] = deliveries
         if early:
-            delivery.release()
+            for delivery in deliveries:
+                delivery.release()
 
     def acked(self, mid: int) -> None:
         with self._lock:
-            delivery = self._waiting.pop(mid, None)
-            if delivery is None:
+            deliveries = self._waiting.pop(mid, None)
+            if deliveries is None:
                 self._early[mid] = time.monotonic()
                 while len(self._early) > self.KEEP:
                     self._early.popitem(last=False)
-        if delivery is not None:
+        for delivery in deliveries or ():
             delivery.release()
 
 
@@ -334,7 +364,11 @@ class Bus:
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
-        self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        if isinstance(message, ObservationBatch):  # counted as what it carries
+            for item in message.items:
+                self._metrics.published.labels(kind=item.type).inc()
+        else:
+            self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
         return info
 
     def publish_raw(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
@@ -355,9 +389,9 @@ class Bus:
                 self._window.unsent()
                 raise
             self._window.sent(info.mid)
-        if _handling.delivery is not None:
-            # Published while handling a message: that one is acknowledged after this is.
-            self._acks.watch(info.mid, _handling.delivery)
+        if _handling.deliveries:
+            # Published while handling messages: those are acknowledged after this is.
+            self._acks.watch(info.mid, _handling.deliveries)
         return info
 
     def subscribe_raw(
@@ -394,6 +428,24 @@ class Bus:
 
         self._add(topic_filter, deliver, share)
 
+    def subscribe_many(
+        self,
+        topic_filter: str,
+        handler: Callable[[list[Message]], None],
+        *,
+        share: str | None = None,
+        max_batch: int = 500,
+    ) -> None:
+        """Like `subscribe`, but the handler takes whatever has queued up (up to `max_batch`)
+        in one call, for work that is cheaper in one transaction than in many."""
+
+        def deliver_many(items: list[tuple[str, bytes]]) -> None:
+            messages = [m for t, p in items if (m := self._decode(t, p)) is not None]
+            if messages:
+                handler(messages)
+
+        self._add(topic_filter, None, share, deliver_many=deliver_many, max_batch=max_batch)
+
     def subscribe_durable(
         self, topic_filter: str, handler: DurableHandler, *, share: str | None = None
     ) -> None:
@@ -425,10 +477,22 @@ class Bus:
             f"bus:{reason}", "bus message refused", topic=topic, reason=reason, error=error
         )
 
-    def _add(self, topic_filter: str, deliver: Deliver, share: str | None) -> None:
+    def _add(
+        self,
+        topic_filter: str,
+        deliver: Deliver | None,
+        share: str | None,
+        *,
+        deliver_many: DeliverMany | None = None,
+        max_batch: int = 1,
+    ) -> None:
         broker_filter = f"$share/{share}/{topic_filter}" if share else topic_filter
         sub = _Subscription(
-            topic_filter, deliver, lambda topic: self._refused(topic, "handler_failed")
+            topic_filter,
+            deliver,
+            lambda topic: self._refused(topic, "handler_failed"),
+            deliver_many=deliver_many,
+            max_batch=max_batch,
         )
         with self._routes_lock:
             entry = self._filters.get(broker_filter)

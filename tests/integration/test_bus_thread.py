@@ -39,7 +39,11 @@ def test_a_stuck_handler_does_not_stall_the_network_thread(mqtt_url: str, topic_
     bus = Bus(mqtt_url, "stuck-test", topics, Metrics(), queue_size=5, keepalive_s=2)
     bus.connect()
     try:
-        bus.subscribe(topics.all_obs, lambda _m: None if stuck.wait(60) else None)
+
+        def hang(_message: Message) -> None:
+            stuck.wait(60)
+
+        bus.subscribe(topics.all_obs, hang)
         bus.subscribe(topics.all_obs, fast.put)
         time.sleep(0.3)
         sent = 50
@@ -77,6 +81,7 @@ def test_writer_stop_is_bounded_while_the_store_refuses(pool: ConnectionPool) ->
         pool, StoreConfig(flush_interval_s=0.05, batch_size=2), Metrics(), mode, queue_size=2
     )
     writer.start()
+
     def feed() -> None:
         for i in range(10):
             writer.submit(_obs(i))

@@ -127,7 +127,7 @@ def wait_stored(svc: Service, observations: int) -> None:
     assert writer is not None
 
     def settled() -> bool:
-        svc.bus.drain(5)
+        svc.drain(5)
         return writer.wait_idle(1) and writer.submitted >= observations
 
     wait_for(settled, f"{observations} observations stored")

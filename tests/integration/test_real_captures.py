@@ -93,7 +93,7 @@ def ingest(svc: Service, lines: list[bytes]) -> tuple[dict[str, int], int, int]:
     assert svc.writer is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        svc.bus.drain(5)
+        svc.drain(5)
         if svc.writer.wait_idle(1) and svc.writer.submitted >= published:
             break
         time.sleep(0.05)

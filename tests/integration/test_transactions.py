@@ -200,3 +200,28 @@ def test_dispatch_needs_one_connection(dsn: str, mqtt_url: str, topic_root: str)
         assert [a.state for a in published] == ["acknowledged", "dispatched"]
     finally:
         svc.stop()
+
+
+def test_redelivered_event_is_harmless(alerts_role: Service, dsn: str) -> None:
+    """At-least-once delivery: the same event arriving again (a redelivery after a restart)
+    leaves one event row, one alert with one event, and one `created` audit entry."""
+    event = _event("report:twice")
+    alerts_role.publish_event(event)
+    wait_for(partial(_alert_for, dsn, event))
+    alerts_role.publish_event(event)
+    marker = _event("report:after")  # handled after the redelivery: one worker, in order
+    alerts_role.publish_event(marker)
+    wait_for(partial(_alert_for, dsn, marker))
+    with psycopg.connect(dsn) as conn:
+        events = conn.execute("SELECT count(*) FROM events WHERE id = %s", (event.id,)).fetchone()
+        alerts = conn.execute(
+            "SELECT event_count FROM alerts WHERE %s = ANY(event_ids)", (event.id,)
+        ).fetchall()
+        audit = conn.execute(
+            "SELECT count(*) FROM alert_history h JOIN alerts a ON a.id = h.alert_id "
+            "WHERE %s = ANY(a.event_ids)",
+            (event.id,),
+        ).fetchone()
+    assert events == (1,)
+    assert alerts == [(1,)]
+    assert audit == (1,)
