@@ -143,7 +143,8 @@ class Service:
         self.bus = Bus(
             self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)), self.topics, self.metrics
         )
-        self.bus.connect()
+        # Ingest alone with its spool starts while the broker is away: it spools meanwhile.
+        self.bus.connect(wait=self.roles != {"ingest"} or not self.site.spool.enabled)
         self._stops.append(self.bus.close)
         if "ingest" in self.roles and self.site.spool.enabled:
             self._outbox = self._open_outbox()
@@ -192,7 +193,7 @@ class Service:
         spool per instance (its client id) in the data directory."""
         cfg = self.site.spool
         spool = Spool(
-            self.data_root / "spool" / f"ingest-{self.client_id}",
+            self.data_root / "spool" / f"{self.client_id}-ingest",
             max_bytes=int(cfg.max_mb * 1024 * 1024),
             max_age_s=cfg.max_age_s,
             segment_bytes=int(cfg.segment_mb * 1024 * 1024),

@@ -317,13 +317,16 @@ class Bus:
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
 
-    def connect(self, timeout_s: float = 10.0) -> None:
+    def connect(self, timeout_s: float = 10.0, *, wait: bool = True) -> None:
+        """`wait=False`: go on without the broker and let paho keep trying (ingest, whose
+        outbox spools to disk meanwhile, must start and accept while the broker is away)."""
+        connect = self._client.connect if wait else self._client.connect_async
         try:
             if self.address.protocol == mqtt.MQTTv5:
                 props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho: unannotated
                 props.SessionExpiryInterval = self._session_expiry_s
                 props.ReceiveMaximum = self._receive_maximum
-                self._client.connect(
+                connect(
                     self.address.host,
                     self.address.port,
                     keepalive=self._keepalive_s,
@@ -331,14 +334,14 @@ class Bus:
                     properties=props,
                 )
             else:
-                self._client.connect(
-                    self.address.host, self.address.port, keepalive=self._keepalive_s
-                )
+                connect(self.address.host, self.address.port, keepalive=self._keepalive_s)
         except OSError as exc:
             raise BusError(
                 f"cannot reach MQTT broker {self.address.host}:{self.address.port}: {exc}"
             ) from exc
         self._client.loop_start()
+        if not wait:
+            return
         if not self._connected.wait(timeout_s):
             self._client.loop_stop()
             raise BusError(f"MQTT broker {self.address.host}:{self.address.port} did not accept")

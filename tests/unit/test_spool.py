@@ -142,8 +142,8 @@ def test_kill_9_mid_write_keeps_every_returned_append(tmp_path: Path, round_: in
     assert proc.stdout is not None
     returned: dict[int, int] = {}
     while len(returned) < 40 + 7 * round_:
-        seq, i = proc.stdout.readline().split()
-        returned[int(seq)] = int(i)
+        seq_text, index_text = proc.stdout.readline().split()
+        returned[int(seq_text)] = int(index_text)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     returned.update(
@@ -152,8 +152,24 @@ def test_kill_9_mid_write_keeps_every_returned_append(tmp_path: Path, round_: in
 
     spool = make(tmp_path)
     kept = dict(spool.read_after(0, 10_000))
-    for seq, i in returned.items():
-        assert kept[seq] == str(i).encode() * 50_000
+    for seq, index in returned.items():
+        assert kept[seq] == str(index).encode() * 50_000
     assert len(kept) - len(returned) <= 1  # at most the one append that had not returned
     spool.append(b"goes on")
+    spool.close()
+
+
+def test_depth_age_and_drops_are_on_metrics(tmp_path: Path) -> None:
+    from shorewatch.metrics import Metrics
+
+    spool = make(tmp_path, max_bytes=250)
+    for _ in range(3):
+        spool.append(b"y" * 100)
+    metrics = Metrics()
+    metrics.watch_spool("ingest", spool.stats)
+    text = metrics.exposition().decode()
+    assert 'shorewatch_spool_records{spool="ingest"} 2.0' in text
+    assert 'shorewatch_spool_bytes{spool="ingest"} 200.0' in text
+    assert 'shorewatch_spool_dropped_total{spool="ingest"} 1.0' in text
+    assert "shorewatch_spool_oldest_age_seconds" in text
     spool.close()
