@@ -40,7 +40,7 @@ class _InFlight:
 
 
 class Outbox:
-    RESEND_S = 30.0  # a publish not acknowledged this long while connected is sent again
+    RESEND_S = 10.0  # a publish not acknowledged this long while connected is sent again
     IDLE_WAIT_S = 0.1
     BUSY_WAIT_S = 0.002
 
