@@ -25,6 +25,7 @@ import structlog
 from pydantic import BaseModel
 
 from shorewatch.bus import Bus
+from shorewatch.events import ObservationBatch
 from shorewatch.metrics import Metrics
 from shorewatch.spool import Spool
 
@@ -65,7 +66,11 @@ class Outbox:
     def send(self, topic: str, message: BaseModel) -> None:
         """Durable (against a crash of this process) when this returns."""
         self._spool.append(topic.encode() + b"\n" + message.model_dump_json().encode())
-        self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        if isinstance(message, ObservationBatch):  # counted as what it carries, as Bus does
+            for item in message.items:
+                self._metrics.published.labels(kind=item.type).inc()
+        else:
+            self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
         with self._wake:
             self._wake.notify()
 
