@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from prometheus_client import Counter
+
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from shorewatch.events import Observation, VesselStatic
 from shorewatch.logs import RateLimitedLog
@@ -36,6 +38,7 @@ class LineAccounting:
         self._log = RateLimitedLog(f"shorewatch.ingest.{sensor}")
         self._lock = threading.Lock()
         self._oversized_lines = 0
+        self._counters: dict[str, Counter] = {}
 
     @property
     def oversized_lines(self) -> int:
@@ -65,9 +68,13 @@ class LineAccounting:
         return counts
 
     def accept(self, outcome: str, lines: int = 1) -> None:
-        self._metrics.ingest_lines.labels(
-            source=self.source, sensor=self.sensor, outcome=outcome
-        ).inc(lines)
+        counter = self._counters.get(outcome)
+        if counter is None:  # labels() costs more than the rest of a line's accounting
+            counter = self._metrics.ingest_lines.labels(
+                source=self.source, sensor=self.sensor, outcome=outcome
+            )
+            self._counters[outcome] = counter
+        counter.inc(lines)
 
     def reject(self, reason: str, lines: int, detail: str) -> None:
         self.accept(reason, lines)

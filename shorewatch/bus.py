@@ -9,11 +9,8 @@ a connection at most its receive maximum of unacknowledged messages, and keeps t
 
 from __future__ import annotations
 
-import queue
 import socket
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
@@ -26,6 +23,15 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel, ValidationError
 
+from shorewatch.bus_delivery import (
+    Deliver,
+    DeliverMany,
+    Delivery,
+    PublishAcks,
+    PublishWindow,
+    Subscription,
+    handling,
+)
 from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message, ObservationBatch
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
@@ -66,105 +72,6 @@ class BrokerAddress:
         return cls(parsed.hostname, parsed.port or 1883, protocol, parsed.username, parsed.password)
 
 
-class _Delivery:
-    """One received message. It is acknowledged to the broker once every handler it went to
-    is done (a deferred handler: once its work is durable) and every message those handlers
-    published has been acknowledged in turn; until then the broker holds it for us."""
-
-    __slots__ = ("_bus", "_left", "_lock", "generation", "mid", "qos")
-
-    def __init__(self, bus: Bus, mid: int, qos: int, generation: int, handlers: int) -> None:
-        self._bus = bus
-        self.mid = mid
-        self.qos = qos
-        self.generation = generation
-        self._left = handlers
-        self._lock = threading.Lock()
-
-    def hold(self) -> None:
-        with self._lock:
-            self._left += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self._left -= 1
-            finished = self._left == 0
-        if finished:
-            self._bus._finished(self)
-
-
-class _Handling(threading.local):
-    """The deliveries whose handler runs on this thread: what it publishes holds their ack."""
-
-    deliveries: tuple[_Delivery, ...] = ()
-
-
-_handling = _Handling()
-Deliver = Callable[[str, bytes, _Delivery], None]
-DeliverMany = Callable[[list[tuple[str, bytes]]], None]
-
-
-class _Subscription:
-    """A queue and a worker thread that hands messages to one handler, in order. The paho
-    callback only appends to the queue (never blocks): the broker's receive maximum, not this
-    queue, bounds what waits here, because nothing is acknowledged before it is handled."""
-
-    def __init__(
-        self,
-        name: str,
-        deliver: Deliver | None,
-        on_error: Callable[[str], None],
-        *,
-        deliver_many: DeliverMany | None = None,
-        max_batch: int = 1,
-    ) -> None:
-        self.queue: queue.Queue[tuple[str, bytes, _Delivery] | None] = queue.Queue()
-        self._deliver = deliver
-        self._deliver_many = deliver_many
-        self._max_batch = max_batch
-        self._on_error = on_error
-        self._thread = threading.Thread(target=self._run, name=f"bus-{name}", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            items = [item]
-            stopping = False
-            while len(items) < self._max_batch:  # what has queued up meanwhile, at once
-                try:
-                    more = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                items.append(more)
-            _handling.deliveries = tuple(d for _t, _p, d in items)
-            try:
-                if self._deliver_many is not None:
-                    self._deliver_many([(t, p) for t, p, _d in items])
-                else:
-                    assert self._deliver is not None
-                    self._deliver(*items[0])
-            except Exception:
-                # A message its handler cannot take (a bug, not an outage: the handlers retry
-                # those) is counted and logged, and acknowledged, so it cannot wedge the stream.
-                log.exception("bus handler failed", topic=items[0][0])
-                self._on_error(items[0][0])
-            finally:
-                _handling.deliveries = ()
-                for _t, _p, delivery in items:
-                    delivery.release()
-                    self.queue.task_done()
-            if stopping:
-                break
-        self.queue.task_done()
-
-    def stop(self) -> None:
-        self.queue.put(None)
-        self._thread.join(timeout=5)
-
-
 @dataclass
 class _Filter:
     """One broker subscription: the filter the broker knows (maybe `$share/...`), the topics it
@@ -172,96 +79,13 @@ class _Filter:
 
     broker_filter: str
     match: str
-    handlers: list[_Subscription]
-
-
-class _PublishAcks:
-    """Which deliveries wait for the broker to acknowledge which of our publishes.
-
-    paho tells us a publish's id only after sending it, and its acknowledgement may already
-    have come: such early acknowledgements are kept a short while (bounded, and only the
-    recent ones, so a recycled id cannot match a stale one)."""
-
-    KEEP = 1024
-    KEEP_S = 10.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: dict[int, tuple[_Delivery, ...]] = {}
-        self._early: OrderedDict[int, float] = OrderedDict()
-
-    def watch(self, mid: int, deliveries: tuple[_Delivery, ...]) -> None:
-        for delivery in deliveries:
-            delivery.hold()
-        with self._lock:
-            seen = self._early.pop(mid, None)
-            early = seen is not None and time.monotonic() - seen < self.KEEP_S
-            if not early:
-                self._waiting[mid] = deliveries
-        if early:
-            for delivery in deliveries:
-                delivery.release()
-
-    def acked(self, mid: int) -> None:
-        with self._lock:
-            deliveries = self._waiting.pop(mid, None)
-            if deliveries is None:
-                self._early[mid] = time.monotonic()
-                while len(self._early) > self.KEEP:
-                    self._early.popitem(last=False)
-        for delivery in deliveries or ():
-            delivery.release()
-
-
-class _PublishWindow:
-    """Bounds our unacknowledged QoS 1 publishes, so a burst (a replayed file, a feed that
-    reconnects with a backlog) is paced by the broker instead of overrunning the queues it
-    keeps for subscribers, which Mosquitto and EMQX drop from when full."""
-
-    def __init__(self, size: int) -> None:
-        self._slots = threading.Semaphore(size)
-        self._lock = threading.Lock()
-        self._pending: set[int] = set()
-        self._unpaced: set[int] = set()
-        self._early: set[int] = set()
-
-    def acquire(self, timeout_s: float) -> bool:
-        return self._slots.acquire(timeout=timeout_s)
-
-    def sent(self, mid: int) -> None:
-        with self._lock:
-            if mid in self._early:
-                self._early.discard(mid)
-                self._slots.release()
-            else:
-                self._pending.add(mid)
-
-    def sent_unpaced(self, mid: int) -> None:
-        """A message published without a slot (broker away): its ack must not free one."""
-        with self._lock:
-            if mid in self._early:
-                self._early.discard(mid)
-            else:
-                self._unpaced.add(mid)
-
-    def acked(self, mid: int) -> None:
-        with self._lock:
-            if mid in self._pending:
-                self._pending.discard(mid)
-                self._slots.release()
-            elif mid in self._unpaced:
-                self._unpaced.discard(mid)
-            else:  # acknowledged before publish() returned its id
-                self._early.add(mid)
-
-    def unsent(self) -> None:
-        self._slots.release()
+    handlers: list[Subscription]
 
 
 class Bus:
     """One MQTT connection. With a `client_id` and `session_expiry_s` > 0 its session outlives
     a restart: the broker keeps its subscriptions and queues their messages while it is away.
-    Every received message is acknowledged only when its handlers are done (see `_Delivery`)."""
+    Every received message is acknowledged only when its handlers are done (see `Delivery`)."""
 
     def __init__(
         self,
@@ -287,7 +111,7 @@ class Bus:
         self._receive_maximum = receive_maximum
         self._keepalive_s = keepalive_s
         self._filters: dict[str, _Filter] = {}
-        self._routes: dict[str, list[_Subscription]] = {}
+        self._routes: dict[str, list[Subscription]] = {}
         self._routes_lock = threading.Lock()
         self._connected = threading.Event()
         self._generation = 0
@@ -295,9 +119,9 @@ class Bus:
         self._unacked_lock = threading.Lock()
         self._unacked_gauge = metrics.bus_unacked.labels(component=component)
         self._rejections = RateLimitedLog("shorewatch.bus")
-        self._window = _PublishWindow(publish_window)
+        self._window = PublishWindow(publish_window)
         self._window_wait_s = 5.0
-        self._acks = _PublishAcks()
+        self._acks = PublishAcks()
         v5 = self.address.protocol == mqtt.MQTTv5
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -392,9 +216,9 @@ class Bus:
                 self._window.unsent()
                 raise
             self._window.sent(info.mid)
-        if _handling.deliveries:
+        if handling.deliveries:
             # Published while handling messages: those are acknowledged after this is.
-            self._acks.watch(info.mid, _handling.deliveries)
+            self._acks.watch(info.mid, handling.deliveries)
         return info
 
     def subscribe_raw(
@@ -402,7 +226,7 @@ class Bus:
     ) -> None:
         """Deliver payload bytes as they came; for raw sensor feeds that are not our JSON."""
 
-        def deliver(topic: str, payload: bytes, _delivery: _Delivery) -> None:
+        def deliver(topic: str, payload: bytes, _delivery: Delivery) -> None:
             handler(topic, payload)
 
         self._add(topic_filter, deliver, share)
@@ -419,7 +243,7 @@ class Bus:
         A batch of sensor reports reaches the handler report by report unless `batches`.
         `share`: an MQTT 5 shared-subscription group; its members split the stream."""
 
-        def deliver(topic: str, payload: bytes, _delivery: _Delivery) -> None:
+        def deliver(topic: str, payload: bytes, _delivery: Delivery) -> None:
             message = self._decode(topic, payload)
             if message is None:
                 return
@@ -455,7 +279,7 @@ class Bus:
         """For work that becomes durable later (the recorder's COPY): the handler gets the
         message and a `done` to call once; the message is acknowledged only after that."""
 
-        def deliver(topic: str, payload: bytes, delivery: _Delivery) -> None:
+        def deliver(topic: str, payload: bytes, delivery: Delivery) -> None:
             message = self._decode(topic, payload)
             if message is None:
                 return
@@ -490,7 +314,7 @@ class Bus:
         max_batch: int = 1,
     ) -> None:
         broker_filter = f"$share/{share}/{topic_filter}" if share else topic_filter
-        sub = _Subscription(
+        sub = Subscription(
             topic_filter,
             deliver,
             lambda topic: self._refused(topic, "handler_failed"),
@@ -509,7 +333,7 @@ class Bus:
         if new and self._connected.is_set():
             self._client.subscribe(broker_filter, qos=QOS)
 
-    def _route(self, topic: str) -> list[_Subscription]:
+    def _route(self, topic: str) -> list[Subscription]:
         with self._routes_lock:
             subs = self._routes.get(topic)
             if subs is None:
@@ -529,7 +353,7 @@ class Bus:
         if msg.qos == 0 and any(s.queue.qsize() >= self._queue_size for s in subs):
             self._refused(msg.topic, "queue_full")  # QoS 0: the sender accepted the loss
             subs = []
-        delivery = _Delivery(self, msg.mid, msg.qos, self._generation, len(subs) + 1)
+        delivery = Delivery(self._finished, msg.mid, msg.qos, self._generation, len(subs) + 1)
         if msg.qos > 0:
             with self._unacked_lock:
                 self._unacked += 1
@@ -539,7 +363,7 @@ class Bus:
             sub.queue.put_nowait(item)
         delivery.release()
 
-    def _finished(self, delivery: _Delivery) -> None:
+    def _finished(self, delivery: Delivery) -> None:
         if delivery.qos == 0:
             return
         with self._unacked_lock:

@@ -1,19 +1,22 @@
 """Issue 12's fault suite: `ingest` and `recorder` as separate `shorewatch run --role` processes
 on a broker and a database of the test's own, a steady stream of uniquely time-stamped AIS
 reports over UDP, one fault in the middle → every observation ingest accepted is stored exactly
-once."""
+once, and every event the alerts worker was sent becomes exactly one alert."""
 
 from __future__ import annotations
 
 import queue
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from shorewatch.bus import Bus
-from shorewatch.events import ComponentStatus, Message
+from shorewatch.events import ComponentStatus, Event, EventKind, Message
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
 from tests.faults.rig import Cluster, Mosquitto, Roles, Stream, gaps, stored
@@ -125,3 +128,50 @@ def test_database_down_30_s_loses_nothing(
     finally:
         roles.close()
         cluster.close()
+
+
+def test_alerts_worker_kill9_loses_no_event(
+    tmp_path: Path, broker: Mosquitto, dsn: str, topic_root: str
+) -> None:
+    """Events published at a steady rate while the alerts worker is killed and restarted:
+    every event becomes exactly one alert, none twice."""
+    roles = Roles(tmp_path, dsn, broker.url, topic_root)
+    topics = Topics(topic_root)
+    detector = Bus(broker.url, "fault-detector", topics, Metrics())
+    try:
+        roles.start("alerts")
+        _online(broker.url, topic_root, {"shorewatch-alerts-consumer"}, 60)
+        detector.connect()
+        sent: list[uuid.UUID] = []
+        started = time.monotonic()
+        killed = False
+        while time.monotonic() - started < 12:
+            event = Event(
+                id=uuid.uuid4(),
+                kind=EventKind.FIELD_REPORT,
+                start=datetime.now(UTC),
+                lat=58.2,
+                lon=11.3,
+                targets=(f"report:{len(sent)}",),
+                config_version="fault-suite",
+            )
+            detector.publish(topics.event(event.kind), event)
+            sent.append(event.id)
+            if not killed and time.monotonic() - started > FAULT_AT_S:
+                roles.kill("alerts")
+                time.sleep(3)
+                roles.start("alerts")
+                killed = True
+            time.sleep(0.02)
+
+        def alerts() -> list[tuple[object, ...]]:
+            with psycopg.connect(dsn) as conn:
+                return conn.execute("SELECT unnest(event_ids) FROM alerts").fetchall()
+
+        wait_for(lambda: len(alerts()) >= len(sent), timeout_s=90)
+        time.sleep(1)
+        found = [str(row[0]) for row in alerts()]
+        assert sorted(found) == sorted(map(str, sent)), "each event in exactly one alert"
+    finally:
+        detector.close()
+        roles.close()

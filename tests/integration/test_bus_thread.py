@@ -123,3 +123,44 @@ def test_writer_counts_refusals_that_are_not_data_errors(pool: ConnectionPool) -
         )
         == 1
     )
+
+
+def test_a_message_is_acknowledged_after_what_its_handler_published(
+    mqtt_url: str, topic_root: str
+) -> None:
+    """The detector's rule: an observation is acknowledged only once the events its handler
+    published are acknowledged by the broker. Here the handler publishes through a second
+    connection that is not up yet: the observation stays unacknowledged until it is."""
+    topics = Topics(topic_root)
+    metrics = Metrics()
+    handled = threading.Event()
+    inbox = Bus(mqtt_url, "inbox", topics, metrics)
+    outbox = Bus(mqtt_url, "outbox", topics, Metrics())
+
+    def handle(message: Message) -> None:
+        outbox.publish(topics.status("derived"), message)
+        handled.set()
+
+    inbox.subscribe(topics.all_obs, handle)
+    inbox.connect()
+    try:
+        time.sleep(0.3)
+        inbox.publish(topics.obs(Source.AIS, "rx"), _obs(1))
+        assert handled.wait(10)
+
+        def unacked() -> float:
+            value = metrics.registry.get_sample_value(
+                "shorewatch_bus_unacked", {"component": "inbox"}
+            )
+            return value or 0.0
+
+        time.sleep(1)
+        assert unacked() == 1, "acknowledged before its handler's publish was"
+        outbox.connect()
+        deadline = time.monotonic() + 10
+        while unacked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert unacked() == 0
+    finally:
+        inbox.close()
+        outbox.close()
