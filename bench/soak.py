@@ -102,6 +102,24 @@ def _wait_started(dsn: str, timeout_s: float = 180.0) -> None:
     time.sleep(10)
 
 
+def _sample(
+    roles: Roles, dsn: str, samples: dict[str, list[tuple[float, float]]], args: argparse.Namespace
+) -> None:
+    """RSS of every role each `sample_s`, printed as it is taken, for `minutes`."""
+    started = time.monotonic()
+    print(f"soak: {args.minutes} min, AIS {args.rate}/s + radar {args.rate / 4}/s, roles {ROLES}")
+    print(f"{'min':>5} " + " ".join(f"{r + ' MB':>12}" for r in ROLES) + f" {'AIS stored':>11}")
+    while True:
+        elapsed = time.monotonic() - started
+        for role in ROLES:
+            samples[role].append((elapsed, rss_mb(roles.running[role].pid)))
+        row = " ".join(f"{samples[r][-1][1]:12.1f}" for r in ROLES)
+        print(f"{elapsed / 60:5.1f} {row} {stored(dsn)[0]:11d}", flush=True)
+        if elapsed >= args.minutes * 60:
+            return
+        time.sleep(min(args.sample_s, args.minutes * 60 - elapsed + 0.01))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -120,33 +138,26 @@ def main() -> None:
     roles.env["SHOREWATCH_DATA_DIR"] = str(work / "data")
     radar_port = free_port()
     roles.config.write_text(SITE.format(ais=roles.udp_port, radar=radar_port))
-    for role in ROLES:
-        roles.start(role)
-    _wait_started(dsn)
     ais = Stream(roles.udp_port, args.rate)
     radar = RadarStream(radar_port, args.rate / 4)
-    ais.start()
-    radar.start()
     samples: dict[str, list[tuple[float, float]]] = {role: [] for role in ROLES}
-    started = time.monotonic()
-    print(f"soak: {args.minutes} min, AIS {args.rate}/s + radar {args.rate / 4}/s, roles {ROLES}")
-    print(f"{'min':>5} " + " ".join(f"{r + ' MB':>12}" for r in ROLES) + f" {'AIS stored':>11}")
+    streaming = False
     try:
-        while True:
-            elapsed = time.monotonic() - started
-            for role in ROLES:
-                samples[role].append((elapsed, rss_mb(roles.running[role].pid)))
-            row = " ".join(f"{samples[r][-1][1]:12.1f}" for r in ROLES)
-            print(f"{elapsed / 60:5.1f} {row} {stored(dsn)[0]:11d}", flush=True)
-            if elapsed >= args.minutes * 60:
-                break
-            time.sleep(min(args.sample_s, args.minutes * 60 - elapsed + 0.01))
+        for role in ROLES:
+            roles.start(role)
+        _wait_started(dsn)
+        ais.start()
+        radar.start()
+        streaming = True
+        _sample(roles, dsn, samples, args)
     finally:
-        sent = ais.stop()
+        sent = ais.stop() if streaming else 0
         radar.halt.set()
-        radar.join(5)
         time.sleep(5)
-        rows = stored(dsn)[0]
+        try:
+            rows = stored(dsn)[0]
+        except psycopg.Error:
+            rows = 0
         roles.close()
         broker.close()
         shutil.rmtree(work, ignore_errors=True)
