@@ -20,6 +20,7 @@ from typing import Literal
 import structlog
 import uvicorn
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from alerts.actions import AlertActions
 from alerts.alert_webhooks import AlertWebhooks
@@ -81,6 +82,8 @@ from shorewatch.geocal import GeoCalibration
 from shorewatch.heartbeat import ComponentBoard, Heartbeat
 from shorewatch.jurisdictions import build_jurisdictions
 from shorewatch.metrics import Metrics
+from shorewatch.outbox import Outbox
+from shorewatch.spool import Spool, spool_problems
 from shorewatch.store import timeseries
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.db import open_pool
@@ -141,6 +144,7 @@ class Service:
         self._data_dir = data_dir
         self.client_id = client_id or default_client_id(topic_root)
         self._batcher: Batcher | None = None
+        self._outbox: Outbox | None = None
         self._consumers: list[Bus] = []
         self._console_dir = console_dir
         self._live_recheck_s = live_recheck_s
@@ -173,7 +177,8 @@ class Service:
         self.bus = Bus(
             self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)), self.topics, self.metrics
         )
-        self.bus.connect()
+        # Ingest alone with its spool starts while the broker is away: it spools meanwhile.
+        self.bus.connect(wait=self.roles != {"ingest"} or not self.site.spool.enabled)
         self._stops.append(self.bus.close)
         heartbeat = Heartbeat(
             self.bus,
@@ -184,6 +189,8 @@ class Service:
             self.site.health.heartbeat_interval_s,
         )
         self.heartbeat = heartbeat
+        if "ingest" in self.roles and self.site.spool.enabled:
+            self._outbox = self._open_outbox()
         bus = self.site.bus
         if bus.batch_max > 1:
             self._batcher = Batcher(
@@ -216,12 +223,33 @@ class Service:
             if self._batcher is not None:
                 self._batcher.add(topic, message)
             else:
-                self.bus.publish(topic, message)
+                self._publish_batch(topic, message)
 
         return publish
 
-    def _publish_batch(self, topic: str, batch: ObservationBatch) -> None:
-        self.bus.publish(topic, batch)
+    def _publish_batch(self, topic: str, batch: BaseModel) -> None:
+        if self._outbox is not None:
+            self._outbox.send(topic, batch)
+        else:
+            self.bus.publish(topic, batch)
+
+    def _open_outbox(self) -> Outbox:
+        """Ingest's observations go through a disk spool (write-ahead) to the broker; one
+        spool per instance (its client id) in the data directory."""
+        cfg = self.site.spool
+        spool = Spool(
+            self.data_root / "spool" / f"{self.client_id}-ingest",
+            max_bytes=int(cfg.max_mb * 1024 * 1024),
+            max_age_s=cfg.max_age_s,
+            segment_bytes=int(cfg.segment_mb * 1024 * 1024),
+            fsync=cfg.fsync,
+            fsync_interval_s=cfg.fsync_interval_ms / 1000,
+        )
+        outbox = Outbox(self.bus, spool, self.metrics, inflight=cfg.inflight, replay_s=cfg.replay_s)
+        self.metrics.watch_spool("ingest", spool.stats)
+        self.heartbeat.watch(lambda: spool_problems(spool.stats(), cfg.backlog_after_s))
+        self._stops.append(outbox.close)  # stops run in reverse: after the batcher's, before
+        return outbox  # the bus closes
 
     def consumer_bus(self, role: str, subscribe: Callable[[Bus], None]) -> Bus:
         """A role's own connection for the stream it works through, with a stable client id

@@ -177,14 +177,17 @@ class Bus:
         except (OSError, ValueError) as exc:
             raise BusError(f"cannot load the MQTT TLS files: {exc}") from exc
 
-    def connect(self, timeout_s: float = 10.0) -> None:
+    def connect(self, timeout_s: float = 10.0, *, wait: bool = True) -> None:
+        """`wait=False`: go on without the broker and let paho keep trying (ingest, whose
+        outbox spools to disk meanwhile, must start and accept while the broker is away)."""
         where = f"{self.address.host}:{self.address.port}"
+        connect = self._client.connect if wait else self._client.connect_async
         try:
             if self.address.protocol == mqtt.MQTTv5:
                 props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho: unannotated
                 props.SessionExpiryInterval = self._session_expiry_s
                 props.ReceiveMaximum = self._receive_maximum
-                self._client.connect(
+                connect(
                     self.address.host,
                     self.address.port,
                     keepalive=self._keepalive_s,
@@ -192,9 +195,7 @@ class Bus:
                     properties=props,
                 )
             else:
-                self._client.connect(
-                    self.address.host, self.address.port, keepalive=self._keepalive_s
-                )
+                connect(self.address.host, self.address.port, keepalive=self._keepalive_s)
         except ssl.SSLError as exc:
             raise BusError(
                 f"TLS with MQTT broker {where} failed: {exc} (is SHOREWATCH_MQTT_CA_FILE the CA "
@@ -203,6 +204,8 @@ class Bus:
         except OSError as exc:
             raise BusError(f"cannot reach MQTT broker {where}: {exc}") from exc
         self._client.loop_start()
+        if not wait:
+            return
         if not self._answered.wait(timeout_s) or not self._connected.is_set():
             self._client.loop_stop()
             if self._refusal is not None:

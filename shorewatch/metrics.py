@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from shorewatch.spool import SpoolStats
+
 CameraCounts = Callable[[], Mapping[str, int]]
+SpoolReading = Callable[[], SpoolStats]
 
 
 class _CameraPipelineCollector(Collector):
@@ -34,11 +37,51 @@ class _CameraPipelineCollector(Collector):
         yield family
 
 
+class _SpoolCollector(Collector):
+    """Reads each disk spool's depth, age and drops at scrape time."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, SpoolReading] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        records = GaugeMetricFamily(
+            "shorewatch_spool_records", "Records spooled and not yet handed on.", labels=["spool"]
+        )
+        size = GaugeMetricFamily(
+            "shorewatch_spool_bytes", "Bytes spooled and not yet handed on.", labels=["spool"]
+        )
+        age = GaugeMetricFamily(
+            "shorewatch_spool_oldest_age_seconds",
+            "Age of the oldest record not yet handed on (0 when empty).",
+            labels=["spool"],
+        )
+        dropped = CounterMetricFamily(
+            "shorewatch_spool_dropped",
+            "Records dropped because a configured bound (bytes, age) was exceeded.",
+            labels=["spool"],
+        )
+        torn = CounterMetricFamily(
+            "shorewatch_spool_torn",
+            "Torn or corrupt tails cut off when the spool was reopened (a write cut by a crash).",
+            labels=["spool"],
+        )
+        for name, read in sorted(self.sources.items()):
+            stats = read()
+            records.add_metric([name], stats.records)
+            size.add_metric([name], stats.bytes)
+            age.add_metric([name], stats.oldest_age_s)
+            dropped.add_metric([name], stats.dropped)
+            torn.add_metric([name], stats.torn)
+        yield from (records, size, age, dropped, torn)
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._cameras = _CameraPipelineCollector()
         self.registry.register(self._cameras)
+        self._spools = _SpoolCollector()
+        self.registry.register(self._spools)
         self.ingest_lines = Counter(
             "shorewatch_ingest_lines",
             "Input lines by source, sensor and outcome (accepted kinds or rejection reason).",
@@ -134,6 +177,9 @@ class Metrics:
 
     def watch_camera_pipeline(self, camera: str, counts: CameraCounts) -> None:
         self._cameras.sources[camera] = counts
+
+    def watch_spool(self, name: str, stats: SpoolReading) -> None:
+        self._spools.sources[name] = stats
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

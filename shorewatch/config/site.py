@@ -20,6 +20,7 @@ from shorewatch.config.console import ConsoleConfig
 from shorewatch.config.health import HealthConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.config.ptz import PtzConfig
+from shorewatch.config.spool import SpoolConfig
 from shorewatch.config.tak import TakConfig
 from shorewatch.config.thresholds import FusionConfig, Thresholds, ZoneEntryThresholds
 from shorewatch.config.units import UnitsConfig
@@ -248,6 +249,7 @@ class SiteConfig(Strict):
     console: ConsoleConfig = ConsoleConfig()
     ptz: PtzConfig = PtzConfig()
     tak: TakConfig = TakConfig()
+    spool: SpoolConfig = SpoolConfig()
     base_dir: Path = Field(default=Path(), exclude=True)
 
     def resolve(self, path: Path) -> Path:

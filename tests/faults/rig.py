@@ -147,6 +147,7 @@ class Roles:
             "SHOREWATCH_MQTT_URL": mqtt_url,
             "SHOREWATCH_TOPIC_ROOT": topic_root,
             "SHOREWATCH_LOG_LEVEL": "WARNING",
+            "SHOREWATCH_DATA_DIR": str(workdir / "data"),  # spools beside the logs
         }
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
