@@ -143,6 +143,8 @@ class CueDesk:
                     self._audit(alert, f"confirmed by eye on {task.camera}")
                 return
             cue = self._config.cue
+            if alert.target.split(":", 1)[0] not in TRACK_SOURCES:
+                return  # only radar and AIS tracks are cued (a camera's own track is seen)
             watched = any(t.alert.target == alert.target for t in self._tasks.values())
             if alert.level in cue.levels and alert.kind in cue.kinds and not watched:
                 self._assign(alert, set(), "")  # one camera per target, whatever its kinds
