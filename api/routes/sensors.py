@@ -45,58 +45,55 @@ def _pose(calibration: CalibrationConfig | None) -> PoseCalibration | None:
     return calibration if isinstance(calibration, PoseCalibration) else None
 
 
+def _sensor(
+    sensor_id: str,
+    kind: Kind,
+    lat: float | None = None,
+    lon: float | None = None,
+    heading_deg: float | None = None,
+    fov_deg: float | None = None,
+    range_m: float | None = None,
+) -> Sensor:
+    """A configured sensor, online until told otherwise."""
+    return Sensor(
+        id=sensor_id,
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        heading_deg=heading_deg,
+        fov_deg=fov_deg,
+        range_m=range_m,
+        online=True,
+        since=None,
+    )
+
+
+def _camera(
+    camera_id: str, lat: float | None, lon: float | None, pose: PoseCalibration | None
+) -> Sensor:
+    """A camera looks where its pose says; without one, its axis and field are unknown."""
+    if pose is None:
+        return _sensor(camera_id, "camera", lat, lon)
+    return _sensor(camera_id, "camera", lat, lon, pose.heading_deg, pose.fov_deg)
+
+
 def configured(site: SiteConfig) -> list[Sensor]:
     """Every sensor of the site, online until told otherwise."""
-    base = {"online": True, "since": None, "fov_deg": None, "range_m": None}
-    found: list[Sensor] = [
-        Sensor(id=a.id, kind="ais", lat=None, lon=None, heading_deg=None, **base)
-        for a in site.ingest.ais
-    ]
+    found = [_sensor(a.id, "ais") for a in site.ingest.ais]
     for radar in site.ingest.radar:
         where = radar.site
         found.append(
-            Sensor.model_validate(
-                {
-                    **base,
-                    "id": radar.id,
-                    "kind": "radar",
-                    "lat": where.lat if where else None,
-                    "lon": where.lon if where else None,
-                    "heading_deg": where.heading_deg if where else None,
-                    "range_m": where.range_m if where else None,
-                }
+            _sensor(radar.id, "radar")
+            if where is None
+            else _sensor(
+                radar.id, "radar", where.lat, where.lon, where.heading_deg, range_m=where.range_m
             )
         )
     for camera in site.ingest.cameras:
-        pose = _pose(camera.calibration)
-        found.append(
-            Sensor.model_validate(
-                {
-                    **base,
-                    "id": camera.id,
-                    "kind": "camera",
-                    "lat": camera.lat,
-                    "lon": camera.lon,
-                    "heading_deg": pose.heading_deg if pose else None,
-                    "fov_deg": pose.fov_deg if pose else None,
-                }
-            )
-        )
+        found.append(_camera(camera.id, camera.lat, camera.lon, _pose(camera.calibration)))
     for edge in site.ingest.edge_cameras:
         pose = _pose(edge.calibration)
-        found.append(
-            Sensor.model_validate(
-                {
-                    **base,
-                    "id": edge.id,
-                    "kind": "camera",
-                    "lat": pose.lat if pose else None,
-                    "lon": pose.lon if pose else None,
-                    "heading_deg": pose.heading_deg if pose else None,
-                    "fov_deg": pose.fov_deg if pose else None,
-                }
-            )
-        )
+        found.append(_camera(edge.id, pose.lat if pose else None, pose.lon if pose else None, pose))
     return found
 
 
