@@ -10,11 +10,9 @@ sweep, so a test can drive it by moving the clock instead of waiting.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import structlog
 from psycopg_pool import ConnectionPool
 
 from alerts.scoring import raise_level
@@ -22,9 +20,8 @@ from alerts.service import SYSTEM_ACTOR
 from shorewatch.config.alerts import EscalationConfig
 from shorewatch.events import Alert, AlertState, Level
 from shorewatch.metrics import Metrics
+from shorewatch.periodic import Periodic
 from shorewatch.store.alerts_repo import AlertsRepo
-
-log = structlog.get_logger(__name__)
 
 
 def deadline(alert: Alert, config: EscalationConfig) -> datetime | None:
@@ -69,8 +66,7 @@ class Escalator:
         self._metrics = metrics
         self._clock = clock
         self._alerts = AlertsRepo()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = Periodic("escalation", config.interval_s, self.run_once)
 
     def run_once(self) -> list[Alert]:
         """Escalate every alert past its deadline now; returns them as published."""
@@ -104,17 +100,7 @@ class Escalator:
         return escalated
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="escalation", daemon=True)
-        self._thread.start()
+        self._job.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._config.interval_s):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("escalation sweep failed; retrying next interval")
+        self._job.stop()

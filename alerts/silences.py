@@ -16,21 +16,19 @@ alert rather than a second line for the same boat.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-import structlog
 from psycopg_pool import ConnectionPool
 
 from shorewatch.config.alerts import InhibitRule
 from shorewatch.events import OPEN_STATES, Alert, Event
 from shorewatch.metrics import Metrics
+from shorewatch.periodic import Periodic
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.silences_repo import Silence, SilencesRepo
 from shorewatch.store.timeseries import Conn
 
-log = structlog.get_logger(__name__)
 _LINK_FACTS = ("associated_with", "track")
 _ACTOR = "system"  # the audit's name for the service itself (alerts.service.SYSTEM_ACTOR)
 _alerts = AlertsRepo()
@@ -140,9 +138,7 @@ class SilenceSweeper:
         self._publish = publish
         self._metrics = metrics
         self._clock = clock
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job = Periodic("silences", interval_s, self.run_once)
 
     def run_once(self) -> list[Alert]:
         """Re-decide every open alert now; returns those changed, as published."""
@@ -153,17 +149,7 @@ class SilenceSweeper:
         return changed
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="silences", daemon=True)
-        self._thread.start()
+        self._job.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("silence sweep failed; retrying next interval")
+        self._job.stop()
