@@ -301,7 +301,12 @@ def test_cues_queued_behind_a_slow_move_are_superseded_by_the_newest(
         assert warm is not None
         reports.clear()
         device.state.hang_s = 0.3  # every call: a move (AbsoluteMove + GetStatus) takes 0.6 s
-        futures = [driver.submit(cue(camera, bearing, 2_000.0)) for bearing in (240, 250, 260)]
+        calls_before = len(device.state.calls)
+        futures = [driver.submit(cue(camera, 240, 2_000.0))]
+        # Only once the first move is under way do the next two queue behind it (submitted
+        # together, all three would rightly collapse into the newest).
+        wait_for(lambda: len(device.state.calls) > calls_before, timeout_s=10)
+        futures += [driver.submit(cue(camera, bearing, 2_000.0)) for bearing in (250, 260)]
         results = [f.result(30) for f in futures]
     finally:
         driver.stop()
