@@ -215,35 +215,17 @@ class CameraPipeline:
                 )
             )
         lat, lon = place if place is not None else (self.camera.lat, self.camera.lon)
+        target = self._targets.get(obj.track_id)
         if obj.newly_confirmed:
             self.stats.confirmed_tracks += 1
-            facts = round_facts(
-                {
-                    "source": "camera",
-                    "camera": self.camera.id,
-                    "track": obj.track_id,
-                    "label": det.label,
-                    "score": obj.median_score,
-                    "placed": place is not None,
-                    "box_area_px": det.area,
-                    **self._cue_facts(place),
-                },
-                3,
-            )
-            event = new_event(
-                EventKind.CAMERA_TARGET,
-                (f"camera:{self._ref(obj.track_id)}",),
-                time,
-                lat,
-                lon,
-                facts,
-                self._version,
-            )
-            event = self._with_snapshot(
-                event, image, det.bbox, f"{det.label} {obj.median_score:.2f}"
-            )
-            self._targets[obj.track_id] = _OpenTarget(event, time)
-            self._emit(event)
+            self._open_target(time, image, obj, place, self._cue_facts(place))
+        elif target is not None and "associated_with" not in target.event.facts:
+            cue_facts = self._cue_facts(place)
+            if cue_facts:
+                # Seen first elsewhere in the frame (or before the cue), now where the cue
+                # points: the sighting so far ends and one linked to the cued track begins.
+                self._emit(closed(target.event, target.last_seen))
+                self._open_target(time, image, obj, place, cue_facts)
         target = self._targets.get(obj.track_id)
         if target is not None:
             target.last_seen = time
@@ -254,6 +236,42 @@ class CameraPipeline:
             )
             for fact in facts_:
                 self._zone_fact(fact, lat, lon, image, det.bbox)
+
+    def _open_target(
+        self,
+        time: datetime,
+        image: Image,
+        obj: TrackedObject,
+        place: tuple[float, float] | None,
+        cue_facts: dict[str, str],
+    ) -> None:
+        det = obj.detection
+        lat, lon = place if place is not None else (self.camera.lat, self.camera.lon)
+        facts = round_facts(
+            {
+                "source": "camera",
+                "camera": self.camera.id,
+                "track": obj.track_id,
+                "label": det.label,
+                "score": obj.median_score,
+                "placed": place is not None,
+                "box_area_px": det.area,
+                **cue_facts,
+            },
+            3,
+        )
+        event = new_event(
+            EventKind.CAMERA_TARGET,
+            (f"camera:{self._ref(obj.track_id)}",),
+            time,
+            lat,
+            lon,
+            facts,
+            self._version,
+        )
+        event = self._with_snapshot(event, image, det.bbox, f"{det.label} {obj.median_score:.2f}")
+        self._targets[obj.track_id] = _OpenTarget(event, time)
+        self._emit(event)
 
     def _cue_facts(self, place: tuple[float, float] | None) -> dict[str, str]:
         """A boat where the PTZ's cue pointed is the cued track seen by eye (`associated_with`

@@ -4,10 +4,15 @@ camera's reported pan, tilt and zoom, and the cue it is serving.
 A PTZ has no fixed calibration: each `PtzReport` (the driver's answer after a move) becomes a
 pose calibration (mast position and height, true heading = pan zero + pan, tilt, the lens's
 field of view at the reported zoom), so boxes are placed on the sea where the camera now looks.
-A boat placed within `cue.confirm_gate_m` of the point the cue aimed at is the cued target
-seen by eye: its `camera_target` event names the cued track (`associated_with`), which folds
-it into that track's alert (inhibit rule camera_target -> dark_target) and adds the
-`camera_confirmation` factor there.
+A boat seen where the cue pointed is the cued target seen by eye: its `camera_target` event
+names the cued track (`associated_with`), which folds it into that track's alert (inhibit rule
+camera_target -> dark_target) and adds the `camera_confirmation` factor there.
+
+"Where the cue pointed" is judged as a PTZ measures: the bearing from the mast is sharp (pan is
+read back to a fraction of a degree), but range from one camera comes from the depression
+angle, which near the horizon turns a tenth of a degree into hundreds of metres. So the gate is
+a bearing gate plus a range window that a tilt error of `confirm_tilt_error_deg` either way
+spans at the aim's range (and never narrower than `confirm_gate_m`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class PtzView:
     def __init__(self, ptz: PtzCamera, cue: CueConfig, width: int, height: int) -> None:
         self.ptz = ptz
         self._gate_m = cue.confirm_gate_m
+        self._bearing_deg = cue.confirm_bearing_deg
+        self._tilt_error_rad = math.radians(cue.confirm_tilt_error_deg)
         self._size = (width, height)
         self.calibration: GeoCalibration | None = None
         self.cue: ActiveCue | None = None
@@ -77,4 +84,28 @@ class PtzView:
         if cue is None:
             return None
         east, north = LocalPlane(cue.lat, cue.lon).to_en(lat, lon)
-        return cue if math.hypot(east, north) <= self._gate_m else None
+        if math.hypot(east, north) <= self._gate_m:
+            return cue
+        mast = LocalPlane(self.ptz.lat, self.ptz.lon)
+        seen_bearing, seen_range = _polar(*mast.to_en(lat, lon))
+        aim_bearing, aim_range = _polar(*mast.to_en(cue.lat, cue.lon))
+        off_bearing = abs((seen_bearing - aim_bearing + 180.0) % 360.0 - 180.0)
+        if off_bearing > self._bearing_deg:
+            return None
+        near, far = self.range_window(aim_range)
+        return cue if near - self._gate_m <= seen_range <= far + self._gate_m else None
+
+    def range_window(self, aim_range_m: float) -> tuple[float, float]:
+        """Nearest and farthest range a boat at `aim_range_m` may be placed at when the
+        depression angle it is seen at is off by the allowed tilt error (flat sea; the far
+        end is unbounded once the error reaches the horizon)."""
+        depression = math.atan2(self.ptz.height_m, max(aim_range_m, 1.0))
+        near = self.ptz.height_m / math.tan(depression + self._tilt_error_rad)
+        low = depression - self._tilt_error_rad
+        far = self.ptz.height_m / math.tan(low) if low > 0 else math.inf
+        return near, far
+
+
+def _polar(east: float, north: float) -> tuple[float, float]:
+    """Bearing (degrees true) and distance of an east/north offset."""
+    return math.degrees(math.atan2(east, north)) % 360.0, math.hypot(east, north)

@@ -112,7 +112,22 @@ class CueConfig(Strict):
         default=60.0, gt=0, description="A cue that sees no boat this long says so on the alert."
     )
     confirm_gate_m: float = Field(
-        default=300.0, gt=0, description="A boat this close to the cued point confirms it."
+        default=300.0,
+        gt=0,
+        description="A boat this close to the cued point confirms it, at any range.",
+    )
+    confirm_bearing_deg: float = Field(
+        default=1.5,
+        gt=0,
+        le=30,
+        description="A boat this far off the cue's bearing from the mast does not confirm it.",
+    )
+    confirm_tilt_error_deg: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="Tilt error allowed when placing a boat by its depression angle: the range "
+        "gate widens with it (one camera's range is coarse near the horizon).",
     )
     boat_length_m: float = Field(default=10.0, gt=0, description="Assumed when unknown.")
     boat_height_m: float = Field(default=2.0, ge=0, description="Above the water, for horizon.")

@@ -7,6 +7,7 @@ clip's own, 15 fps from a fixed start, so the facts are checked to the frame.
 from __future__ import annotations
 
 import shutil
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,11 +18,13 @@ import pytest
 
 from detectors.camera_pipeline import CameraPipeline, run_epoch
 from detectors.evidence import SnapshotWriter
+from detectors.ptz_view import PtzView
 from detectors.vision import YoloDetector
 from ingest.video_file import read_all_frames
+from shorewatch.config.ptz import CueConfig, PtzCamera
 from shorewatch.config.site import SiteCamera
 from shorewatch.config.vision import CameraZoneConfig, MotionConfig, VisionConfig
-from shorewatch.events import Event, EventKind, Observation, TrackEnd
+from shorewatch.events import Event, EventKind, Observation, PtzReport, TrackEnd
 from shorewatch.store.photos import PhotoStore
 
 Image = npt.NDArray[np.uint8]
@@ -53,6 +56,7 @@ class Run:
         model: Path,
         store: PhotoStore | None,
         vision: VisionConfig | None = None,
+        ptz: PtzView | None = None,
         **camera: object,
     ) -> None:
         vision = vision or VisionConfig(model=model)
@@ -90,6 +94,7 @@ class Run:
             config_version="test-7",
             snapshots=None if store is None else SnapshotWriter(store),
             publish_end=self.ends.append,
+            ptz=ptz,
         )
 
     def play(self, frames: list[Image]) -> None:
@@ -170,6 +175,64 @@ def test_a_failing_snapshot_store_still_publishes_the_event(
     opened = run.of_kind(EventKind.CAMERA_TARGET)[0]
     assert opened.evidence == ()
     assert run.pipeline.stats.snapshot_errors == 1
+
+
+def ptz_report(at: datetime, aim: Observation | None = None) -> PtzReport:
+    """The PTZ on the clip's mast looking east 20 degrees down (the fixed camera's pose), with
+    a cue aimed at `aim` when given."""
+    return PtzReport(
+        camera="ptz-7",
+        time=at,
+        ok=True,
+        cue_id=None if aim is None else uuid.UUID(int=7),
+        target=None if aim is None else "radar:r-21",
+        pan_deg=90.0,
+        tilt_deg=-20.0,
+        zoom=0.0,
+        hfov_deg=60.0,
+        aim_lat=None if aim is None else aim.lat,
+        aim_lon=None if aim is None else aim.lon,
+    )
+
+
+def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
+    frames: list[Image], model: Path
+) -> None:
+    """The camera was already following the boat when the cue came: its sighting so far ends
+    and one linked to the cued track (`associated_with`) begins, once."""
+    ptz = PtzCamera.model_validate(
+        {
+            "id": "ptz-7",
+            "lat": 58.25,
+            "lon": 11.40,
+            "height_m": 10,
+            "pan_zero_deg": 0,
+            "zoom_steps": [{"zoom": 0.0, "hfov_deg": 60.0}, {"zoom": 1.0, "hfov_deg": 2.0}],
+            "onvif": {"host": "127.0.0.1"},
+        }
+    )
+    view = PtzView(ptz, CueConfig(confirm_gate_m=50), 320, 240)
+    view.follow(ptz_report(START))  # looking, not cued
+    run = Run(model, None, ptz=view, calibration=None)
+    cue_frame = 140
+    for index, image in enumerate(frames):
+        time = START + timedelta(seconds=index / FPS)
+        if index == cue_frame:
+            view.follow(ptz_report(time, aim=run.observations[-1]))  # where the boat is now
+        run.pipeline.process(time, image)
+    run.pipeline.close()
+
+    first_open, first_closed, linked_open, linked_closed = run.of_kind(EventKind.CAMERA_TARGET)
+    assert first_open.id == first_closed.id
+    assert "associated_with" not in first_open.facts
+    assert first_closed.end is not None
+    assert first_closed.end < START + timedelta(seconds=cue_frame / FPS) + timedelta(seconds=1)
+    assert linked_open.id == linked_closed.id != first_open.id
+    assert linked_open.targets == first_open.targets  # the same camera track
+    assert linked_open.facts["associated_with"] == "radar:r-21"
+    assert linked_open.facts["ptz"] == "ptz-7"
+    assert linked_open.start >= START + timedelta(seconds=cue_frame / FPS)
+    assert linked_closed.end is not None
 
 
 def still_camera(
