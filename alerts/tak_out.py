@@ -1,10 +1,11 @@
-"""TAK out: alerts (level, factors, links to the alert and its snapshots) and zones as
-Cursor-on-Target to TAK servers (TCP or TLS) and multicast groups (UDP), for patrol crews'
-ATAK/iTAK/WinTAK devices.
+"""TAK out: alerts (level, factors, links to the alert and its snapshots), the fused picture's
+targets and zones as Cursor-on-Target to TAK servers (TCP or TLS) and multicast groups (UDP),
+for patrol crews' ATAK/iTAK/WinTAK devices.
 
 Each output has its own sender thread and a bounded queue: a TAK server that is down costs
 queued markers (counted, oldest dropped), never the alerts stage. A TCP/TLS link reconnects
-with backoff and re-sends the zones on every (re)connection and every `zones_every_s`.
+with backoff and re-sends the zones on every (re)connection and every `zones_every_s`; target
+markers go out every `tracks_every_s` (alerts/tak_tracks.py).
 Silenced alerts and those below the output's `min_level` are not sent; a resolved alert is
 sent once more with its state, so crews see it handled.
 """
@@ -17,6 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -24,9 +26,10 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from alerts.scoring import LEVEL_ORDER
+from alerts.tak_tracks import TrackMarkers
 from shorewatch.config.tak import TakOutput
 from shorewatch.cot import Protocol, alert_event, encode, zone_event
-from shorewatch.events import Alert, Message
+from shorewatch.events import Alert, Message, PictureUpdate
 from shorewatch.store.events_repo import EventsRepo
 from shorewatch.zones import Zone
 
@@ -34,16 +37,24 @@ log = structlog.get_logger(__name__)
 QUEUE_SIZE = 1000
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """Markers an output re-sends on every connection and then every `every_s`."""
+
+    every_s: float
+    build: Callable[[], list[bytes]]
+
+
 class TakSender:
     """One output: a thread writing queued CoT to a TCP/TLS stream or UDP datagrams."""
 
-    def __init__(self, config: TakOutput, zones: Callable[[], list[bytes]]) -> None:
+    def __init__(self, config: TakOutput, periodic: Sequence[Periodic]) -> None:
         self.config = config
         parts = urlsplit(config.url)
         self._scheme = parts.scheme
         self._addr = (parts.hostname or "", parts.port or 0)
         self._protocol = Protocol(config.protocol)
-        self._zones = zones
+        self._periodic = periodic
         self._queue: queue.Queue[bytes] = queue.Queue(QUEUE_SIZE)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"tak-{config.url}", daemon=True)
@@ -81,9 +92,9 @@ class TakSender:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 4)
             self.connected.set()
-            next_zones = 0.0
+            due = [0.0] * len(self._periodic)
             while not self._stop.is_set():
-                next_zones = self._zones_due(next_zones, lambda d: sock.sendto(d, self._addr))
+                self._periodic_due(due, lambda d: sock.sendto(d, self._addr))
                 data = self._next()
                 if data is not None:
                     sock.sendto(data, self._addr)
@@ -122,21 +133,23 @@ class TakSender:
         return context.wrap_socket(raw, server_hostname=self._addr[0])
 
     def _pump(self, conn: socket.socket) -> None:
-        next_zones = 0.0  # at once on every connection: a fresh server knows none
+        due = [0.0] * len(self._periodic)  # at once on every connection: a fresh server knows none
         while not self._stop.is_set():
-            next_zones = self._zones_due(next_zones, conn.sendall)
+            self._periodic_due(due, conn.sendall)
             data = self._next()
             if data is not None:
                 conn.sendall(data)
                 self.sent += 1
 
-    def _zones_due(self, due: float, write: Callable[[bytes], object]) -> float:
-        now = time.monotonic()
-        if now < due:
-            return due
-        for data in self._zones():
-            write(data)
-        return now + self.config.zones_every_s
+    def _periodic_due(self, due: list[float], write: Callable[[bytes], object]) -> None:
+        for index, periodic in enumerate(self._periodic):
+            now = time.monotonic()
+            if now < due[index]:
+                continue
+            for data in periodic.build():
+                write(data)
+                self.sent += 1
+            due[index] = now + periodic.every_s
 
     def _next(self) -> bytes | None:
         try:
@@ -146,7 +159,8 @@ class TakSender:
 
 
 class TakOut:
-    """Bus handler for alerts: each one becomes a CoT marker on every output that wants it."""
+    """Bus handler for alerts (each one a CoT marker on every output that wants it) and for the
+    picture (its targets' markers, sent periodically by each output's sender)."""
 
     def __init__(
         self,
@@ -160,7 +174,20 @@ class TakOut:
         self._events = events
         self._zones = zones
         self._clock = clock
-        self.senders = [TakSender(o, self._zone_bytes(o)) for o in outputs]
+        self.tracks = TrackMarkers(clock)
+        self.senders = [
+            TakSender(
+                o,
+                [
+                    Periodic(o.zones_every_s, self._zone_bytes(o)),
+                    Periodic(o.tracks_every_s, self._track_bytes(o)),
+                ],
+            )
+            for o in outputs
+        ]
+
+    def _track_bytes(self, output: TakOutput) -> Callable[[], list[bytes]]:
+        return lambda: self.tracks.markers(output)
 
     def _zone_bytes(self, output: TakOutput) -> Callable[[], list[bytes]]:
         protocol = Protocol(output.protocol)
@@ -182,8 +209,15 @@ class TakOut:
         for sender in self.senders:
             sender.stop()
 
+    def on_picture(self, message: Message) -> None:
+        if isinstance(message, PictureUpdate):
+            self.tracks.on_picture(message)
+
     def on_message(self, message: Message) -> None:
-        if not isinstance(message, Alert) or message.silenced:
+        if not isinstance(message, Alert):
+            return
+        self.tracks.on_alert(message)
+        if message.silenced:
             return
         wanting = [
             s

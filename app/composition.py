@@ -575,6 +575,8 @@ class Service:
         self.tak_out = tak
         self._stops.append(tak.stop)
         self.bus.subscribe(self.topics.all_alerts, tak.on_message)
+        if any(o.tracks != "none" for o in self.site.tak.outputs):
+            self.bus.subscribe(self.topics.all_picture, tak.on_picture)
 
     def _start_api(self) -> None:
         host, port, token = self._api

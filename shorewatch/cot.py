@@ -5,7 +5,8 @@ share one reading of the format. CoT is XML (`<event><point/><detail/></event>`)
 and clients also speak "TAK Protocol Version 1", the same event as protobuf (`takproto`): a
 `0xbf` byte then a varint length on a stream, `0xbf 0x01 0xbf` on a mesh (UDP) datagram.
 Types follow MIL-STD-2525 in CoT's atom notation: `a-h-S` hostile surface, `a-u-S` unknown
-surface, `u-d-f` a drawn free shape.
+surface, `a-n-S` neutral surface (an identified AIS vessel with no alert), `u-d-f` a drawn free
+shape.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import defusedxml.ElementTree as SafeET
 import takproto
 from shapely.geometry import MultiPolygon, Polygon
 
-from shorewatch.events import Alert, Level
+from shorewatch.events import Alert, Level, PictureTrack
 from shorewatch.zones import Zone
 
 HOW_MACHINE = "m-g"  # machine-generated, GPS-derived or computed
@@ -32,6 +33,7 @@ LEVEL_TYPE = {
     Level.YELLOW: "a-u-S",
     Level.BLUE: "a-u-S",
 }
+KNOT_MPS = 1852.0 / 3600.0
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 ZONE_COLOURS = {"restricted": "-65536", "landing": "-256", "coastline": "-16776961"}
 
@@ -128,6 +130,44 @@ def alert_event(
         alert=str(alert.id),
         state=alert.state.value,
     )
+    return ET.tostring(event, encoding="unicode")
+
+
+def track_uid(key: str) -> str:
+    return f"shorewatch.track.{key}"
+
+
+def track_event(
+    track: PictureTrack, now: datetime, *, stale_s: float, level: Level | None = None
+) -> str:
+    """One target of the fused picture as a CoT marker: hostile/suspect/unknown by its open
+    alert's `level`, neutral when AIS names it and nothing is open; course and speed in
+    `track` (m/s, as CoT has them) so TAK clients draw its vector."""
+    if level is not None:
+        cot_type = LEVEL_TYPE[level]
+    else:
+        cot_type = "a-n-S" if track.mmsi is not None else "a-u-S"
+    event = _event(track_uid(track.key), cot_type, now, stale_s)
+    _point(event, track.lat, track.lon, ce=UNKNOWN)
+    detail = ET.SubElement(event, "detail")
+    ET.SubElement(detail, "contact", callsign=track.name or track.callsign or track.key)
+    if track.cog_deg is not None or track.sog_kn is not None:
+        ET.SubElement(
+            detail,
+            "track",
+            course=f"{track.cog_deg or 0.0:.1f}",
+            speed=f"{(track.sog_kn or 0.0) * KNOT_MPS:.2f}",
+        )
+    facts = [
+        f"sources {'+'.join(s.value for s in track.sources)}",
+        *([f"MMSI {track.mmsi}"] if track.mmsi is not None else []),
+        *([f"type {track.ship_type_text}"] if track.ship_type_text else []),
+        *([f"fused with {', '.join(track.associated)}"] if track.associated else []),
+        *([f"alert {level.value}"] if level is not None else []),
+        *(["watch list"] if track.watchlisted else []),
+        f"last fix {_iso(track.last_seen)}",
+    ]
+    ET.SubElement(detail, "remarks").text = f"{track.key}: " + "; ".join(facts)
     return ET.tostring(event, encoding="unicode")
 
 

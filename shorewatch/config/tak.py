@@ -26,6 +26,17 @@ class TakOutput(Strict):
     min_level: Level = Level.YELLOW
     stale_s: float = Field(default=600.0, gt=0, description="How long a marker stays fresh.")
     zones_every_s: float = Field(default=600.0, gt=0, description="Re-send the zones this often.")
+    tracks: Literal["none", "alerted", "all"] = Field(
+        default="alerted",
+        description="Fused-picture targets sent as markers: none, those with an open alert "
+        "(at or above min_level), or all (small areas only: capped by tracks_max).",
+    )
+    tracks_every_s: float = Field(
+        default=5.0, gt=0, description="Send the changed targets' markers this often."
+    )
+    tracks_max: int = Field(
+        default=500, ge=1, le=100_000, description="At most this many target markers per send."
+    )
     link_base: str | None = Field(
         default=None, description="https://host of the API, to make alert/snapshot links absolute."
     )

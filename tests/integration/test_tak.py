@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -26,7 +27,14 @@ from shapely.geometry import shape
 from app.composition import Service
 from detectors.evidence import SnapshotWriter
 from shorewatch.config.site import parse_config
-from shorewatch.events import Event, EventKind, Observation, Source
+from shorewatch.events import (
+    Event,
+    EventKind,
+    Observation,
+    PictureTrack,
+    PictureUpdate,
+    Source,
+)
 from tests.waiting import wait_for
 
 TOKEN = "tak-test-token-0123456789abcdef"
@@ -162,6 +170,71 @@ tak:
     parsed = takproto.parse_proto(bytearray(datagram))
     assert parsed is not None
     assert parsed.cotEvent.uid in (f"shorewatch.alert.{alert_id}", "shorewatch.zone.restricted-a")
+
+
+def test_the_fused_picture_reaches_tak_alerted_targets_coloured_by_their_alert(
+    listener: TakListener, dsn: str, mqtt_url: str, topic_root: str
+) -> None:
+    """With `tracks: alerted` (the default) the dark speedboat with an open alert goes out as a
+    hostile marker with its vector, fused echo and all; the fishing vessel with no alert does
+    not. A target the picture drops is no longer re-sent."""
+    site = parse_config(
+        f"""
+version: test-tak-tracks
+tak:
+  outputs:
+    - {{url: "tcp://127.0.0.1:{listener.port}", protocol: stream, min_level: blue,
+       tracks_every_s: 0.3}}
+""",
+        "tak-tracks.yaml",
+        Path(),
+    )
+    svc = Service(site, dsn=dsn, mqtt_url=mqtt_url, roles=("alerts",), topic_root=topic_root)
+    svc.start()
+    now = datetime.now(UTC)
+    boat = PictureTrack(
+        key="radar:mast-9-17", sources=(Source.RADAR,), lat=58.20, lon=11.30, sog_kn=38.0,
+        cog_deg=95.0, last_seen=now,
+    )  # fmt: skip
+    fisher = PictureTrack(
+        key="ais:265000001", sources=(Source.AIS,), mmsi=265000001, name="FISKAREN",
+        lat=58.21, lon=11.31, sog_kn=4.0, cog_deg=10.0, last_seen=now,
+    )  # fmt: skip
+    try:
+        svc.publish_event(
+            Event(
+                id=uuid.uuid4(), kind=EventKind.DARK_TARGET, start=now, lat=58.20, lon=11.30,
+                targets=("radar:mast-9-17",), facts={"source": "radar", "sog_kn": 38.0},
+                config_version="test-tak-tracks",
+            )
+        )  # fmt: skip
+        tak = svc.tak_out
+        assert tak is not None
+        wait_for(lambda: "radar:mast-9-17" in tak.tracks.alerted_targets(), 20)
+        svc.publish_picture(PictureUpdate(tile="t", time=now, tracks=(boat, fisher)))
+        marker = wait_for(
+            lambda: [m for m in listener.messages if m.cotEvent.uid.startswith("shorewatch.track")],
+            20,
+        )[-1]
+        svc.publish_picture(PictureUpdate(tile="t", time=now, removed=("radar:mast-9-17",)))
+        wait_for(lambda: tak.tracks.keys() == {"ais:265000001"}, 10)
+        time.sleep(0.4)  # a period for a send that had already begun
+        count = len(listener.messages)
+        time.sleep(1.0)  # three periods more: no marker for it
+        later = listener.messages[count:]
+    finally:
+        svc.stop()
+    sent = {m.cotEvent.uid for m in listener.messages}
+    assert "shorewatch.track.ais:265000001" not in sent  # no alert: not for this output
+    assert not [m for m in later if m.cotEvent.uid.startswith("shorewatch.track")]
+    cot = marker.cotEvent
+    assert cot.uid == "shorewatch.track.radar:mast-9-17"
+    assert cot.type == "a-h-S"  # the dark target's alert is red
+    assert (cot.lat, cot.lon) == (pytest.approx(58.20), pytest.approx(11.30))
+    assert cot.detail.track.course == pytest.approx(95.0)
+    assert cot.detail.track.speed == pytest.approx(38.0 * 1852 / 3600, abs=0.01)
+    assert cot.staleTime - cot.sendTime == pytest.approx(900, abs=2)  # three periods
+    assert "alert red" in cot.detail.xmlDetail
 
 
 def cot_xml(uid: str, callsign: str, lat: float, lon: float, at: datetime) -> bytes:
