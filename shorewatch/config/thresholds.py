@@ -50,6 +50,15 @@ class AisGapThresholds(Strict):
     max_gap_s: float = Field(
         default=6 * 3600.0, gt=0, description="Stop watching: the vessel has left for good."
     )
+    satellite_min_gap_s: float = Field(
+        default=12 * 3600.0,
+        gt=0,
+        description="Last heard by a satellite receiver: its revisit makes hours normal (GFW: "
+        "12 h). Needs `detectors.state_ttl_s` above it, or the track is forgotten first.",
+    )
+    satellite_max_gap_s: float = Field(
+        default=72 * 3600.0, gt=0, description="Stop watching a satellite-heard vessel."
+    )
 
 
 class EncounterThresholds(Strict):
