@@ -1,11 +1,11 @@
 """`shorewatch coverage`: learn receivers' coverage from a recorded capture and draw it.
 
 The capture goes through the same replay as `shorewatch replay` (the live decoders and
-detector, in event time); every AIS position is counted into a learned grid exactly as the
-live detector counts it (`shorewatch/coverage.py`). The picture shows, per cell, how many
-reports the receiver heard there: coloured cells are covered (at least `min_reports`), grey
-ones heard too seldom to count yet; configured areas are outlined. Exit status: 0 drawn, 1 an
-input could not be read or nothing was heard, 2 a usage error.
+detector, in event time); every decoded AIS position is counted into a learned grid as the
+live detector counts those it admits (`shorewatch/coverage.py`). The picture shows, per cell,
+how many reports the receiver heard there: coloured cells are covered (at least
+`min_reports`), grey ones heard too seldom to count yet; configured areas are outlined.
+Exit status: 0 drawn, 1 an input could not be read or nothing was heard, 2 a usage error.
 """
 
 from __future__ import annotations
