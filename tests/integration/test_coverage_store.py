@@ -3,6 +3,7 @@ is flushed in batches and loaded by the next, so coverage survives a restart."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -91,3 +92,29 @@ def test_a_failed_flush_keeps_its_counts(store: tuple[ConnectionPool, SiteConfig
     with pool.connection() as conn:
         conn.execute("ALTER TABLE receiver_coverage_away RENAME TO receiver_coverage")
     assert sync.flush() == 1
+
+
+def test_the_periodic_flush_and_the_last_one_at_stop(
+    store: tuple[ConnectionPool, SiteConfig],
+) -> None:
+    pool, site = store
+    learned = site.coverage.learned.model_copy(update={"flush_s": 0.2})
+    model = CoverageModel(site.coverage)
+    sync = CoverageSync(pool, model.grid, learned)
+    sync.start()
+    try:
+        model.hear("rx", 58.11, 11.21, T0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _stored(pool):
+            time.sleep(0.05)
+        assert _stored(pool) == 1
+        model.hear("rx", 58.11, 11.21, T0 + timedelta(seconds=1))
+    finally:
+        sync.stop()  # what was heard since the last flush is written at stop
+    assert _stored(pool) == 2
+
+
+def _stored(pool: ConnectionPool) -> int:
+    with pool.connection() as conn:
+        rows = coverage_repo.load(conn, 0.05)
+    return sum(r.reports for r in rows)

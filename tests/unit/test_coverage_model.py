@@ -138,3 +138,16 @@ def test_bad_receiver_config_refused(fields: dict[str, object]) -> None:
 def test_duplicate_receivers_refused() -> None:
     with pytest.raises(ValidationError, match="duplicate receiver"):
         CoverageConfig(receivers=[ReceiverCoverageConfig(id="a"), ReceiverCoverageConfig(id="a")])
+
+
+def test_a_satellite_receiver_does_not_cover_terrestrial_vessels() -> None:
+    """A satellite footprint is everywhere; a vessel heard by a shore mast is still judged on
+    the shore receivers' coverage."""
+    m = model(
+        ReceiverCoverageConfig(id="sat", satellite=True),
+        ReceiverCoverageConfig(id="mast", lat=58.0, lon=11.0, range_km=10),
+    )
+    assert m.modelled() == ["mast"]
+    verdict = m.judge("mast", [(58.5, 11.0)])
+    assert verdict is not None
+    assert not verdict.covered
