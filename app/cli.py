@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from app import auth_command, camera_check
+from app import auth_command, camera_check, coverage_command
 from app.backtest import command as backtest_command
 from app.evaluate import command as evaluate_command
 from app.replay import command as replay_command
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate_command.add_parser(sub)
     backtest_command.add_parser(sub)
     simulate_command.add_parser(sub)
+    coverage_command.add_parser(sub)
     return parser
 
 
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backtest_command.run(args)
     if args.command == simulate_command.COMMAND:
         return simulate_command.run(site, args)
+    if args.command == coverage_command.COMMAND:
+        return coverage_command.run(site, args)
     if args.command == camera_check.COMMAND:
         return camera_check.run(site, args)
     if args.command in auth_command.COMMANDS:

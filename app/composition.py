@@ -37,6 +37,7 @@ from api.health import HealthCheck, HealthCollector
 from api.live import LiveFeed
 from api.picture import Picture
 from detectors.camera_pipeline import CameraPipeline
+from detectors.coverage_sync import CoverageSync
 from detectors.evidence import SnapshotWriter
 from detectors.picture import PictureFeed
 from detectors.ptz_view import PtzView
@@ -464,6 +465,11 @@ class Service:
         self.watchlist_sync = sync  # for the hot reload of the site file's entries (app/cli.py)
         sync.start()
         self._stops.append(sync.stop)
+        # Learned receiver coverage: the stored grid first, then flushed in batches.
+        coverage = CoverageSync(self.pool, self.detector.coverage.grid, self.site.coverage.learned)
+        coverage.load()
+        coverage.start()
+        self._stops.append(coverage.stop)
         warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
         # The live picture for the consoles: changed targets, batched about once a second.
         picture = PictureFeed(self.detector.fusion, self.detector.watchlist, self.publish_picture)

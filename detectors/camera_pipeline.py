@@ -191,6 +191,7 @@ class CameraPipeline:
         det = obj.detection
         calibration = self.calibration if self.ptz is None else self.ptz.calibration
         place = None if calibration is None else calibration.place(det.bbox)
+        seen_m = None if calibration is None else calibration.waterline_m(det.bbox)
         if place is None:
             self.stats.unplaced += 1
         else:
@@ -205,6 +206,7 @@ class CameraPipeline:
                     lat=place[0],
                     lon=place[1],
                     label=det.label,
+                    length_m=None if seen_m is None or seen_m > 600 else round(seen_m, 1),
                     confidence=round(obj.median_score, 3),
                     bbox=(
                         round(det.x1, 1),

@@ -117,6 +117,8 @@ class Fusion:
             self._tracks.move_to_end(key)
         track.ended = False
         track.add(fix)
+        if obs.length_m is not None and obs.source is not Source.AIS:
+            track.seen_lengths_m.append(obs.length_m)
         track.trim(fix.time - timedelta(seconds=self.config.history_s))
         self._place(key, fix.lat, fix.lon)
         if obs.source is not Source.AIS:

@@ -80,6 +80,8 @@ class Track:
     marks: dict[str, datetime] = field(default_factory=dict)
     """Since when a condition has held (`slow`, `near:ais:123`, `fast`), for duration rules."""
     counters: dict[str, int] = field(default_factory=dict)
+    seen_lengths_m: deque[float] = field(default_factory=lambda: deque(maxlen=32))
+    """Radar/camera track: the sizes its sensor measured (radar echo, camera box x range)."""
 
     @property
     def last(self) -> Fix:

@@ -24,6 +24,7 @@ from detectors.watchlist import WatchList
 from detectors.watermark import SensorClocks
 from shorewatch.config.site import SiteConfig
 from shorewatch.config.thresholds import Thresholds
+from shorewatch.coverage import CoverageModel
 from shorewatch.episodes import closed
 from shorewatch.events import Event, Message, Observation, Source, TrackEnd, VesselStatic
 from shorewatch.logs import RateLimitedLog
@@ -83,6 +84,10 @@ class DetectorWorker:
         )
         self._thresholds = ThresholdMap(site, self._zones)
         self._coverage = [z for z in self._zones if z.kind == "coverage"]
+        self.coverage = CoverageModel(site.coverage)
+        """Receivers' coverage; learns from every AIS report it admits (not while rebuilding:
+        the store already counted those)."""
+        self._learning = True
         self._sweep = timedelta(seconds=site.detectors.fusion.sweep_s)
         self._next_sweep: datetime | None = None
         self._sweep_floor: datetime | None = None
@@ -99,11 +104,13 @@ class DetectorWorker:
         held: dict[uuid.UUID, Event] = {}
         publish = self._publish
         self._publish = lambda event: held.__setitem__(event.id, event)
+        self._learning = False
         try:
             for message in messages:
                 self.process_message(message)
         finally:
             self._publish = publish
+            self._learning = True
         return list(held.values())
 
     def process_message(self, message: Message) -> list[Event]:
@@ -116,6 +123,8 @@ class DetectorWorker:
             if self.clocks.closed:
                 events += self.clocks.closed
                 self.clocks.closed = []
+            if message.source is Source.AIS and self._learning:
+                self.coverage.hear(message.sensor_id, message.lat, message.lon, message.time)
             track = self.fusion.observe(message)
             if self.fusion.dropped:
                 events += self._close_dropped()
@@ -164,6 +173,7 @@ class DetectorWorker:
             covered=self._covered,
             watchlist=self.watchlist,
             sensor_silence=self.clocks.silent_s,
+            coverage=self.coverage,
         )
 
     def _covered(self, lat: float, lon: float) -> bool:

@@ -60,6 +60,8 @@ class RadarTrackReport(BaseModel):
     sog_kn: Knots | None = None
     cog_deg: Degrees | None = None
     label: str | None = Field(default=None, max_length=64)
+    length_m: Annotated[float, Field(ge=0.0, le=600.0)] | None = None
+    """The target's size as the radar estimates it (echo extent), where it reports one."""
 
     @model_validator(mode="after")
     def _one_position_form(self) -> RadarTrackReport:
@@ -133,6 +135,7 @@ class RadarJsonDecoder:
             sog_kn=report.sog_kn,
             cog_deg=report.cog_deg,
             label=report.label,
+            length_m=report.length_m,
         )
         return JsonOutcome.TARGET, obs
 

@@ -169,6 +169,18 @@ class GeoCalibration:
     def place(self, bbox: BBox) -> tuple[float, float] | None:
         return self.to_latlon(*self.ground_point(bbox))
 
+    def waterline_m(self, bbox: BBox) -> float | None:
+        """The box's bottom edge on the sea, in metres: the box width times its range, as
+        the calibration maps it. A hull seen broadside spans its length; from any other
+        aspect less, so this is a lower bound on the hull length. None where an end sees no
+        sea."""
+        x1, y1, x2, y2 = bbox
+        bottom = max(y1, y2)
+        left, right = self.to_en(min(x1, x2), bottom), self.to_en(max(x1, x2), bottom)
+        if left is None or right is None:
+            return None
+        return math.hypot(right[0] - left[0], right[1] - left[1])
+
 
 def from_pose(pose: PoseCalibration) -> GeoCalibration:
     """Ray-cast through a pinhole onto a flat sea; beyond the geometric horizon, None."""

@@ -7,18 +7,23 @@ the `Track`, so the worker can expire it with the track and a replay rebuilds it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from detectors.track import Track
 from detectors.watchlist import WatchList
+from shorewatch.config.coverage import CoverageConfig, LearnedCoverageConfig
 from shorewatch.config.thresholds import Thresholds
+from shorewatch.coverage import CoverageModel
 from shorewatch.events import Event, Source
 from shorewatch.zones import Zone
 
 
 def _never_silent(source: Source, sensor_id: str, start: datetime, end: datetime) -> float:
     return 0.0
+
+
+NO_COVERAGE = CoverageModel(CoverageConfig(learned=LearnedCoverageConfig(enabled=False)))
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class RuleContext:
     watchlist: WatchList
     sensor_silence: Callable[[Source, str, datetime, datetime], float] = _never_silent
     """Seconds of [start, end] a sensor was offline: a vessel's silence then is its receiver's."""
+    coverage: CoverageModel = field(default_factory=lambda: NO_COVERAGE)
+    """Per-receiver coverage, configured and learned (`shorewatch/coverage.py`)."""
 
     def zones_of(self, kinds: Sequence[str]) -> list[Zone]:
         return [z for z in self.zones if z.kind in kinds]

@@ -17,6 +17,7 @@ from shorewatch.config.alerts import AlertConfig, LevelBands
 from shorewatch.config.bus import BusConfig
 from shorewatch.config.cameras import CameraConfig
 from shorewatch.config.console import ConsoleConfig
+from shorewatch.config.coverage import CoverageConfig
 from shorewatch.config.health import HealthConfig
 from shorewatch.config.jurisdictions import JurisdictionConfig, check_hierarchy
 from shorewatch.config.ptz import PtzConfig
@@ -248,6 +249,7 @@ class SiteConfig(Strict):
     bus: BusConfig = BusConfig()
     console: ConsoleConfig = ConsoleConfig()
     ptz: PtzConfig = PtzConfig()
+    coverage: CoverageConfig = CoverageConfig()
     tak: TakConfig = TakConfig()
     spool: SpoolConfig = SpoolConfig()
     base_dir: Path = Field(default=Path(), exclude=True)

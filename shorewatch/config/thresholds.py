@@ -50,6 +50,15 @@ class AisGapThresholds(Strict):
     max_gap_s: float = Field(
         default=6 * 3600.0, gt=0, description="Stop watching: the vessel has left for good."
     )
+    satellite_min_gap_s: float = Field(
+        default=12 * 3600.0,
+        gt=0,
+        description="Last heard by a satellite receiver: its revisit makes hours normal (GFW: "
+        "12 h). Needs `detectors.state_ttl_s` above it, or the track is forgotten first.",
+    )
+    satellite_max_gap_s: float = Field(
+        default=72 * 3600.0, gt=0, description="Stop watching a satellite-heard vessel."
+    )
 
 
 class EncounterThresholds(Strict):
@@ -116,6 +125,18 @@ class TypeMismatchThresholds(Strict):
         default=15.0, ge=0, description="Judged only on reports faster than this (cheap gate)."
     )
     quiet_s: float = Field(default=3600.0, gt=0, description="Closes the episode when calm.")
+    size_ratio: float = Field(
+        default=2.0,
+        gt=1,
+        description="Size evidence: the hull a radar or camera fused with the vessel measures "
+        "(median) is at least this many times the AIS-declared length...",
+    )
+    size_min_diff_m: float = Field(
+        default=15.0, ge=0, description="...and at least this many metres longer."
+    )
+    size_min_samples: int = Field(
+        default=3, ge=1, description="Measurements of the fused echo before size is judged."
+    )
 
 
 class WatchlistThresholds(Strict):

@@ -60,6 +60,7 @@ MIGRATIONS = (
     Migration(6, "alert times, escalation, silences", _sql_file("0006_alert_noise.sql")),
     Migration(7, "field reports", _sql_file("0007_field_reports.sql")),
     Migration(12, "alert jurisdictions, silence lifts", _sql_file("0012_access_alert_areas.sql")),
+    Migration(13, "learned receiver coverage", _sql_file("0013_receiver_coverage.sql")),
 )
 
 

@@ -136,6 +136,10 @@ def test_one_boat_is_one_episode_with_a_snapshot_and_placed_observations(
     assert [(e.target_ref, e.time) for e in run.ends] == [(ref, run.observations[-1].time)]
     assert len(run.observations) > 80
     assert all(o.lon > 11.40 for o in run.observations)  # heading 90°: east of the mast
+    # Box x range -> a waterline length on every placed report (issue 13: size evidence).
+    lengths = [o.length_m for o in run.observations if o.length_m is not None]
+    assert len(lengths) == len(run.observations)
+    assert all(0 < length < 600 for length in lengths)
     stats = run.pipeline.stats
     assert stats.frames == len(frames)
     assert stats.observations == len(run.observations)

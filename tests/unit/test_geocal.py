@@ -205,3 +205,13 @@ def test_local_plane_round_trips() -> None:
     plane = LocalPlane(58.2, 11.4)
     lat, lon = plane.to_latlon(-3000.0, 1200.0)
     assert plane.to_en(lat, lon) == pytest.approx((-3000.0, 1200.0), abs=1e-6)
+
+
+def test_a_boxs_waterline_is_its_width_times_its_range() -> None:
+    """Issue 13: box x range -> length. On the optical axis's row every ray meets the sea at
+    the same depth h / sin(tilt), so a 100 px wide box spans 100 px x depth / f."""
+    cal = GeoCalibration.from_config(POSE)
+    depth = 20.0 / math.sin(math.radians(5.0))  # 229.5 m along the axis
+    seen = cal.waterline_m((590.0, 330.0, 690.0, 360.0))
+    assert seen == pytest.approx(100 * depth / FOCAL, rel=1e-6)  # 20.7 m
+    assert cal.waterline_m((590.0, 100.0, 690.0, 200.0)) is None  # above the horizon

@@ -55,6 +55,13 @@ def test_lat_lon_report_becomes_an_observation() -> None:
     assert dict(decoder.stats) == {"target": 1}
 
 
+def test_a_reported_size_is_kept() -> None:
+    """Radars that measure their echoes' extent give it as `length_m` (issue 13)."""
+    assert observe(report(lat=58.25, lon=11.42, length_m=38.5)).length_m == 38.5
+    _, found = decode(report(lat=58.25, lon=11.42, length_m=-1))
+    assert found == ()
+
+
 def test_numeric_track_and_default_status() -> None:
     payload = json.dumps({"track": 7, "time": "2026-11-20T13:00:05+01:00", "lat": 58, "lon": 11})
     obs = observe(payload.encode())

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shorewatch.events import Observation
-from tests.detection import T0, Harness, run_straight, static
+from shorewatch.events import Observation, Source
+from tests.detection import T0, Harness, Input, run_straight, static
 
 LAT, LON = 58.10, 11.20
 
@@ -59,3 +59,49 @@ def test_no_declared_type_no_mismatch_and_the_episode_closes() -> None:
     opened, closing = h.of_kind("type_mismatch")
     assert closing.id == opened.id
     assert closing.end is not None
+
+
+def _fused(mmsi: int, declared_m: float | None, seen_m: float | None) -> list[Input]:
+    """A declared `declared_m` vessel at 8 kn, and a radar echo on it measuring `seen_m`."""
+    ais = run_straight(mmsi, T0, LAT, LON, sog=8, cog=0, every_s=10, count=30)
+    radar = [
+        o.model_copy(
+            update={
+                "source": Source.RADAR,
+                "sensor_id": "radar-1",
+                "target_ref": "radar-1-7",
+                "time": o.time + timedelta(seconds=2),
+                "length_m": seen_m,
+            }
+        )
+        for o in ais
+    ]
+    return [static(mmsi, T0, ship_type=30, length_m=declared_m), *ais, *radar]
+
+
+@pytest.mark.parametrize(
+    ("declared_m", "seen_m", "raised"),
+    [
+        (12.0, 40.0, True),  # "declared 12 m but seen 40 m"
+        (12.0, 20.0, False),  # under twice the declared length: aspect, clutter, beam width
+        (60.0, 125.0, True),
+        (6.0, 14.0, False),  # twice as long, but only 8 m: within a radar's smear
+        (40.0, 12.0, False),  # seen shorter says nothing (a bow-on box is short)
+        (None, 40.0, False),  # no declared length
+        (12.0, None, False),  # nothing measured
+    ],
+)
+def test_size_evidence(declared_m: float | None, seen_m: float | None, raised: bool) -> None:
+    h = Harness()
+    mmsi = 265000093
+    h.feed(_fused(mmsi, declared_m, seen_m))
+    events = [e for e in h.of_kind("type_mismatch") if e.facts.get("category") == "size"]
+    assert bool(events) is raised, events
+    if raised:
+        (event,) = events
+        assert (
+            event.facts["evidence"]
+            == f"declared {declared_m:.0f} m but seen {seen_m:.0f} m by radar"
+        )
+        assert event.facts["seen_by"] == "radar:radar-1-7"
+        assert event.facts["declared_length_m"] == declared_m
