@@ -170,15 +170,24 @@ class Fusion:
         row, col = _cell(last.lat, last.lon)
         # Longitude cells shrink with latitude; widen the search to cover the same metres.
         col_reach = math.ceil(reach / max(0.05, math.cos(math.radians(last.lat))))
+        # A box that holds the circle (never less: a degree of latitude is over 110 km, and
+        # longitude degrees are taken at the box's poleward edge) spares most candidates the
+        # great-circle distance.
+        dlat = radius_m / 110_000.0
+        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(last.lat) + dlat))))
+        lat0, lon0 = last.lat, last.lon
+        grid, tracks = self._grid, self._tracks
         found: list[Track] = []
         for r in range(row - reach, row + reach + 1):
             for c in range(col - col_reach, col + col_reach + 1):
-                for key in self._grid.get((r, c), ()):
-                    other = self._tracks[key]
+                for key in grid.get((r, c), ()):
+                    other = tracks[key]
                     if other is track:
                         continue
                     o = other.last
-                    if distance_m(last.lat, last.lon, o.lat, o.lon) <= radius_m:
+                    if abs(o.lat - lat0) > dlat or abs(o.lon - lon0) > dlon:
+                        continue
+                    if distance_m(lat0, lon0, o.lat, o.lon) <= radius_m:
                         found.append(other)
         found.sort(key=lambda t: t.key)  # deterministic order whatever the set order
         return found

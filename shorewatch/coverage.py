@@ -46,16 +46,13 @@ class Cell:
         return self.col * cell_deg
 
 
-@dataclass
+@dataclass(slots=True)
 class CellCount:
     reports: int
     first_heard: datetime
     last_heard: datetime
-
-    def add(self, reports: int, first: datetime, last: datetime) -> None:
-        self.reports += reports
-        self.first_heard = min(self.first_heard, first)
-        self.last_heard = max(self.last_heard, last)
+    stored: int = 0
+    """Reports the store already has (loaded, or flushed); the rest is the next delta."""
 
 
 @dataclass(frozen=True)
@@ -69,66 +66,111 @@ class LearnedCell:
     last_heard: datetime
 
 
+CellKey = tuple[int, int]
+
+
 class LearnedGrid:
     """Per receiver, the reports heard per cell. The detector's thread hears and asks; the
-    store's flusher drains what was heard since its last flush (`drain`), on its own thread."""
+    store's flusher drains what was heard since its last flush (`drain`), on its own thread.
+
+    Hearing is on the path of every report, so it costs one dict lookup and an add to the set
+    of cells heard since the last flush; the delta is worked out at the flush (the store adds
+    reports and keeps the earliest first and latest last time, so whole times are as good as
+    the delta's own)."""
 
     def __init__(self, cell_deg: float, min_reports: int) -> None:
         self.cell_deg = cell_deg
         self.min_reports = min_reports
         self.version = 0
         """Bumped whenever a cell becomes covered: what the grid covers changed."""
-        self._cells: dict[str, dict[Cell, CellCount]] = {}
+        self._cells: dict[str, dict[CellKey, CellCount]] = {}
         self._covered: dict[str, int] = {}
-        self._pending: dict[str, dict[Cell, CellCount]] = {}
+        self._dirty: dict[str, set[CellKey]] = {}
         self._lock = threading.Lock()
 
     def hear(self, sensor_id: str, lat: float, lon: float, at: datetime) -> None:
-        cell = Cell.of(lat, lon, self.cell_deg)
-        self._count(sensor_id, cell, 1, at, at)
+        key = (math.floor(lat / self.cell_deg), math.floor(lon / self.cell_deg))
+        cells = self._cells.get(sensor_id)
+        if cells is None:
+            cells = self._cells[sensor_id] = {}
         with self._lock:
-            pending = self._pending.setdefault(sensor_id, {})
-            delta = pending.get(cell)
-            if delta is None:
-                pending[cell] = CellCount(1, at, at)
+            count = cells.get(key)
+            if count is None:
+                cells[key] = count = CellCount(1, at, at)
             else:
-                delta.add(1, at, at)
+                count.reports += 1
+                if at > count.last_heard:
+                    count.last_heard = at
+                elif at < count.first_heard:
+                    count.first_heard = at
+            dirty = self._dirty.get(sensor_id)
+            if dirty is None:
+                dirty = self._dirty[sensor_id] = set()
+            dirty.add(key)
+        if count.reports == self.min_reports:
+            self._newly_covered(sensor_id)
 
     def load(self, rows: Iterable[LearnedCell]) -> int:
         """Counts from the store (a warm start); returns the number of cells loaded."""
         loaded = 0
-        for row in rows:
-            self._count(row.sensor_id, row.cell, row.reports, row.first_heard, row.last_heard)
-            loaded += 1
+        with self._lock:
+            for row in rows:
+                cells = self._cells.setdefault(row.sensor_id, {})
+                key = (row.cell.row, row.cell.col)
+                count = cells.get(key)
+                before = 0 if count is None else count.reports
+                if count is None:
+                    cells[key] = CellCount(row.reports, row.first_heard, row.last_heard)
+                    cells[key].stored = row.reports
+                else:
+                    count.reports += row.reports
+                    count.stored += row.reports
+                    count.first_heard = min(count.first_heard, row.first_heard)
+                    count.last_heard = max(count.last_heard, row.last_heard)
+                if before < self.min_reports <= before + row.reports:
+                    self._covered[row.sensor_id] = self._covered.get(row.sensor_id, 0) + 1
+                loaded += 1
         self.version += 1
         return loaded
 
     def drain(self) -> list[LearnedCell]:
         """What was heard since the last drain, one delta per receiver and cell."""
+        deltas: list[LearnedCell] = []
         with self._lock:
-            pending, self._pending = self._pending, {}
-        return [
-            LearnedCell(sensor_id, cell, c.reports, c.first_heard, c.last_heard)
-            for sensor_id, cells in sorted(pending.items())
-            for cell, c in sorted(cells.items(), key=lambda item: (item[0].row, item[0].col))
-        ]
+            dirty, self._dirty = self._dirty, {}
+            for sensor_id in sorted(dirty):
+                cells = self._cells[sensor_id]
+                for key in sorted(dirty[sensor_id]):
+                    count = cells[key]
+                    if count.reports > count.stored:
+                        deltas.append(
+                            LearnedCell(
+                                sensor_id,
+                                Cell(*key),
+                                count.reports - count.stored,
+                                count.first_heard,
+                                count.last_heard,
+                            )
+                        )
+                        count.stored = count.reports
+        return deltas
 
     def restore(self, deltas: Sequence[LearnedCell]) -> None:
         """Deltas a failed flush did not store: pending again, for the next flush."""
         with self._lock:
             for d in deltas:
-                pending = self._pending.setdefault(d.sensor_id, {})
-                held = pending.get(d.cell)
-                if held is None:
-                    pending[d.cell] = CellCount(d.reports, d.first_heard, d.last_heard)
-                else:
-                    held.add(d.reports, d.first_heard, d.last_heard)
+                key = (d.cell.row, d.cell.col)
+                count = self._cells.get(d.sensor_id, {}).get(key)
+                if count is None:
+                    continue
+                count.stored -= d.reports
+                self._dirty.setdefault(d.sensor_id, set()).add(key)
 
     def covers(self, sensor_id: str, lat: float, lon: float) -> bool:
         cells = self._cells.get(sensor_id)
         if not cells:
             return False
-        count = cells.get(Cell.of(lat, lon, self.cell_deg))
+        count = cells.get((math.floor(lat / self.cell_deg), math.floor(lon / self.cell_deg)))
         return count is not None and count.reports >= self.min_reports
 
     def covered_cells(self, sensor_id: str) -> int:
@@ -139,24 +181,15 @@ class LearnedGrid:
 
     def cells(self, sensor_id: str) -> list[LearnedCell]:
         """Everything known for a receiver (stored and heard), for pictures and tests."""
-        return [
-            LearnedCell(sensor_id, cell, c.reports, c.first_heard, c.last_heard)
-            for cell, c in self._cells.get(sensor_id, {}).items()
-        ]
+        with self._lock:
+            return [
+                LearnedCell(sensor_id, Cell(*key), c.reports, c.first_heard, c.last_heard)
+                for key, c in self._cells.get(sensor_id, {}).items()
+            ]
 
-    def _count(
-        self, sensor_id: str, cell: Cell, reports: int, first: datetime, last: datetime
-    ) -> None:
-        cells = self._cells.setdefault(sensor_id, {})
-        count = cells.get(cell)
-        before = 0 if count is None else count.reports
-        if count is None:
-            cells[cell] = CellCount(reports, first, last)
-        else:
-            count.add(reports, first, last)
-        if before < self.min_reports <= before + reports:
-            self._covered[sensor_id] = self._covered.get(sensor_id, 0) + 1
-            self.version += 1
+    def _newly_covered(self, sensor_id: str) -> None:
+        self._covered[sensor_id] = self._covered.get(sensor_id, 0) + 1
+        self.version += 1
 
 
 class ReceiverArea:

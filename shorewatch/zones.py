@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,18 @@ class Zone:
     kind: str
     points: float
     geometry: BaseGeometry
+    _bounds: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Rules ask every zone about every fix, and most fixes are far outside most zones:
+        # the bounding box answers those without building a shapely point.
+        object.__setattr__(self, "_bounds", self.geometry.bounds)
 
     def contains(self, lat: float, lon: float) -> bool:
-        return bool(self.geometry.contains(Point(lon, lat)))
+        west, south, east, north = self._bounds
+        if not (south <= lat <= north and west <= lon <= east):
+            return False
+        return bool(shapely.contains_xy(self.geometry, lon, lat))
 
     def within_buffer(self, lat: float, lon: float, metres: float) -> bool:
         """Inside or less than `metres` outside; the hysteresis band for leaving a zone."""
