@@ -533,7 +533,9 @@ class Service:
 
     def _start_ptz_driver(self) -> None:
         """PTZ cameras are sensors: their ONVIF driver runs with ingest (docs/cameras.md)."""
-        driver = PtzDriver(self.site.ptz.cameras, self.site.ptz.cue, self.publish_ptz, self._clock)
+        driver = PtzDriver(
+            self.site.ptz.cameras, self.site.ptz.cue, self.publish_ptz, self._clock, self.metrics
+        )
         driver.start()
         self.ptz_driver = driver
         self._stops.append(driver.stop)

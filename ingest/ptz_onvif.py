@@ -29,6 +29,7 @@ from onvif.exceptions import ONVIFError
 
 from shorewatch.config.ptz import CueConfig, PtzCamera
 from shorewatch.events import Message, PtzCue, PtzReport
+from shorewatch.metrics import Metrics
 from shorewatch.ptz_geometry import Refusal, TargetFix, aim, from_onvif, hfov_at, to_onvif
 
 log = structlog.get_logger(__name__)
@@ -120,8 +121,10 @@ class PtzDriver:
         cue: CueConfig,
         publish: Callable[[PtzReport], None],
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self._cue = cue
+        self._metrics = metrics
         self._publish = publish
         self._clock = clock
         self._ptz = {c.id: OnvifPtz(c) for c in cameras}
@@ -175,12 +178,21 @@ class PtzDriver:
         lock = self._locks.setdefault(cue.camera, asyncio.Lock())
         async with lock:
             if self._newest.get(cue.camera, 0) > seq:
-                self.counts["superseded"] += 1
+                self._count(cue.camera, "superseded")
                 return None
             report = await self._move(cue)
-        self.counts["moves" if report.ok else "failed"] += 1
+        if report.ok:
+            self._count(cue.camera, "moves")
+        elif not report.error.startswith("refused"):
+            self._count(cue.camera, "failed")
         self._publish(report)
         return report
+
+    def _count(self, camera: str, outcome: str) -> None:
+        self.counts[outcome] += 1
+        if self._metrics is not None:
+            label = "moved" if outcome == "moves" else outcome
+            self._metrics.ptz_moves.labels(camera=camera, outcome=label).inc()
 
     async def _move(self, cue: PtzCue) -> PtzReport:
         self.counts["cues"] += 1
@@ -201,7 +213,7 @@ class PtzDriver:
             frame_fill=self._cue.frame_fill,
         )
         if isinstance(target, Refusal):
-            self.counts["refused"] += 1
+            self._count(cue.camera, "refused")
             return self._failed(cue, f"refused ({target.reason.value}): {target.detail}")
         x, y = to_onvif(camera, target.pan_deg, target.tilt_deg)
         onvif = camera.onvif

@@ -117,6 +117,13 @@ class Metrics:
             ["camera"],
             registry=self.registry,
         )
+        self.ptz_moves = Counter(
+            "shorewatch_ptz_moves",
+            "PTZ cues by camera and outcome: moved, refused (geometry), failed (timeout, "
+            "credentials, an ONVIF fault), superseded (a newer cue came while it waited).",
+            ["camera", "outcome"],
+            registry=self.registry,
+        )
         self.stored = Counter(
             "shorewatch_store_rows", "Rows written by table.", ["table"], registry=self.registry
         )

@@ -28,6 +28,7 @@ from ingest.ptz_onvif import PtzDriver
 from shorewatch.config.ptz import PtzCamera, PtzConfig
 from shorewatch.config.site import SiteConfig, parse_config
 from shorewatch.events import EventKind, PtzCue, PtzReport
+from shorewatch.metrics import Metrics
 from shorewatch.ptz_geometry import from_onvif
 from shorewatch.store.alerts_repo import AlertsRepo
 from tests.onvif_device import OnvifDevice, onvif_devices  # noqa: F401 (fixture)
@@ -210,10 +211,14 @@ def test_a_camera_that_times_out_fails_the_cue_over_and_the_alert_says_so(
 # -- the driver alone ---------------------------------------------------------------------------
 
 
-def driver_for(devices: list[OnvifDevice]) -> tuple[PtzDriver, PtzConfig, list[PtzReport]]:
+def driver_for(
+    devices: list[OnvifDevice], metrics: Metrics | None = None
+) -> tuple[PtzDriver, PtzConfig, list[PtzReport]]:
     config = site(devices).ptz
     reports: list[PtzReport] = []
-    driver = PtzDriver(config.cameras, config.cue, reports.append, lambda: datetime.now(UTC))
+    driver = PtzDriver(
+        config.cameras, config.cue, reports.append, lambda: datetime.now(UTC), metrics
+    )
     driver.start()
     return driver, config, reports
 
@@ -231,7 +236,8 @@ def test_limits_refuse_with_a_reason_and_nothing_moves(
     onvif_devices: list[OnvifDevice],  # noqa: F811
     credentials: None,
 ) -> None:
-    driver, config, _ = driver_for(onvif_devices)
+    metrics = Metrics()
+    driver, config, _ = driver_for(onvif_devices, metrics)
     try:
         camera = config.cameras[0]
         behind = driver.submit(cue(camera, 90.0, 2_000.0)).result(30)  # pan 180: past ±170
@@ -249,6 +255,13 @@ def test_limits_refuse_with_a_reason_and_nothing_moves(
     assert ok.ok
     assert ok.pan_deg == pytest.approx(-20.0, abs=0.2)
     assert [m.operation for m in onvif_devices[0].state.moves] == ["AbsoluteMove"]
+    moves = {
+        outcome: metrics.registry.get_sample_value(
+            "shorewatch_ptz_moves_total", {"camera": "ptz-a", "outcome": outcome}
+        )
+        for outcome in ("moved", "refused", "failed")
+    }
+    assert moves == {"moved": 1.0, "refused": 2.0, "failed": None}
 
 
 def test_credentials_the_camera_refuses_are_reported_and_never_move_it(
