@@ -7,6 +7,8 @@ endpoint's GeoJSON is valid to shapely and its KML parses.
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -46,16 +48,24 @@ class TakListener:
     """A TAK server's streaming input: accepts one client, splits TAK protocol v1 frames
     (0xbf, varint length, protobuf) and parses each with takproto."""
 
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        plain = socket.create_server(("127.0.0.1", 0))
+        self.sock = plain if tls is None else tls.wrap_socket(plain, server_side=True)
         self.port = int(self.sock.getsockname()[1])
+        self.peer_subject: Any = None
         self.messages: list[Any] = []
         self.raw = b""
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        conn, _ = self.sock.accept()
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:  # closed, or a TLS client the server refused
+            return
+        if isinstance(conn, ssl.SSLSocket):
+            certificate = conn.getpeercert()
+            self.peer_subject = None if certificate is None else certificate["subject"]
         conn.settimeout(0.2)
         with conn:
             while True:
@@ -235,6 +245,72 @@ tak:
     assert cot.detail.track.speed == pytest.approx(38.0 * 1852 / 3600, abs=0.01)
     assert cot.staleTime - cot.sendTime == pytest.approx(900, abs=2)  # three periods
     assert "alert red" in cot.detail.xmlDetail
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def _certificates(folder: Path) -> dict[str, Path]:
+    """A throw-away CA, a server certificate for 127.0.0.1 and a client certificate (TAK
+    servers ask their clients for one), made with the openssl command line."""
+    files = {name: folder / name for name in ("ca.pem", "ca.key", "server.pem", "server.key",
+                                              "client.pem", "client.key")}  # fmt: skip
+    ca_key, ca = str(files["ca.key"]), str(files["ca.pem"])
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+             "/CN=test TAK CA", "-keyout", ca_key, "-out", ca)  # fmt: skip
+    for who, extension in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "")):
+        csr = folder / f"{who}.csr"
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=shorewatch {who}",
+                 "-keyout", str(files[f"{who}.key"]), "-out", str(csr))  # fmt: skip
+        ext = folder / f"{who}.ext"
+        ext.write_text(extension + "\n" if extension else "basicConstraints=CA:FALSE\n")
+        _openssl("x509", "-req", "-in", str(csr), "-CA", str(files["ca.pem"]), "-CAkey",
+                 str(files["ca.key"]), "-CAcreateserial", "-days", "1", "-extfile", str(ext),
+                 "-out", str(files[f"{who}.pem"]))  # fmt: skip
+    return files
+
+
+def test_an_alert_reaches_a_tak_server_over_tls_with_a_client_certificate(
+    dsn: str, mqtt_url: str, topic_root: str, tmp_path: Path
+) -> None:
+    files = _certificates(tmp_path)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(files["server.pem"], files["server.key"])
+    server.load_verify_locations(files["ca.pem"])
+    server.verify_mode = ssl.CERT_REQUIRED  # as a TAK server's streaming TLS input does
+    listener = TakListener(server)
+    site = parse_config(
+        f"""
+version: test-tak-tls
+tak:
+  outputs:
+    - {{url: "tls://127.0.0.1:{listener.port}", protocol: stream, min_level: blue,
+       ca_file: "{files["ca.pem"]}", cert_file: "{files["client.pem"]}",
+       key_file: "{files["client.key"]}"}}
+""",
+        "tak-tls.yaml",
+        Path(),
+    )
+    svc = Service(site, dsn=dsn, mqtt_url=mqtt_url, roles=("alerts",), topic_root=topic_root)
+    svc.start()
+    try:
+        svc.publish_event(
+            Event(
+                id=uuid.uuid4(), kind=EventKind.DARK_TARGET, start=datetime.now(UTC), lat=58.20,
+                lon=11.30, targets=("radar:mast-9",), facts={"source": "radar", "sog_kn": 38.0},
+                config_version="test-tak-tls",
+            )
+        )  # fmt: skip
+        alerts = wait_for(
+            lambda: [m for m in listener.messages if m.cotEvent.uid.startswith("shorewatch.alert")],
+            20,
+        )
+    finally:
+        svc.stop()
+        listener.close()
+    assert alerts[0].cotEvent.detail.contact.callsign.endswith("dark_target radar:mast-9")
+    assert listener.peer_subject == ((("commonName", "shorewatch client"),),)
 
 
 def cot_xml(uid: str, callsign: str, lat: float, lon: float, at: datetime) -> bytes:
