@@ -1,5 +1,5 @@
 """The site's sensors for the map: AIS receivers, radars at their site, cameras with where they
-look, each online or not.
+look (PTZ cameras marked as such: the console offers to point them), each online or not.
 
 Positions come from the site configuration (what the detectors use). `online` is what the
 service knows for certain: a sensor with an open `sensor_offline` episode is offline since its
@@ -39,6 +39,8 @@ class Sensor(BaseModel):
     online: bool
     since: datetime | None
     """When it went offline, or came back after its last outage; null: no outage known."""
+    ptz: bool = False
+    """A pan-tilt-zoom camera a dispatcher may point (`POST /api/v1/cameras/{id}/cue`)."""
 
 
 def _pose(calibration: CalibrationConfig | None) -> PoseCalibration | None:
@@ -94,6 +96,14 @@ def configured(site: SiteConfig) -> list[Sensor]:
     for edge in site.ingest.edge_cameras:
         pose = _pose(edge.calibration)
         found.append(_camera(edge.id, pose.lat if pose else None, pose.lon if pose else None, pose))
+    for ptz in site.ptz.cameras:
+        # It turns, so it has no fixed axis; its widest field of view is what it can show.
+        widest = max((step.hfov_deg for step in ptz.zoom_steps), default=None)
+        found.append(
+            _sensor(ptz.id, "camera", ptz.lat, ptz.lon, fov_deg=widest).model_copy(
+                update={"ptz": True}
+            )
+        )
     return found
 
 

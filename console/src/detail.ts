@@ -6,6 +6,7 @@ import { ApiError, blobUrl, get, post, query } from "./api";
 import { h, replace } from "./dom";
 import { age, clock, duration, t, tv } from "./i18n";
 import type { Key } from "./i18n";
+import { distanceM } from "./geo";
 import { displayName } from "./map/picture";
 import { levelBadge } from "./desk";
 import type { Incident } from "./desk";
@@ -31,6 +32,7 @@ const ACTION_KEY: Record<string, Key> = {
   assign: "action_dispatch",
   silence: "action_silence",
   created: "action_created",
+  cue: "action_cue_audit",
 };
 
 export function may(role: Role | undefined, action: ActionName | "silence"): boolean {
@@ -363,7 +365,46 @@ export class Detail {
         ),
       );
     }
+    const cue = may(role, "dispatch") ? this.cueControls(alert) : null;
+    if (cue) parts.push(cue);
     return h("section", { class: "actions", "data-testid": "actions" }, h("h3", {}, t("detail_actions")), parts);
+  }
+
+  /** The operator's override of automatic cueing: a PTZ camera of the site, nearest first,
+   * pointed at the alert's target (the service leads it by the track's motion and holds it for
+   * the operator a while), or given back. Dispatchers and admins, as the API requires. */
+  private cueControls(alert: Alert): HTMLElement | null {
+    const cameras = store.sensors
+      .filter((s) => s.ptz && s.lat !== null && s.lon !== null)
+      .map((s) => ({ id: s.id, m: distanceM(s.lon as number, s.lat as number, alert.lon, alert.lat) }))
+      .sort((a, b) => a.m - b.m);
+    if (!cameras.length) return null;
+    const camera = h(
+      "select",
+      { name: "ptz-camera", "data-testid": "cue-camera" },
+      cameras.map((c) => h("option", { value: c.id }, `${c.id} — ${t("cue_distance", { km: (c.m / 1000).toFixed(1) })}`)),
+    );
+    return h(
+      "div",
+      { class: "action", "data-action": "cue", "data-testid": "cue-controls" },
+      h("h3", {}, t("detail_cue")),
+      field("cue_camera", camera),
+      h("button", { type: "button", "data-testid": "cue", onclick: () => void this.cue(camera.value, false) }, t("action_cue")),
+      h("button", { type: "button", "data-testid": "cue-release", onclick: () => void this.cue(camera.value, true) }, t("action_cue_release")),
+    );
+  }
+
+  private async cue(camera: string, release: boolean): Promise<void> {
+    const id = this.alertId;
+    if (!id) return;
+    try {
+      await post(`/api/v1/cameras/${encodeURIComponent(camera)}/cue`, { alert_id: id, release });
+      this.say(t(release ? "cue_released" : "cue_done", { camera }), false);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) this.say(t("action_forbidden"), true);
+      else this.say(t("action_failed", { detail: error instanceof ApiError ? error.detail : t("error_network") }), true);
+    }
+    await this.reloadKeepingMessage();
   }
 
   private async act(action: ActionName, body: Record<string, string>): Promise<void> {
@@ -379,6 +420,11 @@ export class Detail {
       else if (error instanceof ApiError && error.status === 403) this.say(t("action_forbidden"), true);
       else this.say(t("action_failed", { detail: error instanceof ApiError ? error.detail : t("error_network") }), true);
     }
+    await this.reloadKeepingMessage();
+  }
+
+  /** Reload after an action without losing what it said (the reload redraws the panel). */
+  private async reloadKeepingMessage(): Promise<void> {
     const keep = this.message.cloneNode(true);
     await this.load();
     replace(this.message, ...Array.from(keep.childNodes));

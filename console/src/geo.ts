@@ -14,6 +14,14 @@ export function destination(lon: number, lat: number, bearing_deg: number, dista
   return [l2 / RAD, p2 / RAD];
 }
 
+/** Great-circle distance in metres between two (lon, lat) points. */
+export function distanceM(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const dp = (lat2 - lat1) * RAD;
+  const dl = (lon2 - lon1) * RAD;
+  const a = Math.sin(dp / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dl / 2) ** 2;
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
 /** A camera's field of view as a closed ring. */
 export function sector(lon: number, lat: number, heading: number, fov: number, range_m: number): [number, number][] {
   const ring: [number, number][] = [[lon, lat]];

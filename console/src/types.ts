@@ -130,6 +130,8 @@ export interface Sensor {
   range_m: number | null;
   online: boolean;
   since: string | null;
+  /** A pan-tilt-zoom camera a dispatcher may point at a target. */
+  ptz: boolean;
 }
 
 export interface ConsoleSettings {

@@ -35,7 +35,7 @@ from psycopg.conninfo import make_conninfo
 from app.composition import Service
 from app.demo import _with_ephemeral_udp
 from app.simulator import UdpSender, mixed_scenario
-from shorewatch.config.site import load_config
+from shorewatch.config.site import SiteConfig, load_config
 from shorewatch.events import Event, EventKind, Observation, Source, VesselStatic
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 
@@ -159,12 +159,21 @@ class Scene:
 
 
 @pytest.fixture(scope="module")
-def scene(pg_server: str, mqtt_url: str, console_dist: Path) -> Iterator[Scene]:
+def scene_site() -> SiteConfig:
+    """The site the scene runs: the demo's, its receivers on free ports. A module that needs
+    more equipment (a PTZ camera) overrides this fixture."""
+    return _with_ephemeral_udp(load_config(ROOT / "configs" / "demo.yaml"))
+
+
+@pytest.fixture(scope="module")
+def scene(
+    pg_server: str, mqtt_url: str, console_dist: Path, scene_site: SiteConfig
+) -> Iterator[Scene]:
     """The demo site with every role and the simulated traffic, one per test module."""
     name = f"sw_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    site = _with_ephemeral_udp(load_config(ROOT / "configs" / "demo.yaml"))
+    site = scene_site
     service = Service(
         site,
         dsn=make_conninfo(pg_server, dbname=name),

@@ -179,6 +179,7 @@ def test_sensors_come_from_the_site_with_their_health(service: Service, api: htt
         "range_m": None,
         "online": True,
         "since": None,
+        "ptz": False,
     }
     radar = sensors["radar-head"]
     assert (radar["kind"], radar["lat"], radar["lon"]) == ("radar", 58.25, 11.40)
