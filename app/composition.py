@@ -676,10 +676,14 @@ class Service:
         )
 
     def _share(self, role: str) -> str | None:
-        """The shared-subscription group of a stateless role (MQTT 5 only)."""
-        if not BrokerAddress.parse(self._mqtt_url).shared_subscriptions:
+        """The shared-subscription group of a stateless role, when scaled out (MQTT 5 only).
+        Off by default: Mosquitto does not restore a `$share/…` subscription after its own
+        restart and drops what the group misses until a member reconnects
+        (tests/faults/test_broker_sessions.py); a plain one is restored and queued."""
+        group = self.site.bus.share_group
+        if group is None or not BrokerAddress.parse(self._mqtt_url).shared_subscriptions:
             return None
-        return f"{self.site.bus.share_group}-{role}"
+        return f"{group}-{role}"
 
     @cached_property
     def data_root(self) -> Path:

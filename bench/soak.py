@@ -132,8 +132,7 @@ def main() -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
     dsn = make_conninfo(server, dbname=name)
     work = Path(tempfile.mkdtemp(prefix="sw-soak-"))
-    work.chmod(0o755)  # the broker, run as `mosquitto`, saves its sessions under it
-    broker = Mosquitto(work)
+    broker = Mosquitto()
     roles = Roles(work, dsn, broker.url, f"soak-{uuid.uuid4().hex[:8]}")
     roles.env["SHOREWATCH_DATA_DIR"] = str(work / "data")
     radar_port = free_port()

@@ -36,9 +36,10 @@ class BusConfig(BaseModel):
         le=1000.0,
         description="How long a sensor's first report waits for company before it is sent.",
     )
-    share_group: str = Field(
-        default="shorewatch",
+    share_group: str | None = Field(
+        default=None,
         pattern=r"^[A-Za-z0-9_\-]+$",
         description="MQTT 5 shared-subscription group of the recorders and of the alerts "
-        "workers: several instances split one stream.",
+        "workers, to run several that split one stream. Unset: each subscribes plainly, which "
+        "Mosquitto keeps across its own restart (it does not keep shared subscriptions).",
     )

@@ -52,7 +52,11 @@ def open_row(page: Page, target: str, alert_id: str | None = None) -> None:
 
 
 def state_is(page: Page, state: str) -> None:
-    expect(page.locator("[data-testid=alert-state]")).to_have_text(state, timeout=15_000)
+    try:
+        expect(page.locator("[data-testid=alert-state]")).to_have_text(state, timeout=15_000)
+    except AssertionError as exc:  # say what the console told the user
+        told = page.locator("[data-testid=action-message]").all_inner_texts()
+        raise AssertionError(f"{exc}\nthe console said: {told}") from None
 
 
 def targets_drawn(page: Page, at_least: int, timeout_ms: float = 60_000) -> None:

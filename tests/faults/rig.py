@@ -30,12 +30,16 @@ SHOREWATCH = Path(sys.executable).parent / "shorewatch"
 
 
 class Mosquitto:
-    """Our own broker with on-disk persistence, on a free port: kill -9 and start again."""
+    """Our own broker with on-disk persistence, on a free port: kill -9 and start again.
 
-    def __init__(self, workdir: Path) -> None:
+    Its folder is not under pytest's tmp_path (0700, root's): mosquitto started as root runs as
+    `mosquitto`, and a folder it cannot reach means no persistence at all — every session and
+    queued message would silently die with the broker."""
+
+    def __init__(self) -> None:
         self.port = free_port()
-        self.dir = workdir / "mosquitto"
-        self.dir.mkdir()
+        self.dir = Path(tempfile.mkdtemp(prefix="sw-fault-mq-"))
+        self.dir.chmod(0o755)
         if os.geteuid() == 0:  # mosquitto started as root runs as `mosquitto`: let it save
             shutil.chown(self.dir, "mosquitto")
         (self.dir / "mosquitto.conf").write_text(
@@ -67,9 +71,14 @@ class Mosquitto:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
+    def saved(self) -> bool:
+        """Whether the broker has written its persistence file yet."""
+        return (self.dir / "mosquitto.db").exists()
+
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Cluster:

@@ -33,8 +33,8 @@ STREAM_S = 14.0
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    own = Mosquitto(tmp_path)
+def broker() -> Iterator[Mosquitto]:
+    own = Mosquitto()
     yield own
     own.close()
 

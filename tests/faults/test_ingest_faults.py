@@ -7,8 +7,6 @@ must be stored exactly once."""
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,11 +37,7 @@ def udp_bound(port: int) -> bool:
 
 @contextlib.contextmanager
 def _rig(tmp_path: Path, dsn: str, topic_root: str, query: str) -> Iterator[Rig]:
-    # Outside pytest's tmp (0700, root's): the broker, run as `mosquitto`, must reach its
-    # folder to save its sessions, or a restart forgets the recorder's subscription.
-    broker_dir = Path(tempfile.mkdtemp(prefix="sw-fault-mq-"))
-    broker_dir.chmod(0o755)
-    broker = Mosquitto(broker_dir)
+    broker = Mosquitto()
     url = broker.url + query
     roles = Roles(tmp_path, dsn, url, topic_root)
     roles.env["SHOREWATCH_DATA_DIR"] = str(tmp_path / "data")  # where ingest's spool lives
@@ -56,7 +50,6 @@ def _rig(tmp_path: Path, dsn: str, topic_root: str, query: str) -> Iterator[Rig]
     finally:
         roles.close()
         broker.close()
-        shutil.rmtree(broker_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -67,10 +60,8 @@ def rig(tmp_path: Path, dsn: str, topic_root: str) -> Iterator[Rig]:
 
 @pytest.fixture
 def rig_311(tmp_path: Path, dsn: str, topic_root: str) -> Iterator[Rig]:
-    """MQTT 3.1.1: no shared subscription. Mosquitto 2.0.11 does not restore a `$share`
-    subscription from its persistence file, so after a broker restart what is published for
-    a recorder that has not reconnected yet is dropped (checked with mosquitto_sub/pub); with
-    a plain subscription the restored session queues it, and the test measures the spool."""
+    """The same over MQTT 3.1.1 (sessions by clean-session flag, no session expiry): a broker
+    whose clients speak only 3.1.1 must keep what was published for an absent recorder too."""
     with _rig(tmp_path, dsn, topic_root, "?version=3.1.1") as parts:
         yield parts
 

@@ -24,7 +24,7 @@ ingest:
   ais:
     - {id: rx, transport: udp, host: 127.0.0.1, port: 0}
 store: {flush_interval_s: 0.1}
-bus: {batch_max: 20, batch_linger_ms: 2}
+bus: {batch_max: 20, batch_linger_ms: 2, share_group: shorewatch}
 """
 
 
