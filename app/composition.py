@@ -169,12 +169,18 @@ class Service:
         self.tak_out: TakOut | None = None
         self.tak_receivers: dict[str, TakReceiver] = {}
 
+    pool: ConnectionPool
+    series_mode: str = "none"
+
     def start(self) -> None:
-        self.pool: ConnectionPool = self._open_pool("service")
-        self._stops.append(self.pool.close)
-        migrate(self.pool, self.site.store)
-        with self.pool.connection() as conn:
-            self.series_mode = series_mode_of(conn)
+        # Ingest alone writes nothing to the database: it starts (and accepts) while the
+        # database is away, so a restart of it during a database outage loses nothing.
+        if self.roles != {"ingest"}:
+            self.pool = self._open_pool("service")
+            self._stops.append(self.pool.close)
+            migrate(self.pool, self.site.store)
+            with self.pool.connection() as conn:
+                self.series_mode = series_mode_of(conn)
         self.bus = Bus(
             self._mqtt_url, "shorewatch-" + "-".join(sorted(self.roles)), self.topics, self.metrics
         )

@@ -1,8 +1,8 @@
 """Issue 12, ingest killed: what it had accepted is stored after restart. `ingest` and
 `recorder` as `shorewatch run --role` processes, our own broker, a steady stream of uniquely
-time-stamped AIS lines; ingest is `kill -9`ed (with the broker away, and with it up) and
-restarted. Lines that reached ingest while it was dead were never accepted; every other one
-must be stored exactly once."""
+time-stamped AIS lines; ingest is `kill -9`ed (with the broker away, with it up, and with the
+database away) and restarted. Lines that reached ingest while it was dead were never accepted;
+every other one must be stored exactly once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.rig import Mosquitto, Roles, Stream, gaps, stored
+from tests.faults.rig import Cluster, Mosquitto, Roles, Stream, gaps, stored
 from tests.faults.test_data_path import _online
 from tests.waiting import wait_for
 
@@ -120,3 +120,36 @@ def test_ingest_kill9_with_broker_up_keeps_what_it_accepted(rig: Rig, dsn: str) 
     time.sleep(4)
     sent = stream.stop()
     _check(dsn, sent, (killed - NOT_YET_ACCEPTED, ready))
+
+
+def test_ingest_restarted_while_the_database_is_down_keeps_what_it_accepted(
+    tmp_path: Path, topic_root: str
+) -> None:
+    """Ingest writes nothing to the database, so it must start without it: a supervisor
+    restarting it during a database outage would otherwise lose the whole outage's input."""
+    cluster = Cluster()
+    broker = Mosquitto()
+    roles = Roles(tmp_path, cluster.dsn, broker.url, topic_root)
+    try:
+        roles.start("recorder")
+        roles.start("ingest")
+        _online(broker.url, topic_root, {"shorewatch-recorder-consumer", "shorewatch-ingest"}, 60)
+        stream = Stream(roles.udp_port, RATE)
+        stream.start()
+        time.sleep(3)
+        cluster.stop()
+        time.sleep(2)
+        killed = stream.sent
+        roles.kill("ingest")
+        time.sleep(1)
+        _restart_ingest(roles)
+        ready = stream.sent
+        time.sleep(3)
+        cluster.start()
+        time.sleep(4)
+        sent = stream.stop()
+        _check(cluster.dsn, sent, (killed - NOT_YET_ACCEPTED, ready))
+    finally:
+        roles.close()
+        broker.close()
+        cluster.close()
