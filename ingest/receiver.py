@@ -25,8 +25,13 @@ class LineAccounting:
     """Per-line outcome counters and rate-limited rejection warnings for one input.
 
     Shared by every receiver kind so that `/metrics` reads the same whatever the sensor: each
-    input line lands in `ingest_lines{source,sensor,outcome}` exactly once.
+    input line lands in `ingest_lines{source,sensor,outcome}` exactly once. Counts are kept as
+    plain ints per line (a Prometheus `inc` costs more than the rest of a line's accounting)
+    and pushed to the counters every `SYNC_EVERY` lines and before every scrape, so /metrics
+    is always exact.
     """
+
+    SYNC_EVERY = 1024  # lines between pushes outside a scrape
 
     def __init__(
         self, source: str, sensor: str, metrics: Metrics, *, max_payload_bytes: int
@@ -38,7 +43,12 @@ class LineAccounting:
         self._log = RateLimitedLog(f"shorewatch.ingest.{sensor}")
         self._lock = threading.Lock()
         self._oversized_lines = 0
+        self._lines: dict[str, int] = {}  # outcome -> lines not yet on its counter
+        self._rejected: dict[str, int] = {}  # reason -> lines not yet on its counter
+        self._unsynced = 0
         self._counters: dict[str, Counter] = {}
+        self._rejected_counters: dict[str, Counter] = {}
+        metrics.sync_before_scrape(self.sync)
 
     @property
     def oversized_lines(self) -> int:
@@ -68,20 +78,50 @@ class LineAccounting:
         return counts
 
     def accept(self, outcome: str, lines: int = 1) -> None:
+        self._add(outcome, lines, rejected=False)
+
+    def reject(self, reason: str, lines: int, detail: str) -> None:
+        self._add(reason, lines, rejected=True)
+        self._log.warning(
+            reason, "input rejected", receiver=self.sensor, reason=reason, detail=detail[:200]
+        )
+
+    def _add(self, outcome: str, lines: int, *, rejected: bool) -> None:
+        with self._lock:
+            self._lines[outcome] = self._lines.get(outcome, 0) + lines
+            if rejected:
+                self._rejected[outcome] = self._rejected.get(outcome, 0) + lines
+            self._unsynced += lines
+            due = self._unsynced >= self.SYNC_EVERY
+        if due:
+            self.sync()
+
+    def sync(self) -> None:
+        """Push the counts kept since the last push to the Prometheus counters."""
+        with self._lock:  # held while pushing: a concurrent scrape waits for the whole push
+            for outcome, lines in self._lines.items():
+                self._line_counter(outcome).inc(lines)
+            for reason, lines in self._rejected.items():
+                self._rejected_counter(reason).inc(lines)
+            self._lines.clear()
+            self._rejected.clear()
+            self._unsynced = 0
+
+    def _line_counter(self, outcome: str) -> Counter:
         counter = self._counters.get(outcome)
-        if counter is None:  # labels() costs more than the rest of a line's accounting
+        if counter is None:  # labels() is a lookup under a lock: done once per outcome
             counter = self._metrics.ingest_lines.labels(
                 source=self.source, sensor=self.sensor, outcome=outcome
             )
             self._counters[outcome] = counter
-        counter.inc(lines)
+        return counter
 
-    def reject(self, reason: str, lines: int, detail: str) -> None:
-        self.accept(reason, lines)
-        self._metrics.ingest_rejected.labels(source=self.source, reason=reason).inc(lines)
-        self._log.warning(
-            reason, "input rejected", receiver=self.sensor, reason=reason, detail=detail[:200]
-        )
+    def _rejected_counter(self, reason: str) -> Counter:
+        counter = self._rejected_counters.get(reason)
+        if counter is None:
+            counter = self._metrics.ingest_rejected.labels(source=self.source, reason=reason)
+            self._rejected_counters[reason] = counter
+        return counter
 
 
 class AisReceiver:
