@@ -44,15 +44,6 @@ def _in(value: float | None, low: float, high: float) -> bool:
     return value is None or (type(value) is float and low <= value <= high)
 
 
-def _below(value: float | None, high: float) -> bool:
-    """None, or a float within [0, high)."""
-    return value is None or (type(value) is float and 0.0 <= value < high)
-
-
-def _aware(when: datetime) -> bool:
-    return when.tzinfo is UTC
-
-
 class ReportBuilder:
     """One receiver's reports; `validate` forces the pydantic-validated construction."""
 
@@ -86,16 +77,18 @@ class ReportBuilder:
             "heading_deg": hdg,
             "length_m": length,
         }
+        # Written out rather than through _in: this runs for every position report.
+        # NaN fails every comparison and the limits are finite, so infinities fail too.
         checked = (
             not self.validate
             and 0 < len(ref) <= MAX_REF
-            and _aware(when)
-            and _in(lat, -90.0, 90.0)
-            and _in(lon, -180.0, 180.0)
-            and _in(sog, 0.0, MAX_SPEED)
-            and _below(cog, 360.0)
-            and _below(hdg, 360.0)
-            and _in(length, 0.0, MAX_OBSERVED_LENGTH)
+            and when.tzinfo is UTC
+            and -90.0 <= lat <= 90.0
+            and -180.0 <= lon <= 180.0
+            and (sog is None or 0.0 <= sog <= MAX_SPEED)
+            and (cog is None or 0.0 <= cog < 360.0)
+            and (hdg is None or 0.0 <= hdg < 360.0)
+            and (length is None or 0.0 <= length <= MAX_OBSERVED_LENGTH)
         )
         return Observation.from_checked(values) if checked else Observation(**values)
 
@@ -126,7 +119,7 @@ class ReportBuilder:
             not self.validate
             and type(mmsi) is int
             and 0 <= mmsi <= MAX_MMSI
-            and _aware(when)
+            and when.tzinfo is UTC
             and (imo_number is None or type(imo_number) is int)
             and (name is None or len(name) <= MAX_NAME)
             and (callsign is None or len(callsign) <= MAX_CALLSIGN)

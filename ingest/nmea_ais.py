@@ -153,9 +153,6 @@ class AisDecoder:
         self._pghp: datetime | None = None  # set by a $PGHP, consumed by the very next line
         self._gnss_time: datetime | None = None  # latest valid RMC date and time
         self._reports = ReportBuilder(sensor_id, validate=validate_reports)
-        # Receivers stamp every line of a payload with one arrival time: converted once.
-        self._received_at: datetime | None = None
-        self._now = datetime.min.replace(tzinfo=UTC)
 
     def feed(self, line: bytes | str, received_at: datetime) -> tuple[Message, ...]:
         """Decode one line; never raises: every failure is counted as a `Rejection`.
@@ -163,14 +160,12 @@ class AisDecoder:
         Event time, first found: tag block `c:`, a unix time after the checksum, the `$PGHP`
         just before, the latest valid RMC or ZDA (with `gnss_clock`), else `received_at`.
         """
-        if received_at is not self._received_at:
-            self._received_at = received_at
-            self._now = (
-                received_at.astimezone(UTC)
-                if received_at.tzinfo
-                else received_at.replace(tzinfo=UTC)
-            )
-        now = self._now
+        if received_at.tzinfo is UTC:  # receivers' clocks: no conversion needed
+            now = received_at
+        elif received_at.tzinfo:
+            now = received_at.astimezone(UTC)
+        else:
+            now = received_at.replace(tzinfo=UTC)
         if self._pending:
             self._expire(now)
         pghp, self._pghp = self._pghp, None
