@@ -9,7 +9,6 @@ pyais does the 6-bit decoding; this module decides what each line means for Shor
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -146,6 +145,7 @@ class AisDecoder:
         self.sensor_id = sensor_id
         self.gnss_clock = gnss_clock
         self.stats: Counter[str] = Counter()
+        self.callback_failures = 0  # on_outcome calls that raised (and were ignored)
         self._on_outcome = on_outcome
         self._max_pending = max_pending_groups
         self._max_age = timedelta(seconds=multipart_max_age_s)
@@ -204,8 +204,11 @@ class AisDecoder:
         self.stats[outcome._value_] += lines  # `.value` is a Python-level property: per line
         if self._on_outcome is not None:
             # A failing logger or metric must not stop the feed or break the accounting.
-            with contextlib.suppress(Exception):
+            # (try/except rather than contextlib.suppress: this runs for every line.)
+            try:
                 self._on_outcome(outcome, lines, detail)
+            except Exception:
+                self.callback_failures += 1
 
     def _line(
         self, line: bytes | str, now: datetime, pghp: datetime | None
