@@ -22,7 +22,7 @@ from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
 from ingest.ais_reports import ReportBuilder
-from ingest.nmea_checksum import computed_checksum, stated_checksum
+from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
     gatehouse_time,
     rmc_time,
@@ -115,10 +115,10 @@ BITS_NEEDED = {
 
 def _check_sentence(sentence: bytes) -> None:
     """Checked before parsing, so a corrupt line counts as CHECKSUM, not as what it became."""
-    expected = stated_checksum(sentence)  # one '*': two glued sentences fail
-    if expected is None:
+    checksums = stated_and_computed(sentence)  # one '*': two glued sentences fail
+    if checksums is None:
         raise _Rejected(Rejection.MALFORMED, "no single *hh checksum at the end")
-    actual = computed_checksum(sentence)
+    expected, actual = checksums
     if actual != expected:
         raise _Rejected(Rejection.CHECKSUM, f"*{expected:02X} but computed {actual:02X}")
 
@@ -213,7 +213,10 @@ class AisDecoder:
     def _line(
         self, line: bytes | str, now: datetime, pghp: datetime | None
     ) -> tuple[Message, ...] | LineOutcome | None:
-        data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
+        if type(line) is bytes:  # what receivers hand over: no conversion
+            data = line
+        else:
+            data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
         text = data.strip()
         if len(text) > MAX_LINE_BYTES:
             raise _Rejected(Rejection.OVERSIZED, f"{len(text)} bytes > {MAX_LINE_BYTES}")
@@ -236,7 +239,9 @@ class AisDecoder:
         is_rmc = self.gnss_clock and address[:1] == b"$" and address[3:] in (b"RMC", b"ZDA")
         if not (is_ais or is_rmc or address == b"$PGHP"):
             raise _Rejected(Rejection.NOT_AIS, address.decode()[:16])
-        text, own_time = split_trailing_time(text) if is_ais else (text, None)
+        own_time = None
+        if is_ais and text[-3:-2] != b"*":  # not ending at its checksum: a unix time after it?
+            text, own_time = split_trailing_time(text)
         _check_sentence(text)
         if address == b"$PGHP":
             self._pghp = gatehouse_time(text)

@@ -24,11 +24,24 @@ def stated_checksum(sentence: bytes) -> int | None:
     return HEX_PAIRS.get(sentence[star + 1 :])
 
 
+def stated_and_computed(sentence: bytes) -> tuple[int, int] | None:
+    """Both checksums in one pass over the '*': None when `stated_checksum` would be None."""
+    star = sentence.find(b"*")
+    if star < 0 or star != len(sentence) - 3:
+        return None
+    stated = HEX_PAIRS.get(sentence[star + 1 :])
+    return None if stated is None else (stated, _fold(sentence[1:star]))
+
+
 def computed_checksum(sentence: bytes) -> int:
     """XOR of the bytes after the leading '!' or '$' and before the first '*' (or the end):
     the same value as pyais' `compute_checksum`."""
     star = sentence.find(b"*")
-    body = sentence[1:star] if star >= 0 else sentence[1:]
+    return _fold(sentence[1:star] if star >= 0 else sentence[1:])
+
+
+def _fold(body: bytes) -> int:
+    """XOR of all the bytes of `body`."""
     x = int.from_bytes(body, "little")
     if len(body) > _UNROLLED_BYTES:  # long lines: halve down to the unrolled width first
         width = 1 << (len(body) - 1).bit_length()

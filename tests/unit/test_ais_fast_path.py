@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
-from ingest.nmea_checksum import computed_checksum, stated_checksum
+from ingest.nmea_checksum import computed_checksum, stated_and_computed, stated_checksum
 from shorewatch.events import Observation, Source, VesselStatic
 
 CAPTURES = [
@@ -229,3 +229,20 @@ def test_from_checked_refuses_unknown_and_missing_fields() -> None:
         Observation.from_checked({**good, "speed": 1.0})
     with pytest.raises(TypeError):
         Observation.from_checked({k: v for k, v in good.items() if k != "lat"})
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        b"!AIVDM,1,1,,A,17P@<J?P00blFWmjG@5a5?v62<10,0*27",
+        b"!AIVDM,1,1,,A,17P@<J?P00blFWmjG@5a5?v62<10,0*28",
+        b"!AIVDM,1,1,,A,x,0*5",
+        b"!AIVDM,1,1,,A,x,0",
+        b"!AIVDM,1,1,,A,x*1,0*5C",
+        b"!*00",
+    ],
+)
+def test_stated_and_computed_in_one_pass(sentence: bytes) -> None:
+    stated = stated_checksum(sentence)
+    expected = None if stated is None else (stated, computed_checksum(sentence))
+    assert stated_and_computed(sentence) == expected
