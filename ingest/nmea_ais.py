@@ -9,7 +9,6 @@ pyais does the 6-bit decoding; this module decides what each line means for Shor
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -20,9 +19,10 @@ from typing import Any
 
 from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
-from pyais.util import compute_checksum
 from pydantic import ValidationError
 
+from ingest.ais_reports import ReportBuilder
+from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
     gatehouse_time,
     rmc_time,
@@ -30,11 +30,12 @@ from ingest.nmea_time import (
     unix_time,
     zda_time,
 )
-from shorewatch.events import Observation, Source, VesselStatic
+from shorewatch.events import Observation, VesselStatic
 
 MAX_LINE_BYTES = 512
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
+DECODED_TYPES = POSITION_TYPES | STATIC_TYPES
 MAX_SENSOR_ID = 64  # Observation.sensor_id's limit, checked once here instead of per message
 # The last field read from each pyais class. A payload ending before it is truncated: pyais
 # would decode the partial bits of that field as a wrong value rather than as None.
@@ -51,7 +52,6 @@ LAST_FIELD_READ = {
     "MessageType24PartBAuxiliaryCraft": "callsign",
 }
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
-_CHECKSUM = re.compile(rb"[^*]*\*([0-9A-Fa-f]{2})")  # one '*': two glued sentences fail
 
 Message = Observation | VesselStatic
 
@@ -76,13 +76,6 @@ class Rejection(StrEnum):
 
 
 OutcomeCallback = Callable[[LineOutcome | Rejection, int, str], None]
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """What one completed AIS message yields: a position, a static report, or both (type 19)."""
-
-    messages: tuple[Observation | VesselStatic, ...]
 
 
 class _Rejected(Exception):
@@ -120,24 +113,12 @@ BITS_NEEDED = {
 }
 
 
-def _text(value: object) -> str | None:
-    """AIS pads strings with '@' (6-bit zero) and spaces; nothing left means not sent."""
-    return None if value is None else (str(value).strip("@ ") or None)
-
-
-def _span(a: object, b: object) -> float | None:
-    """Length from bow + stern (or beam from port + starboard); 0 means not available."""
-    if not isinstance(a, int) or not isinstance(b, int) or a + b <= 0:
-        return None
-    return float(a + b)
-
-
 def _check_sentence(sentence: bytes) -> None:
     """Checked before parsing, so a corrupt line counts as CHECKSUM, not as what it became."""
-    check = _CHECKSUM.fullmatch(sentence)
-    if check is None:
+    checksums = stated_and_computed(sentence)  # one '*': two glued sentences fail
+    if checksums is None:
         raise _Rejected(Rejection.MALFORMED, "no single *hh checksum at the end")
-    expected, actual = int(check[1], 16), compute_checksum(sentence)
+    expected, actual = checksums
     if actual != expected:
         raise _Rejected(Rejection.CHECKSUM, f"*{expected:02X} but computed {actual:02X}")
 
@@ -153,7 +134,10 @@ class AisDecoder:
         max_pending_groups: int = 256,
         multipart_max_age_s: float = 60.0,
         gnss_clock: bool = False,
+        validate_reports: bool = False,
     ) -> None:
+        """`validate_reports`: build every report through full pydantic validation instead of
+        the hand-checked fast path (the same reports, slower: the reference in tests)."""
         if not 1 <= len(sensor_id) <= MAX_SENSOR_ID:
             raise ValueError(f"sensor_id must be 1..{MAX_SENSOR_ID} characters: {sensor_id!r}")
         if max_pending_groups < 1 or not multipart_max_age_s > 0:
@@ -161,12 +145,14 @@ class AisDecoder:
         self.sensor_id = sensor_id
         self.gnss_clock = gnss_clock
         self.stats: Counter[str] = Counter()
+        self.callback_failures = 0  # on_outcome calls that raised (and were ignored)
         self._on_outcome = on_outcome
         self._max_pending = max_pending_groups
         self._max_age = timedelta(seconds=multipart_max_age_s)
         self._pending: dict[tuple[object, ...], _Group] = {}  # insertion order = oldest first
         self._pghp: datetime | None = None  # set by a $PGHP, consumed by the very next line
         self._gnss_time: datetime | None = None  # latest valid RMC date and time
+        self._reports = ReportBuilder(sensor_id, validate=validate_reports)
 
     def feed(self, line: bytes | str, received_at: datetime) -> tuple[Message, ...]:
         """Decode one line; never raises: every failure is counted as a `Rejection`.
@@ -174,8 +160,14 @@ class AisDecoder:
         Event time, first found: tag block `c:`, a unix time after the checksum, the `$PGHP`
         just before, the latest valid RMC or ZDA (with `gnss_clock`), else `received_at`.
         """
-        now = received_at.astimezone(UTC) if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-        self._expire(now)
+        if received_at.tzinfo is UTC:  # receivers' clocks: no conversion needed
+            now = received_at
+        elif received_at.tzinfo:
+            now = received_at.astimezone(UTC)
+        else:
+            now = received_at.replace(tzinfo=UTC)
+        if self._pending:
+            self._expire(now)
         pghp, self._pghp = self._pghp, None
         try:
             result = self._line(line, now, pghp)
@@ -197,9 +189,10 @@ class AisDecoder:
         if isinstance(result, LineOutcome):
             self._count(result, 1, "")
             return ()
-        positional = any(isinstance(m, Observation) for m in result.messages)
+        # A position, when there is one, comes first (type 19: position, then static).
+        positional = isinstance(result[0], Observation)
         self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
-        return result.messages
+        return result
 
     def flush(self) -> None:
         """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""
@@ -208,16 +201,22 @@ class AisDecoder:
         self._pghp = None
 
     def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
-        self.stats[outcome.value] += lines
+        self.stats[outcome._value_] += lines  # `.value` is a Python-level property: per line
         if self._on_outcome is not None:
             # A failing logger or metric must not stop the feed or break the accounting.
-            with contextlib.suppress(Exception):
+            # (try/except rather than contextlib.suppress: this runs for every line.)
+            try:
                 self._on_outcome(outcome, lines, detail)
+            except Exception:
+                self.callback_failures += 1
 
     def _line(
         self, line: bytes | str, now: datetime, pghp: datetime | None
-    ) -> Decoded | LineOutcome | None:
-        data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
+    ) -> tuple[Message, ...] | LineOutcome | None:
+        if type(line) is bytes:  # what receivers hand over: no conversion
+            data = line
+        else:
+            data = line.encode("utf-8", "replace") if isinstance(line, str) else bytes(line)
         text = data.strip()
         if len(text) > MAX_LINE_BYTES:
             raise _Rejected(Rejection.OVERSIZED, f"{len(text)} bytes > {MAX_LINE_BYTES}")
@@ -240,7 +239,9 @@ class AisDecoder:
         is_rmc = self.gnss_clock and address[:1] == b"$" and address[3:] in (b"RMC", b"ZDA")
         if not (is_ais or is_rmc or address == b"$PGHP"):
             raise _Rejected(Rejection.NOT_AIS, address.decode()[:16])
-        text, own_time = split_trailing_time(text) if is_ais else (text, None)
+        own_time = None
+        if is_ais and text[-3:-2] != b"*":  # not ending at its checksum: a unix time after it?
+            text, own_time = split_trailing_time(text)
         _check_sentence(text)
         if address == b"$PGHP":
             self._pghp = gatehouse_time(text)
@@ -255,7 +256,7 @@ class AisDecoder:
 
     def _sentence(
         self, text: bytes, tag: TagBlock | None, now: datetime, context: datetime | None
-    ) -> Decoded | None:
+    ) -> tuple[Message, ...] | None:
         """`context`: the line's own trailing time, else the $PGHP just before it."""
         tag_time = None
         if tag is not None:
@@ -283,7 +284,7 @@ class AisDecoder:
         tag_time: datetime | None,
         fallback: datetime,
         now: datetime,
-    ) -> Decoded | None:
+    ) -> tuple[Message, ...] | None:
         """Parts must arrive in order (IEC 61162-1 sends them back to back); a gap is a loss."""
         group_id = tag.group.group_id if tag is not None and tag.group is not None else None
         key = (msg.talker_id, msg.type, msg.channel, msg.seq_id, msg.frag_cnt, group_id)
@@ -324,9 +325,10 @@ class AisDecoder:
         group = self._pending.pop(key)
         self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
 
-    def _map(self, msg: NMEAMessage, when: datetime) -> Decoded:
+    def _map(self, msg: NMEAMessage, when: datetime) -> tuple[Message, ...]:
+        """A position, a static report, or both (type 19), position first."""
         ais_id = msg.ais_id
-        if ais_id not in POSITION_TYPES | STATIC_TYPES:
+        if ais_id not in DECODED_TYPES:
             if 1 <= ais_id <= 27:
                 raise _Rejected(Rejection.UNSUPPORTED_TYPE, f"type {ais_id}")
             raise _Rejected(Rejection.MALFORMED, f"no AIS message type {ais_id}")
@@ -336,46 +338,12 @@ class AisDecoder:
             raise _Rejected(
                 Rejection.MALFORMED, f"type {ais_id}: {len(msg.bv)} bits, needs {needed}"
             )
-        position = self._position(ais_id, fields, when) if ais_id in POSITION_TYPES else None
-        if position is None and ais_id in POSITION_TYPES and ais_id != 19:  # 19: name and size
-            raise _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
-        static = self._static(fields, when) if ais_id in STATIC_TYPES else None
-        return Decoded(tuple(m for m in (position, static) if m is not None))
-
-    def _position(self, ais_id: int, fields: Any, when: datetime) -> Observation | None:
-        lat, lon = fields.lat, fields.lon
-        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return None  # 91 / 181 is "not available"
-        speed, course = fields.speed, fields.course
-        heading = getattr(fields, "heading", None)  # type 27 has none
-        speed_na = 63.0 if ais_id == 27 else 102.3  # 102.2 means "102.2 kn or more"
-        length = _span(fields.to_bow, fields.to_stern) if ais_id == 19 else None
-        return Observation(
-            source=Source.AIS,
-            sensor_id=self.sensor_id,
-            target_ref=str(fields.mmsi),
-            time=when,
-            lat=float(lat),
-            lon=float(lon),
-            sog_kn=None if speed is None or speed > speed_na - 0.05 else float(speed),
-            cog_deg=None if course is None or course >= 360 else float(course),
-            heading_deg=None if heading is None or heading >= 360 else float(heading),
-            length_m=length,
-        )
-
-    def _static(self, fields: Any, when: datetime) -> VesselStatic:
-        imo = getattr(fields, "imo", None)
-        ship_type = getattr(fields, "ship_type", None)
-        return VesselStatic(
-            sensor_id=self.sensor_id,
-            time=when,
-            mmsi=fields.mmsi,
-            # An IMO number has 7 digits; 0 (and anything longer) is "none given", and a bad
-            # one should not cost the name and dimensions sent with it.
-            imo=imo if isinstance(imo, int) and 0 < imo <= 9_999_999 else None,
-            name=_text(getattr(fields, "shipname", None)),
-            callsign=_text(getattr(fields, "callsign", None)),
-            ship_type=int(ship_type) if ship_type else None,  # 0 is "not available"
-            length_m=_span(getattr(fields, "to_bow", None), getattr(fields, "to_stern", None)),
-            beam_m=_span(getattr(fields, "to_port", None), getattr(fields, "to_starboard", None)),
-        )
+        if ais_id not in POSITION_TYPES:
+            return (self._reports.static(fields, when),)
+        position = self._reports.position(ais_id, fields, when)
+        if ais_id != 19:
+            if position is None:
+                raise _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
+            return (position,)
+        static = self._reports.static(fields, when)  # 19: name and size, with or without fix
+        return (static,) if position is None else (position, static)

@@ -7,7 +7,7 @@ rejection logging are the same whichever way the sentences arrived.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 from prometheus_client import Counter
@@ -19,14 +19,20 @@ from shorewatch.metrics import Metrics
 
 Publish = Callable[[Observation | VesselStatic], None]
 OVERSIZED_PAYLOAD = "oversized_payload"
+REJECTION_VALUES = frozenset(reason.value for reason in Rejection)
 
 
 class LineAccounting:
     """Per-line outcome counters and rate-limited rejection warnings for one input.
 
     Shared by every receiver kind so that `/metrics` reads the same whatever the sensor: each
-    input line lands in `ingest_lines{source,sensor,outcome}` exactly once.
+    input line lands in `ingest_lines{source,sensor,outcome}` exactly once. Counts are kept as
+    plain ints per line (a Prometheus `inc` costs more than the rest of a line's accounting)
+    and pushed to the counters every `SYNC_EVERY` lines and before every scrape, so /metrics
+    is always exact.
     """
+
+    SYNC_EVERY = 1024  # lines between pushes outside a scrape
 
     def __init__(
         self, source: str, sensor: str, metrics: Metrics, *, max_payload_bytes: int
@@ -38,7 +44,12 @@ class LineAccounting:
         self._log = RateLimitedLog(f"shorewatch.ingest.{sensor}")
         self._lock = threading.Lock()
         self._oversized_lines = 0
+        self._lines: dict[str, int] = {}  # outcome -> lines not yet on its counter
+        self._rejected: dict[str, int] = {}  # reason -> lines not yet on its counter
+        self._unsynced = 0
         self._counters: dict[str, Counter] = {}
+        self._rejected_counters: dict[str, Counter] = {}
+        metrics.sync_before_scrape(self.sync)
 
     @property
     def oversized_lines(self) -> int:
@@ -68,23 +79,78 @@ class LineAccounting:
         return counts
 
     def accept(self, outcome: str, lines: int = 1) -> None:
-        counter = self._counters.get(outcome)
-        if counter is None:  # labels() costs more than the rest of a line's accounting
-            counter = self._metrics.ingest_lines.labels(
-                source=self.source, sensor=self.sensor, outcome=outcome
-            )
-            self._counters[outcome] = counter
-        counter.inc(lines)
+        self._add(outcome, lines, rejected=False)
 
     def reject(self, reason: str, lines: int, detail: str) -> None:
-        self.accept(reason, lines)
-        self._metrics.ingest_rejected.labels(source=self.source, reason=reason).inc(lines)
+        self._add(reason, lines, rejected=True)
+        self.warn(reason, detail)
+
+    def warn(self, reason: str, detail: str) -> None:
+        """The rate-limited warning of a rejection, for lines counted through `add_counted`."""
         self._log.warning(
             reason, "input rejected", receiver=self.sensor, reason=reason, detail=detail[:200]
         )
 
+    def add_counted(self, lines: Mapping[str, int], rejections: Collection[str]) -> None:
+        """Lines per outcome that a decoder counted itself, since the last call; pushed now.
+
+        Cheaper than a call per line where the decoder keeps its own per-outcome counts."""
+        with self._lock:
+            for outcome, count in lines.items():
+                self._lines[outcome] = self._lines.get(outcome, 0) + count
+                if outcome in rejections:
+                    self._rejected[outcome] = self._rejected.get(outcome, 0) + count
+            self._push()
+
+    def _add(self, outcome: str, lines: int, *, rejected: bool) -> None:
+        with self._lock:
+            self._lines[outcome] = self._lines.get(outcome, 0) + lines
+            if rejected:
+                self._rejected[outcome] = self._rejected.get(outcome, 0) + lines
+            self._unsynced += lines
+            due = self._unsynced >= self.SYNC_EVERY
+        if due:
+            self.sync()
+
+    def sync(self) -> None:
+        """Push the counts kept since the last push to the Prometheus counters."""
+        with self._lock:  # held while pushing: a concurrent scrape waits for the whole push
+            self._push()
+
+    def _push(self) -> None:
+        """With the lock held."""
+        if self._lines:
+            for outcome, lines in self._lines.items():
+                self._line_counter(outcome).inc(lines)
+            for reason, lines in self._rejected.items():
+                self._rejected_counter(reason).inc(lines)
+            self._lines.clear()
+            self._rejected.clear()
+        self._unsynced = 0
+
+    def _line_counter(self, outcome: str) -> Counter:
+        counter = self._counters.get(outcome)
+        if counter is None:  # labels() is a lookup under a lock: done once per outcome
+            counter = self._metrics.ingest_lines.labels(
+                source=self.source, sensor=self.sensor, outcome=outcome
+            )
+            self._counters[outcome] = counter
+        return counter
+
+    def _rejected_counter(self, reason: str) -> Counter:
+        counter = self._rejected_counters.get(reason)
+        if counter is None:
+            counter = self._metrics.ingest_rejected.labels(source=self.source, reason=reason)
+            self._rejected_counters[reason] = counter
+        return counter
+
 
 class AisReceiver:
+    """Counts come from the decoder's own per-outcome stats, handed to the accounting every
+    `PUSH_EVERY` lines and before every scrape: no accounting call per line."""
+
+    PUSH_EVERY = 1024
+
     def __init__(
         self,
         receiver_id: str,
@@ -101,7 +167,10 @@ class AisReceiver:
             "ais", receiver_id, metrics, max_payload_bytes=max_payload_bytes
         )
         self._lock = threading.Lock()
-        self._decoder = AisDecoder(receiver_id, on_outcome=self._count)
+        self._decoder = AisDecoder(receiver_id, on_outcome=self._warn)
+        self._pushed: dict[str, int] = {}  # decoder counts already handed to the accounting
+        self._unpushed = 0  # lines fed since
+        metrics.sync_before_scrape(self.push_counts)
 
     def feed(self, payload: bytes) -> int:
         """Decode every line of one payload; returns the number of messages published."""
@@ -110,15 +179,25 @@ class AisReceiver:
         received_at = self._clock()
         published = 0
         with self._lock:  # multi-part assembly state is shared by every sender of this receiver
-            for line in payload.splitlines():
+            lines = payload.splitlines()
+            for line in lines:
                 for message in self._decoder.feed(line, received_at):
                     self._publish(message)
                     published += 1
+            self._unpushed += len(lines)
+            if self._unpushed >= self.PUSH_EVERY:
+                self._push()
         return published
 
     def flush(self) -> None:
         with self._lock:
             self._decoder.flush()
+            self._push()
+
+    def push_counts(self) -> None:
+        """Hand the decoder's counts since the last push to the accounting (and /metrics)."""
+        with self._lock:
+            self._push()
 
     @property
     def stats(self) -> dict[str, int]:
@@ -126,8 +205,16 @@ class AisReceiver:
         with self._lock:
             return self._accounting.totals(self._decoder.stats)
 
-    def _count(self, outcome: LineOutcome | Rejection, lines: int, detail: str) -> None:
-        if isinstance(outcome, Rejection):
-            self._accounting.reject(outcome.value, lines, detail)
-        else:
-            self._accounting.accept(outcome.value, lines)
+    def _push(self) -> None:
+        """With the lock held, so a scrape never sees a count between decoder and counter."""
+        counted = self._decoder.stats
+        pushed = self._pushed
+        delta = {k: n - pushed.get(k, 0) for k, n in counted.items() if n != pushed.get(k, 0)}
+        self._pushed = dict(counted)
+        self._unpushed = 0
+        if delta:
+            self._accounting.add_counted(delta, REJECTION_VALUES)
+
+    def _warn(self, outcome: LineOutcome | Rejection, _lines: int, detail: str) -> None:
+        if type(outcome) is Rejection:
+            self._accounting.warn(outcome._value_, detail)

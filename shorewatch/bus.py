@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlparse
@@ -236,9 +237,9 @@ class Bus:
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
-        if isinstance(message, ObservationBatch):  # counted as what it carries
-            for item in message.items:
-                self._metrics.published.labels(kind=item.type).inc()
+        if isinstance(message, ObservationBatch):  # counted as what it carries, per kind
+            for kind, count in Counter(item.type for item in message.items).items():
+                self._metrics.published.labels(kind=kind).inc(count)
         else:
             self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
         return info

@@ -7,9 +7,11 @@ becoming a silently ignored field downstream. Every message carries its sensor's
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -25,6 +27,46 @@ FactValue = float | int | str | bool
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def from_checked(cls, values: Mapping[str, object]) -> Self:
+        """An instance from values the caller has already checked against every constraint of
+        the model, with no validation pass.
+
+        For decoders that make tens of thousands of reports a second, where validation costs
+        more than the rest of the decoding (and `model_construct`'s generic loop more than
+        validation). The result equals what validating the same values gives: same fields in
+        the same order, same `model_fields_set`. A value not checked must go through
+        `cls(**values)` instead.
+        """
+        template, required = _construction_template(cls)
+        fields = dict(template)  # declaration order, as validation leaves it
+        fields.update(values)
+        if len(fields) != len(template) or not required <= values.keys():
+            raise TypeError(f"{cls.__name__}: unknown or missing fields in {sorted(values)}")
+        instance = cls.__new__(cls)
+        object.__setattr__(instance, "__dict__", fields)
+        object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+        object.__setattr__(instance, "__pydantic_extra__", None)
+        object.__setattr__(instance, "__pydantic_private__", None)
+        return instance
+
+
+@cache
+def _construction_template(model: type[Frozen]) -> tuple[dict[str, object], frozenset[str]]:
+    """Every field in declaration order with its default (None for a required one), and the
+    required names; a default factory is refused rather than shared between instances."""
+    template: dict[str, object] = {}
+    required: set[str] = set()
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            raise TypeError(f"{model.__name__}.{name}: from_checked has no default factories")
+        if field.is_required():
+            required.add(name)
+            template[name] = None
+        else:
+            template[name] = field.default
+    return template, frozenset(required)
 
 
 class Source(StrEnum):

@@ -15,6 +15,20 @@ from shorewatch.spool import SpoolStats
 
 CameraCounts = Callable[[], Mapping[str, int]]
 SpoolReading = Callable[[], SpoolStats]
+ScrapeHook = Callable[[], None]
+
+
+class _ScrapeSync(Collector):
+    """Registered first, so every collection (a /metrics scrape, a registry read) runs the hooks
+    before any counter is read: hot paths keep plain ints and push them here, exactly."""
+
+    def __init__(self) -> None:
+        self.hooks: list[ScrapeHook] = []
+
+    def collect(self) -> Iterator[Metric]:
+        for hook in tuple(self.hooks):
+            hook()
+        yield from ()
 
 
 class _CameraPipelineCollector(Collector):
@@ -78,6 +92,8 @@ class _SpoolCollector(Collector):
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._sync = _ScrapeSync()
+        self.registry.register(self._sync)  # first: the registry collects in this order
         self._cameras = _CameraPipelineCollector()
         self.registry.register(self._cameras)
         self._spools = _SpoolCollector()
@@ -181,6 +197,11 @@ class Metrics:
             ["component"],
             registry=self.registry,
         )
+
+    def sync_before_scrape(self, hook: ScrapeHook) -> None:
+        """`hook` pushes counts kept outside Prometheus into their counters; it runs at the
+        start of every collection, so a scrape never sees them late."""
+        self._sync.hooks.append(hook)
 
     def watch_camera_pipeline(self, camera: str, counts: CameraCounts) -> None:
         self._cameras.sources[camera] = counts
