@@ -357,11 +357,14 @@ def bench(
     )
     draws = perf1["draws"] - perf0["draws"]
     messages = perf1["messages"] - perf0["messages"]
+    builds = perf1["builds"] - perf0["builds"]
     receive_ms = (perf1["receiveMs"] - perf0["receiveMs"]) / max(1, messages)
+    build_ms = (perf1["buildMs"] - perf0["buildMs"]) / max(1, builds)
     draw_ms = (perf1["drawMs"] - perf0["drawMs"]) / max(1, draws)
     print(
-        f"console main thread: {receive_ms:.0f} ms per picture message ({messages}),"
-        f" {draw_ms:.0f} ms per picture redraw ({draws})"
+        f"console's live worker: {receive_ms:.1f} ms per picture message ({messages}),"
+        f" {build_ms:.0f} ms per layer build ({builds}); main thread: {draw_ms:.1f} ms per"
+        f" hand-over to the map ({draws})"
     )
     print(
         f"page main thread in long tasks (> 50 ms): {100 * (long1 - long0) / 1000 / span:.0f} %"

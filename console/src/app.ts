@@ -132,6 +132,7 @@ export class ConsoleApp {
         return { x: p.x + box.left, y: p.y + box.top };
       },
       drawn: () => this.picture.count,
+      layers: () => ({ ...this.picture.sizes }),
       perf: () => ({ ...perf, ...workerPerf }),
       jurisdictions: () => store.pictureJurisdictions,
       jumpTo: (lon: number, lat: number, zoom: number) => this.map.map.jumpTo({ center: [lon, lat], zoom }),

@@ -44,6 +44,8 @@ export class PictureLayer {
   private pending: Partial<Layers> = {};
   private frame = 0;
   private drawn = 0;
+  /** Features last handed to each source (read by the browser tests). */
+  readonly sizes: Record<keyof Layers, number> = { targets: 0, dots: 0, vectors: 0, trails: 0 };
 
   constructor(private readonly map: ConsoleMap) {}
 
@@ -70,7 +72,9 @@ export class PictureLayer {
     this.pending = {};
     for (const id of ["targets", "dots", "vectors", "trails"] as const) {
       const data = pending[id];
-      if (data) this.map.set(id, data);
+      if (!data) continue;
+      this.map.set(id, data);
+      this.sizes[id] = data.features.length;
     }
     document.body.dataset.targets = String(this.drawn);
     perf.draws += 1;
