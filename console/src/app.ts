@@ -133,6 +133,7 @@ export class ConsoleApp {
       },
       drawn: () => this.picture.count,
       layers: () => ({ ...this.picture.sizes }),
+      drawnAs: (key: string) => this.picture.drawnAs(key),
       perf: () => ({ ...perf, ...workerPerf }),
       jurisdictions: () => store.pictureJurisdictions,
       jumpTo: (lon: number, lat: number, zoom: number) => this.map.map.jumpTo({ center: [lon, lat], zoom }),

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from shorewatch.events import EventKind, PictureTrack, PictureUpdate, Source
 from tests.browser.conftest import Scene, SignIn
-from tests.waiting import wait_for
 
 CROWD = 2500
 """Above the console's declutter threshold (2,000 targets in view)."""
@@ -57,14 +56,12 @@ def test_a_crowd_is_drawn_as_dots_and_an_alert_in_it_reaches_the_desk(
         assert any("live-worker" in worker.url for worker in page.workers)
 
         member = "radar:crowd-1234"
+        assert page.evaluate(f"shorewatch.drawnAs('{member}')") == "dot"
         where = (58.205 + 34 * 0.0008, 11.385 + 24 * 0.0012)
         scene.publish_event(EventKind.DARK_TARGET, member, *where, {"sog_kn": 6.0, "fixes": 12})
         page.locator(f".desk-row[data-target='{member}']").wait_for(timeout=30_000)
         # Its symbol and badge come back out of the dots once the worker hears of the alert.
-        page.wait_for_function(
-            f"() => shorewatch.layers().targets > {sizes['targets']}", timeout=15_000
-        )
-        wait_for(lambda: page.evaluate("shorewatch.layers()")["dots"] == CROWD - 1)
+        page.wait_for_function(f"() => shorewatch.drawnAs('{member}') === 'symbol'", timeout=15_000)
     finally:
         stop.set()
         mover.join()

@@ -46,6 +46,7 @@ export class PictureLayer {
   private drawn = 0;
   /** Features last handed to each source (read by the browser tests). */
   readonly sizes: Record<keyof Layers, number> = { targets: 0, dots: 0, vectors: 0, trails: 0 };
+  private last: Partial<Layers> = {};
 
   constructor(private readonly map: ConsoleMap) {}
 
@@ -58,6 +59,12 @@ export class PictureLayer {
     Object.assign(this.pending, layers);
     this.drawn = count;
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** How a target is drawn now (for the browser tests; scans the layers, so not per frame). */
+  drawnAs(key: string): "symbol" | "dot" | null {
+    const has = (id: "targets" | "dots") => this.last[id]?.features.some((f) => f.properties?.key === key) ?? false;
+    return has("targets") ? "symbol" : has("dots") ? "dot" : null;
   }
 
   /** Badge texts for the worker, in the console's language. */
@@ -75,6 +82,7 @@ export class PictureLayer {
       if (!data) continue;
       this.map.set(id, data);
       this.sizes[id] = data.features.length;
+      this.last[id] = data;
     }
     document.body.dataset.targets = String(this.drawn);
     perf.draws += 1;
