@@ -592,6 +592,17 @@ class Service:
         if any(o.tracks != "none" for o in self.site.tak.outputs):
             self.bus.subscribe(self.topics.all_picture, tak.on_picture)
 
+    def _picture_bus(self, picture: Picture) -> None:
+        """The picture on a connection of its own (a clean session: it is live state, nothing
+        to keep): with 10,000 targets moving it is ~4 MB a second, which must never queue ahead
+        of alerts, neither in the broker's in-flight window (a message is acknowledged once
+        applied) nor on one socket."""
+        bus = Bus(self._mqtt_url, "shorewatch-api-picture", self.topics, self.metrics)
+        bus.subscribe(self.topics.all_picture, picture.on_message)
+        bus.connect()
+        self._stops.append(bus.close)
+        self._consumers.append(bus)
+
     def _start_api(self) -> None:
         host, port, token = self._api
         live = LiveFeed()
@@ -637,7 +648,7 @@ class Service:
                 picture.alert_changed(message)
 
         self.bus.subscribe(self.topics.all_alerts, relay)
-        self.bus.subscribe(self.topics.all_picture, picture.on_message)
+        self._picture_bus(picture)
         with self.pool.connection() as conn:  # alerts opened before this process started
             picture.load_alerts(AlertsRepo().search(conn, states=list(OPEN_STATES), limit=100_000))
         config = uvicorn.Config(

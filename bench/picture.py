@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from api.live_session import picture_message
+from api.live_session import picture_messages
 from api.picture import BBox, Picture
 from api.principal import Principal, Role
 from detectors.picture import PictureFeed
@@ -148,15 +148,16 @@ def main() -> None:
     everything = BBox(10.0, 57.0, 13.0, 59.0)
     view = timed(lambda: picture.view(admin, everything))
     entries = picture.view(admin, everything)
-    full, holds = picture_message(entries, {}, True)
+    chunks, holds = picture_messages(entries, {}, True)
     stale = {key: -1 for key in holds}
-    all_changed = timed(lambda: picture_message(entries, stale, False))
-    unchanged = timed(lambda: picture_message(entries, holds, False))
-    full = full or ""
+    all_changed = timed(lambda: picture_messages(entries, stale, False))
+    unchanged = timed(lambda: picture_messages(entries, holds, False))
+    full = "".join(chunks)
     print(
         f"  per client per second: view {view * 1e3:.1f} ms, diff (all changed) "
         f"{all_changed * 1e3:.1f} ms, diff (none changed) {unchanged * 1e3:.1f} ms; "
-        f"full message {len(full) / 1e6:.2f} MB ({len(full) / len(entries):.0f} B a target)"
+        f"full picture {len(full) / 1e6:.2f} MB in {len(chunks)} messages "
+        f"({len(full) / len(entries):.0f} B a target)"
     )
 
 

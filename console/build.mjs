@@ -14,7 +14,8 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(assets, { recursive: true });
 
 const result = await build({
-  entryPoints: { app: join(here, "src", "main.ts") },
+  // The live worker (the WebSocket, parsing, the picture's layers) is a script of its own.
+  entryPoints: { app: join(here, "src", "main.ts"), "live-worker": join(here, "src", "worker", "live-worker.ts") },
   bundle: true,
   minify: true,
   sourcemap: true,
@@ -28,7 +29,8 @@ const result = await build({
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((p) => p.split("/").pop());
-const script = outputs.find((name) => name.endsWith(".js"));
+const script = outputs.find((name) => name.startsWith("app-") && name.endsWith(".js"));
+const liveWorker = outputs.find((name) => name.startsWith("live-worker-") && name.endsWith(".js"));
 const style = outputs.find((name) => name.endsWith(".css"));
 
 const node = join(here, "node_modules");
@@ -47,6 +49,7 @@ const html = template
   .replace("%SCRIPT%", `/assets/${script}`)
   .replace("%STYLE%", `/assets/${style}`)
   .replace("%LAND%", `/assets/${landName}`)
-  .replace("%WORKER%", `/assets/${workerName}`);
+  .replace("%WORKER%", `/assets/${workerName}`)
+  .replace("%LIVE_WORKER%", `/assets/${liveWorker}`);
 writeFileSync(join(dist, "index.html"), html);
-console.log(`console built: dist/index.html, assets/${script}, ${style}, ${workerName}, ${landName}`);
+console.log(`console built: dist/index.html, assets/${script}, ${liveWorker}, ${style}, ${workerName}, ${landName}`);

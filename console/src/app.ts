@@ -10,15 +10,15 @@ import { TargetCard } from "./card";
 import { HistoryView } from "./history";
 import { LANGUAGES, lang, onLangChange, setLang, t, tv } from "./i18n";
 import type { Lang } from "./i18n";
-import { Live } from "./live";
+import { Live, workerPerf } from "./live";
 import { createMap } from "./map/map";
 import type { ConsoleMap } from "./map/map";
-import { PictureLayer, perf } from "./map/picture";
+import { PictureLayer, deskLevels, perf } from "./map/picture";
 import { bboxOf, sector } from "./geo";
 import { beep } from "./sound";
 import { StatsView } from "./stats";
 import { store } from "./store";
-import type { Alert, ConsoleSettings, FeatureCollection, JurisdictionProps, PictureTrack, Sensor, Tracks, ZoneProps } from "./types";
+import type { Alert, ConsoleSettings, FeatureCollection, JurisdictionProps, Sensor, Tracks, ZoneProps } from "./types";
 import { UnitsView } from "./units";
 import { legend } from "./legend";
 
@@ -79,7 +79,13 @@ export class ConsoleApp {
       onAlert: () => this.refreshIncidents(),
       onRevoked: () => this.signOut(t("signin_ended")),
       onReconnected: () => void this.reloadAlerts(),
+      onLayers: (layers, count) => this.picture.receive(layers, count),
     });
+    // The worker colours targets by the desk's alerts too, and writes badges in our language.
+    const sendLevels = () => this.live.post({ type: "levels", levels: [...deskLevels()] });
+    store.on("alerts", sendLevels);
+    sendLevels();
+    this.live.post({ type: "labels", labels: PictureLayer.labels() });
 
     mapWrap.appendChild(this.card.el);
     this.legendSlot = h("div", { class: "legend-slot" }, legend());
@@ -92,7 +98,7 @@ export class ConsoleApp {
     for (const layer of ["targets", "targets-dots"]) {
       map.on("click", layer, (e) => {
         const key = e.features?.[0]?.properties?.key as string | undefined;
-        if (key) this.card.open(key);
+        if (key) this.openCard(key);
       });
     }
     map.on("click", "units", () => this.setTab("units"));
@@ -108,6 +114,7 @@ export class ConsoleApp {
     store.on("live", () => this.renderStatus());
     onLangChange(() => {
       store.emit("lang");
+      this.live.post({ type: "labels", labels: PictureLayer.labels() });
       this.renderTopbar();
       this.renderSide();
       this.drawStatic();
@@ -125,8 +132,10 @@ export class ConsoleApp {
         return { x: p.x + box.left, y: p.y + box.top };
       },
       drawn: () => this.picture.count,
-      perf: () => ({ ...perf }),
-      jurisdictions: () => [...new Set([...store.picture.values()].map((tr) => tr.jurisdiction))],
+      layers: () => ({ ...this.picture.sizes }),
+      drawnAs: (key: string) => this.picture.drawnAs(key),
+      perf: () => ({ ...perf, ...workerPerf }),
+      jurisdictions: () => store.pictureJurisdictions,
       jumpTo: (lon: number, lat: number, zoom: number) => this.map.map.jumpTo({ center: [lon, lat], zoom }),
       /** Resolves once the map has drawn everything it has (tests wait for it before a screenshot). */
       idle: () =>
@@ -140,7 +149,7 @@ export class ConsoleApp {
     document.body.dataset.mapReady = "1";
     this.live.setViewport(this.map.bbox());
     this.live.start();
-    void this.loadPicture();
+    this.live.reload();
     this.refreshIncidents(0);
     void this.units.refresh();
     void this.refreshSensors();
@@ -148,14 +157,10 @@ export class ConsoleApp {
     setInterval(() => void this.refreshSensors(), 15_000);
   }
 
-  private async loadPicture(): Promise<void> {
-    try {
-      const bbox = this.map.bbox().map((v) => v.toFixed(5)).join(",");
-      const picture = await get<{ tracks: PictureTrack[] }>(`/api/v1/picture${query({ bbox })}`);
-      store.applyPicture(picture.tracks, []);
-    } catch {
-      // the live socket sends the picture in view as well
-    }
+  /** The card shows the target's full track, which the worker hands over while it is open. */
+  private openCard(key: string): void {
+    this.live.post({ type: "watch", keys: [store.canonical(key)] });
+    this.card.open(key);
   }
 
   private incidentsTimer = 0;
@@ -174,7 +179,7 @@ export class ConsoleApp {
   private async reloadAlerts(): Promise<void> {
     const alerts = await get<Alert[]>(`/api/v1/alerts${query({ state: ["new", "acknowledged", "dispatched"], limit: 500 })}`).catch(() => null);
     if (alerts) store.loadAlerts(alerts);
-    void this.loadPicture();
+    this.live.reload();
   }
 
   private async refreshSensors(): Promise<void> {

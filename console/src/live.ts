@@ -1,98 +1,81 @@
-// The one WebSocket: alert changes always, picture changes for the viewport it is told.
-// Reconnects with backoff; a policy close (1008: key revoked, user disabled) signs out.
+// The live feed on the main thread: a thin end of the live worker (`worker/live-worker.ts`),
+// which owns the WebSocket, parses it and builds the picture's layers. Alerts arrive here
+// first and on their own; the picture arrives as ready layer data (`map/picture.ts`).
 
 import { storedKey } from "./api";
 import { store } from "./store";
-import type { Alert, PictureMessage } from "./types";
-import { perf } from "./map/picture";
-
-type Bbox = [number, number, number, number];
+import type { Alert } from "./types";
+import type { Bbox, FromWorker, Layers, ToWorker } from "./worker/protocol";
 
 export interface LiveHandlers {
   onRedAlert(alert: Alert): void;
   onAlert(alert: Alert): void;
   onRevoked(): void;
   onReconnected(): void;
+  onLayers(layers: Partial<Layers>, count: number): void;
 }
 
+/** Worker-side picture costs (read by bench/console.py through `shorewatch.perf()`). */
+export const workerPerf = { messages: 0, receiveMs: 0, buildMs: 0, builds: 0 };
+
 export class Live {
-  private socket: WebSocket | null = null;
-  private viewport: Bbox | null = null;
-  private retry = 500;
-  private stopped = false;
+  private readonly worker: Worker;
   private everOpened = false;
 
-  constructor(private readonly handlers: LiveHandlers) {}
+  constructor(private readonly handlers: LiveHandlers) {
+    const url = document.querySelector<HTMLMetaElement>('meta[name="shorewatch-live-worker"]')?.content ?? "";
+    this.worker = new Worker(url, { type: "module", name: "live" });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+  }
+
+  private send(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.open();
+    const key = storedKey();
+    if (key) this.send({ type: "start", key });
   }
 
   stop(): void {
-    this.stopped = true;
-    this.socket?.close(1000);
-    this.socket = null;
+    this.send({ type: "stop" });
   }
 
   setViewport(bbox: Bbox): void {
-    this.viewport = bbox;
-    this.sendViewport();
+    this.send({ type: "viewport", bbox });
   }
 
-  private sendViewport(): void {
-    if (this.viewport && this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify({ type: "viewport", bbox: this.viewport }));
-    }
+  /** The picture in view from `GET /api/v1/picture` (the socket sends changes after). */
+  reload(): void {
+    this.send({ type: "reload" });
   }
 
-  private open(): void {
-    const key = storedKey();
-    if (!key || this.stopped) return;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/live?token=${encodeURIComponent(key)}`);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.retry = 500;
-      store.connected = true;
-      store.emit("live");
-      this.sendViewport();
-      if (this.everOpened) this.handlers.onReconnected();
-      this.everOpened = true;
-    };
-    socket.onmessage = (message: MessageEvent<string>) => this.receive(message.data);
-    socket.onclose = (event: CloseEvent) => {
-      if (this.socket !== socket) return;
-      store.connected = false;
-      store.emit("live");
-      if (event.code === 1008) {
-        this.handlers.onRevoked();
-        return;
-      }
-      if (!this.stopped) {
-        setTimeout(() => this.open(), this.retry);
-        this.retry = Math.min(this.retry * 2, 10_000);
-      }
-    };
+  post(message: ToWorker): void {
+    this.send(message);
   }
 
-  private receive(text: string): void {
-    const started = performance.now();
-    let message: { type?: string };
-    try {
-      message = JSON.parse(text) as { type?: string };
-    } catch {
-      return;
-    }
-    if (message.type === "alert") {
-      const alert = message as unknown as Alert;
-      if (store.upsertAlert(alert)) this.handlers.onRedAlert(alert);
-      this.handlers.onAlert(alert);
-    } else if (message.type === "picture") {
-      const picture = message as PictureMessage;
-      store.applyPicture(picture.tracks ?? [], picture.removed ?? []);
-      perf.messages += 1;
-      perf.receiveMs += performance.now() - started;
+  private receive(message: FromWorker): void {
+    switch (message.type) {
+      case "alert":
+        if (store.upsertAlert(message.alert)) this.handlers.onRedAlert(message.alert);
+        this.handlers.onAlert(message.alert);
+        break;
+      case "open":
+        store.connected = true;
+        store.emit("live");
+        if (this.everOpened) this.handlers.onReconnected();
+        this.everOpened = true;
+        break;
+      case "closed":
+        store.connected = false;
+        store.emit("live");
+        if (message.revoked) this.handlers.onRevoked();
+        break;
+      case "layers":
+        Object.assign(workerPerf, message.perf);
+        store.setShown(message.tracks, message.aliases, message.jurisdictions);
+        this.handlers.onLayers(message.layers, message.count);
+        break;
     }
   }
 }

@@ -6,26 +6,21 @@ import { OPEN_STATES } from "./types";
 
 type Topic = "alerts" | "picture" | "units" | "sensors" | "live" | "lang";
 
-const TRAIL_MS = 5 * 60_000;
-const TRAIL_POINTS = 40;
-
-export interface Trail {
-  points: [number, number][];
-  times: number[];
-}
-
 class Store {
   me: Me | null = null;
   settings: ConsoleSettings = { basemap_style_url: null, center: [11.43, 58.25], zoom: 10.5 };
   alerts = new Map<string, Alert>();
+  /** The targets the main thread shows details of (alerted ones, an open card's): the whole
+   * picture, its trails and its layers are kept by the live worker (`worker/live-worker.ts`). */
   picture = new Map<string, PictureTrack>();
+  /** The jurisdictions of every target in view. */
+  pictureJurisdictions: (string | null)[] = [];
   /** A fused track's associated keys point at it: one target, drawn once. */
   aliasOf = new Map<string, string>();
   /** The same from the server's incidents (`/api/v1/incidents`), for targets out of view. */
   incidentAlias = new Map<string, string>();
   /** Names of targets the desk shows, from the incidents, for targets out of view. */
   names = new Map<string, string>();
-  trails = new Map<string, Trail>();
   units: Unit[] = [];
   sensors: Sensor[] = [];
   zones: FeatureCollection<ZoneProps> = { type: "FeatureCollection", features: [] };
@@ -72,31 +67,11 @@ class Store {
     return !older && !alert.silenced && alert.level === "red" && OPEN_STATES.includes(alert.state) && (isNew || turnedRed);
   }
 
-  applyPicture(tracks: PictureTrack[], removed: string[], replaceAll = false): void {
-    if (replaceAll) this.picture.clear();
-    const now = Date.now();
-    for (const key of removed) {
-      this.picture.delete(key);
-      this.trails.delete(key);
-    }
-    for (const track of tracks) {
-      this.picture.set(track.key, track);
-      const trail = this.trails.get(track.key) ?? { points: [], times: [] };
-      const last = trail.points[trail.points.length - 1];
-      if (!last || last[0] !== track.lon || last[1] !== track.lat) {
-        trail.points.push([track.lon, track.lat]);
-        trail.times.push(Date.parse(track.last_seen) || now);
-      }
-      while (trail.points.length > TRAIL_POINTS || (trail.times.length > 1 && trail.times[0] < now - TRAIL_MS)) {
-        trail.points.shift();
-        trail.times.shift();
-      }
-      this.trails.set(track.key, trail);
-    }
-    this.aliasOf.clear();
-    for (const track of this.picture.values()) {
-      for (const other of track.associated) this.aliasOf.set(other, track.key);
-    }
+  /** What the live worker hands over with each picture change. */
+  setShown(tracks: PictureTrack[], aliases: [string, string][], jurisdictions: (string | null)[]): void {
+    this.picture = new Map(tracks.map((track) => [track.key, track]));
+    this.aliasOf = new Map(aliases);
+    this.pictureJurisdictions = jurisdictions;
     this.emit("picture");
   }
 

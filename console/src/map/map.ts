@@ -43,6 +43,7 @@ const SOURCES = [
   "vectors",
   "sensors",
   "units",
+  "dots",
   "targets",
   "history-targets",
   "history-events",
@@ -131,10 +132,10 @@ function siteLayers(): LayerSpecification[] {
     {
       // Dense picture (over 2,000 targets in view): targets without an alert as dots, which
       // MapLibre draws without symbol placement; their source still tells by the dot's form.
+      // A source of their own: the symbol layers then go through the few alerted targets only.
       id: "targets-dots",
       type: "circle",
-      source: "targets",
-      filter: ["==", ["get", "dense"], true],
+      source: "dots",
       paint: {
         "circle-radius": 3,
         "circle-color": ["match", ["get", "source"], "radar", "rgba(0,0,0,0)", "camera", "#64d2ff", "#e4ecf1"],
@@ -146,7 +147,6 @@ function siteLayers(): LayerSpecification[] {
       id: "targets",
       type: "symbol",
       source: "targets",
-      filter: ["!=", ["get", "dense"], true],
       layout: {
         "icon-image": ["get", "icon"],
         "icon-rotate": ["get", "course"],

@@ -1,35 +1,27 @@
-// The live picture as map features: one symbol per target (a fused radar/camera echo of an
-// AIS vessel is drawn once, as its AIS vessel), its course vector scaled by speed, its trail
-// of the last minutes, and a level badge with text on every target with an open alert.
+// The live picture on the map. The live worker builds the layer data (one symbol per target, a
+// fused radar/camera echo of an AIS vessel drawn once as its vessel, its course vector scaled
+// by speed, its trail of the last minutes, a level badge with text on every alerted target;
+// dots above the declutter threshold: `worker/picture-state.ts`); here it is handed to
+// MapLibre at most once per animation frame, and only the layers that changed.
 
-import { destination } from "../geo";
 import { t } from "../i18n";
 import { store } from "../store";
 import type { Level, PictureTrack } from "../types";
-import { OPEN_STATES } from "../types";
+import { LEVELS, OPEN_STATES } from "../types";
+import type { Layers } from "../worker/protocol";
 import type { ConsoleMap } from "./map";
+import { RANK, higher, trackName } from "./symbology";
 
-const VECTOR_MINUTES = 3;
-/** Above this many targets in view, vectors and trails are drawn only for targets with an
- * alert (declutter: at that density they are unreadable anyway, and they cost the most). */
-export const DECLUTTER_ABOVE = 2000;
-const RANK: Record<Level | "none", number> = { none: 0, blue: 1, yellow: 2, orange: 3, red: 4 };
-
-export function shapeOf(track: PictureTrack): "ais" | "radar" | "camera" | "fused" {
-  const ais = track.sources.includes("ais");
-  if (ais && (track.sources.length > 1 || track.associated.length > 0)) return "fused";
-  if (ais) return "ais";
-  return track.sources.includes("radar") ? "radar" : "camera";
-}
+export { DECLUTTER_ABOVE, shapeOf } from "./symbology";
 
 export function displayName(track: PictureTrack | undefined, key: string): string {
   if (!track) return store.names.get(key)?.trim() || key;
-  return track.name?.trim() || track.callsign?.trim() || (track.mmsi ? String(track.mmsi) : key);
+  return trackName(track);
 }
 
 /** The highest open alert level per target the desk knows (fused echoes counted on their
  * target), so that a new alert colours its target before the next picture update. */
-function deskLevels(): Map<string, Level> {
+export function deskLevels(): Map<string, Level> {
   const levels = new Map<string, Level>();
   for (const alert of store.alerts.values()) {
     if (!OPEN_STATES.includes(alert.state)) continue;
@@ -40,86 +32,61 @@ function deskLevels(): Map<string, Level> {
   return levels;
 }
 
-function higher(a: Level | null, b: Level | undefined): Level | null {
-  if (b === undefined) return a;
-  return a === null || RANK[b] > RANK[a] ? b : a;
-}
-
 /** The highest open level on a target: the picture's own, or a newer alert the desk has. */
 export function levelOf(track: PictureTrack): Level | null {
   return higher(track.alert_level, deskLevels().get(track.key));
 }
 
-/** Main-thread time spent on the picture (read by bench/console.py). */
-export const perf = { draws: 0, drawMs: 0, messages: 0, receiveMs: 0 };
+/** Main-thread time spent handing the picture to the map (read by bench/console.py). */
+export const perf = { draws: 0, drawMs: 0 };
 
 export class PictureLayer {
-  private scheduled = false;
-  private lastDraw = 0;
+  private pending: Partial<Layers> = {};
+  private frame = 0;
   private drawn = 0;
+  /** Features last handed to each source (read by the browser tests). */
+  readonly sizes: Record<keyof Layers, number> = { targets: 0, dots: 0, vectors: 0, trails: 0 };
+  private last: Partial<Layers> = {};
 
-  constructor(private readonly map: ConsoleMap) {
-    store.on("picture", () => this.schedule());
-    store.on("alerts", () => this.schedule());
-    store.on("lang", () => this.schedule());
-  }
+  constructor(private readonly map: ConsoleMap) {}
 
   get count(): number {
     return this.drawn;
   }
 
-  schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    const wait = Math.max(0, 500 - (performance.now() - this.lastDraw));
-    setTimeout(() => requestAnimationFrame(() => this.draw()), wait);
+  /** Layer data from the worker; what arrives before the next frame replaces what waited. */
+  receive(layers: Partial<Layers>, count: number): void {
+    Object.assign(this.pending, layers);
+    this.drawn = count;
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** How a target is drawn now (for the browser tests; scans the layers, so not per frame). */
+  drawnAs(key: string): "symbol" | "dot" | null {
+    const has = (id: "targets" | "dots") => this.last[id]?.features.some((f) => f.properties?.key === key) ?? false;
+    return has("targets") ? "symbol" : has("dots") ? "dot" : null;
+  }
+
+  /** Badge texts for the worker, in the console's language. */
+  static labels(): Record<Level, string> {
+    return Object.fromEntries(LEVELS.map((level) => [level, t(`level_${level}`)])) as Record<Level, string>;
   }
 
   private draw(): void {
-    this.scheduled = false;
-    this.lastDraw = performance.now();
-    const started = this.lastDraw;
-    const targets: GeoJSON.Feature[] = [];
-    const vectors: GeoJSON.Feature[] = [];
-    const trails: GeoJSON.Feature[] = [];
-    const levels = deskLevels();
-    const declutter = store.picture.size > DECLUTTER_ABOVE;
-    for (const track of store.picture.values()) {
-      if (store.aliasOf.has(track.key)) continue; // drawn as the target it is fused into
-      const level = higher(track.alert_level, levels.get(track.key));
-      const course = track.cog_deg ?? track.heading_deg ?? 0;
-      const props: Record<string, string | number | boolean> = {
-        key: track.key,
-        icon: `sym|${shapeOf(track)}|${level ?? "none"}`,
-        course,
-        rank: RANK[level ?? "none"],
-        level: level ?? "none",
-      };
-      if (declutter && !level) {
-        props.dense = true;
-        props.source = shapeOf(track) === "fused" ? "ais" : shapeOf(track);
-      }
-      const name = displayName(track, track.key);
-      if (level) props.label = `lbl|${level}|${t(`level_${level}`)} · ${name}`;
-      else if (track.name) props.name = `lbl|plain|${track.name.trim()}`;
-      targets.push({ type: "Feature", properties: props, geometry: { type: "Point", coordinates: [track.lon, track.lat] } });
-      if (props.dense) continue; // no vector or trail either
-      if (track.sog_kn && track.sog_kn > 0.5 && track.cog_deg !== null) {
-        const end = destination(track.lon, track.lat, track.cog_deg, track.sog_kn * 1852 * (VECTOR_MINUTES / 60));
-        vectors.push({ type: "Feature", properties: { level: props.level }, geometry: { type: "LineString", coordinates: [[track.lon, track.lat], end] } });
-      }
-      const points = store.trails.get(track.key)?.points ?? [];
-      if (points.length > 1) trails.push({ type: "Feature", properties: { level: props.level }, geometry: { type: "LineString", coordinates: points } });
+    this.frame = 0;
+    const started = performance.now();
+    const pending = this.pending;
+    this.pending = {};
+    for (const id of ["targets", "dots", "vectors", "trails"] as const) {
+      const data = pending[id];
+      if (!data) continue;
+      this.map.set(id, data);
+      this.sizes[id] = data.features.length;
+      this.last[id] = data;
     }
-    targets.sort((a, b) => Number(a.properties?.rank) - Number(b.properties?.rank));
-    this.drawn = targets.length;
-    this.map.set("targets", { type: "FeatureCollection", features: targets });
-    this.map.set("vectors", { type: "FeatureCollection", features: vectors });
-    this.map.set("trails", { type: "FeatureCollection", features: trails });
-    document.body.dataset.targets = String(targets.length);
+    document.body.dataset.targets = String(this.drawn);
     perf.draws += 1;
     perf.drawMs += performance.now() - started;
     store.emit("live");
   }
 }
-
