@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
@@ -40,6 +42,22 @@ COLUMNS = (
 )
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
+
+
+_UPSERT_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One audit line to append (`AlertsRepo.record_many`)."""
+
+    alert_id: uuid.UUID
+    actor: str
+    action: str
+    from_state: AlertState | None
+    to_state: AlertState
+    note: str
+    at: datetime
 
 
 def _alert(row: tuple[object, ...]) -> Alert:
@@ -137,6 +155,40 @@ class AlertsRepo:
         assignments = ", ".join(f"{c} = %s" for c in COLUMNS[1:])
         conn.execute(
             f"UPDATE alerts SET {assignments} WHERE id = %s", (*_values(alert)[1:], alert.id)
+        )
+
+    def save_many(self, conn: Conn, alerts: Sequence[Alert]) -> None:
+        """Insert the new ones and overwrite the others (each id once), in one statement."""
+        if not alerts:
+            return
+        row = f"({', '.join(['%s'] * len(COLUMNS))})"
+        conn.execute(
+            f"INSERT INTO alerts ({', '.join(COLUMNS)}) VALUES {', '.join([row] * len(alerts))} "
+            f"ON CONFLICT (id) DO UPDATE SET {_UPSERT_SET}",
+            [v for alert in alerts for v in _values(alert)],
+        )
+
+    def record_many(self, conn: Conn, rows: Sequence[HistoryRow]) -> None:
+        """Append audit lines in one statement; their ids follow the order given."""
+        if not rows:
+            return
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+        conn.execute(
+            "INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note) "
+            f"VALUES {values}",
+            [
+                v
+                for r in rows
+                for v in (
+                    r.alert_id,
+                    r.at,
+                    r.actor,
+                    r.action,
+                    r.from_state.value if r.from_state else None,
+                    r.to_state.value,
+                    r.note,
+                )
+            ],
         )
 
     def record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
@@ -23,6 +24,17 @@ RETURNING id
 UPDATE = """
 UPDATE events SET "end" = %s, lat = %s, lon = %s, facts = %s, evidence = %s
 WHERE id = %s AND start = %s
+"""
+_COLUMNS = '(id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence)'
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_UPDATE_ROW = (
+    "(%s::uuid, %s::timestamptz, %s::timestamptz, %s::float8, %s::float8, %s::jsonb, %s::text[])"
+)
+UPDATE_MANY = """
+UPDATE events e SET "end" = v."end", lat = v.lat, lon = v.lon, facts = v.facts,
+    evidence = v.evidence
+FROM (VALUES {rows}) AS v (id, start, "end", lat, lon, facts, evidence)
+WHERE e.id = v.id AND e.start = v.start
 """
 
 
@@ -68,6 +80,54 @@ class EventsRepo:
         )
         return False
 
+    def upsert_many(self, conn: Conn, events: Sequence[Event]) -> list[bool]:
+        """`upsert` for each event in order, in two statements (one when all are new): per
+        event, True when it made a new row. A repeat of an event id within the batch updates
+        the row its first made, as it would one by one."""
+        if not events:
+            return []
+        if self._partitioned:
+            starts = {
+                timeseries.partition_start(e.start, self._config.partition_days) for e in events
+            }
+            timeseries.ensure_partitions(conn, "events", starts, self._config.partition_days)
+        first: dict[tuple[object, datetime], int] = {}
+        for n, event in enumerate(events):
+            first.setdefault((event.id, event.start), n)
+        unique = [events[n] for n in first.values()]
+        rows = conn.execute(
+            f"INSERT INTO events {_COLUMNS} VALUES {', '.join([_ROW] * len(unique))} "
+            "ON CONFLICT (id, start) DO NOTHING RETURNING id, start",
+            [v for e in unique for v in _insert_values(e)],
+        ).fetchall()
+        inserted = {(i, s) for i, s in rows}
+        fresh = [
+            first[(e.id, e.start)] == n and (e.id, e.start) in inserted
+            for n, e in enumerate(events)
+        ]
+        latest: dict[tuple[object, datetime], Event] = {}
+        for event, new in zip(events, fresh, strict=True):
+            if not new:
+                latest[(event.id, event.start)] = event  # the last update of a row wins
+        if latest:
+            conn.execute(
+                UPDATE_MANY.format(rows=", ".join([_UPDATE_ROW] * len(latest))),
+                [
+                    v
+                    for e in latest.values()
+                    for v in (
+                        e.id,
+                        e.start,
+                        e.end,
+                        e.lat,
+                        e.lon,
+                        Jsonb(e.facts),
+                        list(e.evidence),
+                    )
+                ],
+            )
+        return fresh
+
     def list_for_alert(self, conn: Conn, event_ids: list[object]) -> list[Event]:
         rows = conn.execute(
             'SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, '
@@ -83,6 +143,22 @@ class EventsRepo:
             (since, limit),
         ).fetchall()
         return [_event(r) for r in rows]
+
+
+def _insert_values(event: Event) -> tuple[object, ...]:
+    return (
+        event.id,
+        event.kind.value,
+        event.start,
+        event.end,
+        event.lat,
+        event.lon,
+        list(event.targets),
+        event.zone,
+        Jsonb(event.facts),
+        event.config_version,
+        list(event.evidence),
+    )
 
 
 def _event(row: tuple[object, ...]) -> Event:
