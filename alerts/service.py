@@ -136,7 +136,7 @@ class AlertService:
         self._metrics.store_rejected.labels(reason=type(exc).__name__).inc()
         log.error(
             "event refused; left out of its batch",
-            event=str(event.id),
+            event_id=str(event.id),
             kind=event.kind.value,
             error=str(exc),
         )
