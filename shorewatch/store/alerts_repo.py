@@ -44,7 +44,37 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
 
 
-_UPSERT_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+# The column types, for rows sent as one JSON document (`jsonb_to_recordset`): one parameter
+# whatever the batch size, so the statement's text (and its plan) is the same every time.
+_TYPES = {
+    "id": "uuid",
+    "score": "float8",
+    "factors": "jsonb",
+    "lat": "float8",
+    "lon": "float8",
+    "event_ids": "uuid[]",
+    "event_count": "int",
+    "escalations": "int",
+    "silenced": "bool",
+    "jurisdictions": "text[]",
+}
+_TIMES = {c for c in COLUMNS if c.endswith("_at")}
+_RECORD = ", ".join(
+    f"{c} {_TYPES.get(c, 'timestamptz' if c in _TIMES else 'text')}" for c in COLUMNS
+)
+SAVE_MANY = (
+    f"INSERT INTO alerts ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+    f"FROM jsonb_to_recordset(%s) AS r({_RECORD}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in COLUMNS[1:])}"
+)
+RECORD_MANY = """
+INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note)
+SELECT alert_id, at, actor, action, from_state, to_state, note
+FROM ROWS FROM (jsonb_to_recordset(%s) AS (alert_id uuid, at timestamptz, actor text,
+    action text, from_state text, to_state text, note text)) WITH ORDINALITY
+    AS r (alert_id, at, actor, action, from_state, to_state, note, n)
+ORDER BY n
+"""
 
 
 @dataclass(frozen=True)
@@ -93,6 +123,13 @@ def _values(alert: Alert) -> tuple[object, ...]:
         sorted(alert.all_jurisdictions()),
         alert.unsilenced_at,
     )
+
+
+def _json_row(alert: Alert) -> dict[str, object]:
+    """The alert's row as `_values` has it, in JSON (for `SAVE_MANY`)."""
+    row: dict[str, object] = alert.model_dump(mode="json", include=set(COLUMNS))
+    row["jurisdictions"] = sorted(alert.all_jurisdictions())
+    return row
 
 
 class AlertsRepo:
@@ -159,37 +196,26 @@ class AlertsRepo:
 
     def save_many(self, conn: Conn, alerts: Sequence[Alert]) -> None:
         """Insert the new ones and overwrite the others (each id once), in one statement."""
-        if not alerts:
-            return
-        row = f"({', '.join(['%s'] * len(COLUMNS))})"
-        conn.execute(
-            f"INSERT INTO alerts ({', '.join(COLUMNS)}) VALUES {', '.join([row] * len(alerts))} "
-            f"ON CONFLICT (id) DO UPDATE SET {_UPSERT_SET}",
-            [v for alert in alerts for v in _values(alert)],
-        )
+        if alerts:
+            conn.execute(SAVE_MANY, (Jsonb([_json_row(a) for a in alerts]),))
 
     def record_many(self, conn: Conn, rows: Sequence[HistoryRow]) -> None:
         """Append audit lines in one statement; their ids follow the order given."""
         if not rows:
             return
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-        conn.execute(
-            "INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note) "
-            f"VALUES {values}",
-            [
-                v
-                for r in rows
-                for v in (
-                    r.alert_id,
-                    r.at,
-                    r.actor,
-                    r.action,
-                    r.from_state.value if r.from_state else None,
-                    r.to_state.value,
-                    r.note,
-                )
-            ],
-        )
+        lines = [
+            {
+                "alert_id": str(r.alert_id),
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "from_state": r.from_state.value if r.from_state else None,
+                "to_state": r.to_state.value,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+        conn.execute(RECORD_MANY, (Jsonb(lines),))
 
     def record(
         self,

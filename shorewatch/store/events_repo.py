@@ -25,16 +25,23 @@ UPDATE = """
 UPDATE events SET "end" = %s, lat = %s, lon = %s, facts = %s, evidence = %s
 WHERE id = %s AND start = %s
 """
-_COLUMNS = '(id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence)'
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-_UPDATE_ROW = (
-    "(%s::uuid, %s::timestamptz, %s::timestamptz, %s::float8, %s::float8, %s::jsonb, %s::text[])"
-)
-UPDATE_MANY = """
-UPDATE events e SET "end" = v."end", lat = v.lat, lon = v.lon, facts = v.facts,
-    evidence = v.evidence
-FROM (VALUES {rows}) AS v (id, start, "end", lat, lon, facts, evidence)
-WHERE e.id = v.id AND e.start = v.start
+# A batch of events as one JSON document (`jsonb_to_recordset`): one parameter whatever its
+# size, so the statement's text (and its plan) is the same every time.
+_RECORD = """id uuid, kind text, start timestamptz, "end" timestamptz, lat float8, lon float8,
+    targets text[], zone text, facts jsonb, config_version text, evidence text[]"""
+INSERT_MANY = f"""
+INSERT INTO events (id, kind, start, "end", lat, lon, targets, zone, facts, config_version,
+    evidence)
+SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence
+FROM jsonb_to_recordset(%s) AS r ({_RECORD})
+ON CONFLICT (id, start) DO NOTHING
+RETURNING id, start
+"""
+UPDATE_MANY = f"""
+UPDATE events e SET "end" = r."end", lat = r.lat, lon = r.lon, facts = r.facts,
+    evidence = r.evidence
+FROM jsonb_to_recordset(%s) AS r ({_RECORD})
+WHERE e.id = r.id AND e.start = r.start
 """
 
 
@@ -95,11 +102,7 @@ class EventsRepo:
         for n, event in enumerate(events):
             first.setdefault((event.id, event.start), n)
         unique = [events[n] for n in first.values()]
-        rows = conn.execute(
-            f"INSERT INTO events {_COLUMNS} VALUES {', '.join([_ROW] * len(unique))} "
-            "ON CONFLICT (id, start) DO NOTHING RETURNING id, start",
-            [v for e in unique for v in _insert_values(e)],
-        ).fetchall()
+        rows = conn.execute(INSERT_MANY, (Jsonb([_json_row(e) for e in unique]),)).fetchall()
         inserted = {(i, s) for i, s in rows}
         fresh = [
             first[(e.id, e.start)] == n and (e.id, e.start) in inserted
@@ -110,22 +113,7 @@ class EventsRepo:
             if not new:
                 latest[(event.id, event.start)] = event  # the last update of a row wins
         if latest:
-            conn.execute(
-                UPDATE_MANY.format(rows=", ".join([_UPDATE_ROW] * len(latest))),
-                [
-                    v
-                    for e in latest.values()
-                    for v in (
-                        e.id,
-                        e.start,
-                        e.end,
-                        e.lat,
-                        e.lon,
-                        Jsonb(e.facts),
-                        list(e.evidence),
-                    )
-                ],
-            )
+            conn.execute(UPDATE_MANY, (Jsonb([_json_row(e) for e in latest.values()]),))
         return fresh
 
     def list_for_alert(self, conn: Conn, event_ids: list[object]) -> list[Event]:
@@ -145,20 +133,8 @@ class EventsRepo:
         return [_event(r) for r in rows]
 
 
-def _insert_values(event: Event) -> tuple[object, ...]:
-    return (
-        event.id,
-        event.kind.value,
-        event.start,
-        event.end,
-        event.lat,
-        event.lon,
-        list(event.targets),
-        event.zone,
-        Jsonb(event.facts),
-        event.config_version,
-        list(event.evidence),
-    )
+def _json_row(event: Event) -> dict[str, object]:
+    return event.model_dump(mode="json", exclude={"type", "schema_version"})
 
 
 def _event(row: tuple[object, ...]) -> Event:
