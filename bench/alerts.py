@@ -269,14 +269,14 @@ def _wait_healthy(base: str) -> None:
     raise RuntimeError("the API did not start")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far."""
+def cpu_seconds(pids: list[int]) -> list[float]:
+    """User + system CPU seconds of each of these processes so far."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found = []
     for pid in pids:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        found.append((int(fields[11]) + int(fields[12])) / ticks)
+    return found
 
 
 def wait_ready(bus: Bus, topics: Topics, receipts: Receipts) -> None:
@@ -326,7 +326,8 @@ def bench(
             cpu = cpu_seconds(pids)
             result = run_rate(detector, topics, receipts, rate, seconds)
             results.append(result)
-            used = f"  service CPU {cpu_seconds(pids) - cpu:5.1f} s" if pids else ""
+            spent = [f"{b - a:.1f}" for a, b in zip(cpu, cpu_seconds(pids), strict=True)]
+            used = f"  service CPU {' + '.join(spent)} s" if pids else ""
             print(_line(result) + used, flush=True)
             if receipts.closed:
                 print(f"  live feed {receipts.closed}")
