@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,13 +150,17 @@ class AlertsRepo:
         ).fetchall()
         return [_alert(r) for r in rows]
 
-    def awaiting_ack(self, conn: Conn, levels: list[Level]) -> list[Alert]:
-        """New, unsilenced alerts of these levels, locked; rows another sweeper holds are
-        skipped rather than waited for."""
+    def awaiting_ack(self, conn: Conn, waited_since: Mapping[Level, datetime]) -> list[Alert]:
+        """New, unsilenced alerts of these levels that have waited (since they opened or last
+        escalated) from `waited_since[level]` or earlier, so may be due; locked, rows another
+        sweeper holds skipped rather than waited for. Those not yet due are not read at all:
+        a backlog of fresh unacknowledged alerts costs the sweep nothing."""
         rows = conn.execute(
-            f"{_SELECT} WHERE state = 'new' AND NOT silenced AND level = ANY(%s) "
-            "ORDER BY created_at, id FOR UPDATE SKIP LOCKED",
-            ([lv.value for lv in levels],),
+            f"{_SELECT} JOIN unnest(%s::text[], %s::timestamptz[]) AS d (due_level, since) "
+            "ON level = due_level WHERE state = 'new' AND NOT silenced "
+            "AND created_at <= since AND COALESCE(escalated_at, created_at) <= since "
+            "ORDER BY created_at, id FOR UPDATE OF alerts SKIP LOCKED",
+            ([lv.value for lv in waited_since], list(waited_since.values())),
         ).fetchall()
         return [_alert(r) for r in rows]
 
