@@ -58,6 +58,14 @@ from shorewatch.topics import Topics
 
 TOKEN = "bench-alerts-token-0123456789abcdef"
 SITE_YAML = 'version: "bench-alerts"\n'
+
+
+def site_yaml(receive_maximum: int | None) -> str:
+    """The bench's site; `receive_maximum`: the service's `bus.receive_maximum` (default 100)."""
+    bus = f"bus: {{receive_maximum: {receive_maximum}}}\n" if receive_maximum else ""
+    return SITE_YAML + bus
+
+
 DRAIN_S = 10.0
 SAMPLE_S = 0.25
 HELD_SLOPE = 0.05
@@ -201,10 +209,10 @@ def fresh_database(server: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def in_process(dsn: str, mqtt_url: str, root: str) -> Iterator[tuple[int, list[int]]]:
+def in_process(dsn: str, mqtt_url: str, root: str, site: str) -> Iterator[tuple[int, list[int]]]:
     """The service in this process; yields its API port and no process ids."""
     service = Service(
-        parse_config(SITE_YAML, "bench.yaml", Path()),
+        parse_config(site, "bench.yaml", Path()),
         dsn=dsn,
         mqtt_url=mqtt_url,
         roles=("alerts", "api"),
@@ -221,13 +229,13 @@ def in_process(dsn: str, mqtt_url: str, root: str) -> Iterator[tuple[int, list[i
 
 @contextlib.contextmanager
 def in_processes(
-    dsn: str, mqtt_url: str, root: str, groups: list[list[str]]
+    dsn: str, mqtt_url: str, root: str, site: str, groups: list[list[str]]
 ) -> Iterator[tuple[int, list[int]]]:
     """The service as `shorewatch run` processes, one per group of roles (the api's first,
     so that it has migrated the store before the others start)."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site.yaml"
-        site.write_text(SITE_YAML)
+        path = Path(tmp) / "site.yaml"
+        path.write_text(site)
         port = _free_port()
         env = {
             **os.environ,
@@ -241,7 +249,7 @@ def in_processes(
         procs: list[subprocess.Popen[bytes]] = []
         try:
             for roles in groups:
-                cmd = [sys.executable, "-m", "app.cli", "--config", str(site), "run"]
+                cmd = [sys.executable, "-m", "app.cli", "--config", str(path), "run"]
                 procs.append(subprocess.Popen([*cmd, *(f"--role={r}" for r in roles)], env=env))
                 if "api" in roles:
                     _wait_healthy(f"http://127.0.0.1:{port}")
@@ -297,15 +305,20 @@ SERVICES = {
 
 
 def bench(
-    dsn: str, mqtt_url: str, rates: list[float], seconds: float, mode: str = "inproc"
+    dsn: str,
+    mqtt_url: str,
+    rates: list[float],
+    seconds: float,
+    mode: str = "inproc",
+    receive_maximum: int | None = None,
 ) -> list[RateResult]:
     root = f"bench-{uuid.uuid4().hex[:8]}"
     groups = SERVICES[mode]
     with contextlib.ExitStack() as stack:
         port, pids = stack.enter_context(
-            in_process(dsn, mqtt_url, root)
+            in_process(dsn, mqtt_url, root, site_yaml(receive_maximum))
             if groups is None
-            else in_processes(dsn, mqtt_url, root, groups)
+            else in_processes(dsn, mqtt_url, root, site_yaml(receive_maximum), groups)
         )
         topics = Topics(root)
         detector = Bus(mqtt_url, "bench-detector", topics, Metrics())
@@ -352,6 +365,9 @@ def main() -> None:
     parser.add_argument(
         "--service", choices=sorted(SERVICES), default="inproc", help="where the service runs"
     )
+    parser.add_argument(
+        "--receive-maximum", type=int, help="the service's bus.receive_maximum (default 100)"
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     configure_logging("ERROR")
@@ -368,7 +384,7 @@ def main() -> None:
             f"alerts + api roles ({args.service}); {args.seconds:g} s per rate; "
             f"broker {mqtt_url.split('?')[0]}"
         )
-        results = bench(dsn, mqtt_url, rates, args.seconds, args.service)
+        results = bench(dsn, mqtt_url, rates, args.seconds, args.service, args.receive_maximum)
     held = [r.rate for r in results if r.held]
     best = max(held) if held else None
     print(f"highest rate held without a growing backlog: {best:g}/s" if best else "none held")
