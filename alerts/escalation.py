@@ -71,10 +71,16 @@ class Escalator:
     def run_once(self) -> list[Alert]:
         """Escalate every alert past its deadline now; returns them as published."""
         now = self._clock()
-        levels = [lv for lv in Level if self._config.ack_deadline_s.for_level(lv) is not None]
+        # Only alerts that may be due are read: `deadline` counts from when they opened or last
+        # escalated, or later (a lifted silence).
+        waited_since = {
+            lv: now - timedelta(seconds=seconds)
+            for lv in Level
+            if (seconds := self._config.ack_deadline_s.for_level(lv)) is not None
+        }
         escalated: list[Alert] = []
         with self._pool.connection() as conn, conn.transaction():
-            for alert in self._alerts.awaiting_ack(conn, levels):
+            for alert in self._alerts.awaiting_ack(conn, waited_since):
                 due = deadline(alert, self._config)
                 if due is None or now < due:
                     continue

@@ -5,24 +5,28 @@ re-scores it and re-publishes it, so dispatchers see one line per threat, not on
 The target's other open alerts are re-scored on the new evidence too (alerts/scoring.py), an
 inhibition rule may fold the event into another kind's alert, and a silence keeps the change
 off the bus (alerts/silences.py).
+
+Events that queued up together are handled as one batch in one transaction of a handful of
+statements whatever its size: the events stored in one, the targets' open alerts (locked),
+their events and the silences read once, the events folded in memory in order
+(alerts/folding.py), the alerts and their audit lines written in one statement each.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
+import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
+from alerts.folding import SYSTEM_ACTOR, Batch, Folded, Folder
 from alerts.retry import retrying
-from alerts.scoring import grade, score_factors
-from alerts.silences import inhibiting, linked_targets, silencing, with_silence
+from alerts.silences import linked_targets
 from shorewatch.config.site import SiteConfig
-from shorewatch.events import Alert, AlertState, Event, Level, Message
+from shorewatch.events import Alert, Event, Message
 from shorewatch.metrics import Metrics
 from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.events_repo import EventsRepo
@@ -30,8 +34,11 @@ from shorewatch.store.silences_repo import SilencesRepo
 from shorewatch.store.timeseries import Conn
 from shorewatch.zones import Zone
 
+__all__ = ["SYSTEM_ACTOR", "AlertService"]
 log = structlog.get_logger(__name__)
-SYSTEM_ACTOR = "system"
+# What a bad event raises (a value the database or the schema refuses): it is left out of its
+# batch. Transient errors never get here: `retrying` retries them.
+_REFUSED = (psycopg.Error, ValueError)
 
 
 class AlertService:
@@ -47,8 +54,6 @@ class AlertService:
         jurisdiction_of: Callable[[float, float], str | None] = lambda _lat, _lon: None,
     ) -> None:
         self._pool = pool
-        self._site = site
-        self._zones = zones
         self._events = events
         self._alerts = AlertsRepo()
         self._silences = SilencesRepo()
@@ -57,7 +62,7 @@ class AlertService:
         self._clock = clock
         # An alert's jurisdiction follows its target: each event sets the latest one and adds
         # it to the set of areas whose users see the alert (alerts/silences.py, api/deps.py).
-        self._jurisdiction_of = jurisdiction_of
+        self._folder = Folder(site, zones, jurisdiction_of)
 
     def on_message(self, message: Message) -> None:
         if isinstance(message, Event):
@@ -68,16 +73,30 @@ class AlertService:
         if events:
             self.handle_many(events)
 
+    def handle(self, event: Event) -> Alert | None:
+        """Returns the alert the event landed in, or None when it changed no alert. Every
+        alert it changed that no silence holds is published."""
+        return self.handle_many([event])[0]
+
     def handle_many(self, events: list[Event]) -> list[Alert | None]:
-        """Events that queued up together, folded in one transaction (each in a savepoint of
-        its own) and published after it commits: at a high event rate one commit serves many.
-        Retried whole on a transient error; the bus acknowledges them only after this."""
-
-        def fold_all() -> list[_Folded]:
-            with self._pool.connection() as conn, conn.transaction():
-                return [self._fold(event, conn) for event in events]
-
-        folded = retrying(fold_all, self._metrics, "alerts", subject=f"{len(events)} events")
+        """Events that queued up together, folded in one transaction and published after it
+        commits, each alert once in its last state: the same alerts, audit lines and
+        publications as handling them one by one. Retried whole on a transient error; the bus
+        acknowledges them only after this. When the store refuses the batch, its events are
+        handled one by one and a bad one is left out (logged, counted), not the rest with it."""
+        try:
+            folded = retrying(
+                lambda: self._fold_batch(events),
+                self._metrics,
+                "alerts",
+                subject=f"{len(events)} events",
+            )
+        except _REFUSED as exc:
+            if len(events) == 1:
+                self._refused(events[0], exc)
+                return [None]
+            log.warning("alert batch refused; folding its events one by one", error=str(exc))
+            return [self.handle(event) for event in events]
         latest: dict[uuid.UUID, Alert] = {}
         for each in folded:
             for alert in each.changed:
@@ -88,169 +107,36 @@ class AlertService:
                 self._publish(alert)
         return [each.host for each in folded]
 
-    def handle(self, event: Event) -> Alert | None:
-        """Returns the alert the event landed in, or None when it changed no alert. Every
-        alert it changed that no silence holds is published."""
-        folded = retrying(lambda: self._fold(event), self._metrics, "alerts", subject=str(event.id))
-        for alert in folded.changed:
-            if not alert.silenced:
-                self._publish(alert)
-        return folded.host
-
-    def _fold(self, event: Event, outer: Conn | None = None) -> _Folded:
+    def _fold_batch(self, events: list[Event]) -> list[Folded]:
         now = self._clock()
-        with self._connection(outer) as conn, conn.transaction():
-            is_new_event = self._events.upsert(conn, event)
-            open_alerts = self._alerts.open_for_targets(conn, sorted(linked_targets(event)))
-            if any(event.id in a.event_ids for a in open_alerts):
-                return _Folded(None, [])  # a known episode re-published (closed): row updated
-            if not is_new_event:
-                return _Folded(None, [])  # replay of an event whose alert is already closed
-            host, inhibited = self._host(event, open_alerts)
-            target = host.target if host is not None else event.primary_target
-            group = [a for a in open_alerts if a.target == target]
-            evidence = self._group_events(conn, group, event)
-            if host is None:
-                base, action = self._new_alert(event, now), "created"
-                note = f"{event.kind.value} on {event.primary_target}"
-            else:
-                base, action = (
-                    self._merge(host, event, now),
-                    "inhibited" if inhibited else "updated",
-                )
-                note = f"{event.kind.value} event {event.id} folded in"
-            silence = silencing(self._silences.active(conn, now), base, base.zone, now)
-            base = with_silence(base, silence is not None, now)
-            alert = self._scored(base, evidence, silenced=silence is not None)
-            if host is None:
-                self._alerts.insert(conn, alert)
-            else:
-                self._alerts.update(conn, alert)
-            if silence is not None:
-                note += f"; silenced by {silence.id} ({silence.created_by}: {silence.reason})"
-                self._metrics.alerts.labels(action="silenced").inc()
-            self._alerts.record(
-                conn,
-                alert.id,
-                actor=SYSTEM_ACTOR,
-                action=action,
-                from_state=host.state if host is not None else None,
-                to_state=alert.state,
-                note=f"{note}; score {alert.score:.0f} {alert.level.value}",
-                at=now,
-            )
-            self._metrics.alerts.labels(action=action).inc()
-            changed = [alert]
-            for sibling in group:
-                if sibling.id != alert.id:
-                    rescored = self._rescore(conn, sibling, evidence, event, now)
-                    changed += [rescored] if rescored is not None else []
-        return _Folded(alert, changed)
+        with self._pool.connection() as conn, conn.transaction():
+            batch = self._read(conn, events, now)
+            fresh = self._events.upsert_many(conn, events)
+            folded = [
+                self._folder.fold(batch, event, is_new, now)
+                for event, is_new in zip(events, fresh, strict=True)
+            ]
+            self._alerts.save_many(conn, list(batch.written.values()))
+            self._alerts.record_many(conn, batch.history)
+        for action, count in batch.counts.items():
+            self._metrics.alerts.labels(action=action).inc(count)
+        return folded
 
-    @contextlib.contextmanager
-    def _connection(self, outer: Conn | None) -> Iterator[Conn]:
-        """The caller's connection (the event's transaction is then a savepoint in the
-        caller's), or one from the pool."""
-        if outer is not None:
-            yield outer
-        else:
-            with self._pool.connection() as conn:
-                yield conn
-
-    def _host(self, event: Event, open_alerts: list[Alert]) -> tuple[Alert | None, bool]:
-        """The open alert the event belongs in, and whether an inhibition rule sent it there."""
-        host = inhibiting(event, self._site.alerts.inhibit, open_alerts)
-        if host is not None:
-            return host, True
-        same = (a for a in open_alerts if a.kind == event.kind and a.target == event.primary_target)
-        return next(same, None), False
-
-    def _group_events(self, conn: Conn, group: list[Alert], event: Event) -> list[Event]:
-        """The events of every open alert of the target, and the new one."""
-        ids: list[object] = [i for a in group for i in a.event_ids]
+    def _read(self, conn: Conn, events: list[Event], now: datetime) -> Batch:
+        """Everything the batch's folds read, in three statements, before its events are
+        stored (so a re-published event's old row is what the events before it see). The
+        targets' open alerts are locked in id order: no deadlock between two workers."""
+        targets = sorted({t for event in events for t in linked_targets(event)})
+        open_alerts = self._alerts.open_for_targets(conn, targets)
+        ids: list[object] = [i for a in open_alerts for i in a.event_ids]
         stored = self._events.list_for_alert(conn, ids) if ids else []
-        return [e for e in stored if e.id != event.id] + [event]
+        return Batch.of(open_alerts, stored, self._silences.active(conn, now))
 
-    def _scored(self, alert: Alert, evidence: list[Event], *, silenced: bool) -> Alert:
-        config = self._site.alerts
-        factors = score_factors(evidence, alert.event_count, config, self._zones)
-        score, level = grade(factors, config, alert.escalations)
-        return alert.model_copy(
-            update={"factors": factors, "score": score, "level": level, "silenced": silenced}
+    def _refused(self, event: Event, exc: Exception) -> None:
+        self._metrics.store_rejected.labels(reason=type(exc).__name__).inc()
+        log.error(
+            "event refused; left out of its batch",
+            event_id=str(event.id),
+            kind=event.kind.value,
+            error=str(exc),
         )
-
-    def _rescore(
-        self, conn: Conn, sibling: Alert, evidence: list[Event], event: Event, now: datetime
-    ) -> Alert | None:
-        """Another open alert of the same target, re-scored on the new evidence; None when
-        its score and factors did not change."""
-        alert = self._scored(sibling, evidence, silenced=sibling.silenced)
-        if alert.factors == sibling.factors and alert.level == sibling.level:
-            return None
-        alert = alert.model_copy(update={"updated_at": now})
-        self._alerts.update(conn, alert)
-        self._alerts.record(
-            conn,
-            alert.id,
-            actor=SYSTEM_ACTOR,
-            action="rescored",
-            from_state=sibling.state,
-            to_state=alert.state,
-            note=(
-                f"{event.kind.value} event {event.id} on the same target; score "
-                f"{sibling.score:.0f} {sibling.level.value} -> {alert.score:.0f} "
-                f"{alert.level.value}"
-            ),
-            at=now,
-        )
-        self._metrics.alerts.labels(action="rescored").inc()
-        return alert
-
-    def _new_alert(self, event: Event, now: datetime) -> Alert:
-        """Unscored: `_scored` fills in factors, score and level from the target's evidence."""
-        latest, seen = self._areas(None, event)
-        return Alert(
-            id=uuid.uuid4(),
-            kind=event.kind,
-            target=event.primary_target,
-            score=0.0,
-            level=Level.BLUE,
-            state=AlertState.NEW,
-            lat=event.lat,
-            lon=event.lon,
-            zone=event.zone,
-            jurisdiction=latest,
-            jurisdictions=seen,
-            event_ids=(event.id,),
-            event_count=1,
-            created_at=now,
-            updated_at=now,
-        )
-
-    def _areas(self, current: Alert | None, event: Event) -> tuple[str | None, tuple[str, ...]]:
-        """The event's jurisdiction (the latest), and it added to those the alert has been in."""
-        latest = self._jurisdiction_of(event.lat, event.lon)
-        seen = set() if current is None else set(current.all_jurisdictions())
-        seen |= {latest} if latest is not None else set()
-        return latest, tuple(sorted(seen))
-
-    def _merge(self, current: Alert, event: Event, now: datetime) -> Alert:
-        latest, seen = self._areas(current, event)
-        return current.model_copy(
-            update={
-                "lat": event.lat,
-                "lon": event.lon,
-                "zone": event.zone or current.zone,
-                "jurisdiction": latest,
-                "jurisdictions": seen,
-                "event_ids": (*current.event_ids, event.id),
-                "event_count": current.event_count + 1,
-                "updated_at": now,
-            }
-        )
-
-
-@dataclass(frozen=True)
-class _Folded:
-    host: Alert | None
-    changed: list[Alert]

@@ -1,7 +1,7 @@
 """Event-to-WebSocket latency of the alert pipeline at sustained event rates, and the highest
 rate it holds without a growing backlog.
 
-    python -m bench.alerts [--rates 20,50,100,200,400] [--seconds 20]
+    python -m bench.alerts [--rates 20,50,100,200,400] [--seconds 20] [--service inproc]
 
 A real `Service` runs the alerts and api roles (PostgreSQL and MQTT from
 SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL, CI's services; embedded ones
@@ -9,6 +9,12 @@ otherwise; a fresh database either way). A separate bus client, standing in for 
 publishes events at a fixed rate, each for a new target so that each opens an alert. A WebSocket
 client on `/api/v1/live` times every alert from the moment its event was published to the moment
 it arrives, all in this one process on one clock.
+
+`--service` says where the service runs: `inproc` (the default, as first measured) in this
+process, sharing its GIL with the publisher and the WebSocket client; `process` in a process of
+its own (`shorewatch run --role alerts --role api`); `split` the alerts and api roles in a
+process each, as a deployment would run them. The service's CPU seconds per rate are printed
+for the two process modes.
 
 Per rate: latency p50/p99, the rate actually published and delivered, and the backlog
 (published minus delivered). A rate is held when the backlog does not grow over the second half
@@ -22,7 +28,10 @@ import argparse
 import contextlib
 import json
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import psycopg
 from psycopg.conninfo import make_conninfo
 from websockets.exceptions import ConnectionClosed
@@ -48,6 +58,14 @@ from shorewatch.topics import Topics
 
 TOKEN = "bench-alerts-token-0123456789abcdef"
 SITE_YAML = 'version: "bench-alerts"\n'
+
+
+def site_yaml(receive_maximum: int | None) -> str:
+    """The bench's site; `receive_maximum`: the service's `bus.receive_maximum` (default 100)."""
+    bus = f"bus: {{receive_maximum: {receive_maximum}}}\n" if receive_maximum else ""
+    return SITE_YAML + bus
+
+
 DRAIN_S = 10.0
 SAMPLE_S = 0.25
 HELD_SLOPE = 0.05
@@ -190,10 +208,11 @@ def fresh_database(server: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def bench(dsn: str, mqtt_url: str, rates: list[float], seconds: float) -> list[RateResult]:
-    root = f"bench-{uuid.uuid4().hex[:8]}"
+@contextlib.contextmanager
+def in_process(dsn: str, mqtt_url: str, root: str, site: str) -> Iterator[tuple[int, list[int]]]:
+    """The service in this process; yields its API port and no process ids."""
     service = Service(
-        parse_config(SITE_YAML, "bench.yaml", Path()),
+        parse_config(site, "bench.yaml", Path()),
         dsn=dsn,
         mqtt_url=mqtt_url,
         roles=("alerts", "api"),
@@ -202,32 +221,132 @@ def bench(dsn: str, mqtt_url: str, rates: list[float], seconds: float) -> list[R
         topic_root=root,
     )
     service.start()
-    topics = Topics(root)
-    detector = Bus(mqtt_url, "bench-detector", topics, Metrics())
-    detector.connect()
-    receipts = Receipts()
-    stop = threading.Event()
-    url = f"ws://127.0.0.1:{service.api_port}/api/v1/live?token={TOKEN}"
-    listener = threading.Thread(target=listen, args=(url, receipts, stop), daemon=True)
-    listener.start()
     try:
+        yield service.api_port, []
+    finally:
+        service.stop()
+
+
+@contextlib.contextmanager
+def in_processes(
+    dsn: str, mqtt_url: str, root: str, site: str, groups: list[list[str]]
+) -> Iterator[tuple[int, list[int]]]:
+    """The service as `shorewatch run` processes, one per group of roles (the api's first,
+    so that it has migrated the store before the others start)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "site.yaml"
+        path.write_text(site)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "SHOREWATCH_DATABASE_URL": dsn,
+            "SHOREWATCH_MQTT_URL": mqtt_url,
+            "SHOREWATCH_API_TOKEN": TOKEN,
+            "SHOREWATCH_API_PORT": str(port),
+            "SHOREWATCH_TOPIC_ROOT": root,
+            "SHOREWATCH_LOG_LEVEL": "ERROR",
+        }
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for roles in groups:
+                cmd = [sys.executable, "-m", "app.cli", "--config", str(path), "run"]
+                procs.append(subprocess.Popen([*cmd, *(f"--role={r}" for r in roles)], env=env))
+                if "api" in roles:
+                    _wait_healthy(f"http://127.0.0.1:{port}")
+            yield port, [p.pid for p in procs]
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(base: str) -> None:
+    for _ in range(600):
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the API did not start")
+
+
+def cpu_seconds(pids: list[int]) -> list[float]:
+    """User + system CPU seconds of each of these processes so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        found.append((int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def wait_ready(bus: Bus, topics: Topics, receipts: Receipts) -> None:
+    """Until an event comes back as an alert: every role subscribed, the feed connected."""
+    for n in range(600):
+        bus.publish(topics.event(EventKind.ZONE_ENTRY), event_for("ready", n))
+        time.sleep(0.1)
+        if receipts.count():
+            return
+    raise RuntimeError("no alert came back")
+
+
+SERVICES = {
+    "inproc": None,
+    "process": [["alerts", "api"]],
+    "split": [["api"], ["alerts"]],
+}
+
+
+def bench(
+    dsn: str,
+    mqtt_url: str,
+    rates: list[float],
+    seconds: float,
+    mode: str = "inproc",
+    receive_maximum: int | None = None,
+) -> list[RateResult]:
+    root = f"bench-{uuid.uuid4().hex[:8]}"
+    groups = SERVICES[mode]
+    with contextlib.ExitStack() as stack:
+        port, pids = stack.enter_context(
+            in_process(dsn, mqtt_url, root, site_yaml(receive_maximum))
+            if groups is None
+            else in_processes(dsn, mqtt_url, root, site_yaml(receive_maximum), groups)
+        )
+        topics = Topics(root)
+        detector = Bus(mqtt_url, "bench-detector", topics, Metrics())
+        detector.connect()
+        stack.callback(detector.close)
+        receipts = Receipts()
+        stop = threading.Event()
+        url = f"ws://127.0.0.1:{port}/api/v1/live?token={TOKEN}"
+        listener = threading.Thread(target=listen, args=(url, receipts, stop), daemon=True)
+        listener.start()
+        stack.callback(listener.join, 5)
+        stack.callback(stop.set)
         time.sleep(1.0)
+        wait_ready(detector, topics, receipts)
         run_rate(detector, topics, receipts, rates[0], 2.0)  # warm-up: connections, plans
         results = []
         for rate in rates:
+            cpu = cpu_seconds(pids)
             result = run_rate(detector, topics, receipts, rate, seconds)
             results.append(result)
-            print(_line(result), flush=True)
+            spent = [f"{b - a:.1f}" for a, b in zip(cpu, cpu_seconds(pids), strict=True)]
+            used = f"  service CPU {' + '.join(spent)} s" if pids else ""
+            print(_line(result) + used, flush=True)
             if receipts.closed:
                 print(f"  live feed {receipts.closed}")
                 break
             time.sleep(2.0)
         return results
-    finally:
-        stop.set()
-        listener.join(5)
-        detector.close()
-        service.stop()
 
 
 def _line(r: RateResult) -> str:
@@ -243,6 +362,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="20,50,100,200,400", help="events/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="per rate")
+    parser.add_argument(
+        "--service", choices=sorted(SERVICES), default="inproc", help="where the service runs"
+    )
+    parser.add_argument(
+        "--receive-maximum", type=int, help="the service's bus.receive_maximum (default 100)"
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     configure_logging("ERROR")
@@ -255,8 +380,11 @@ def main() -> None:
             EmbeddedBroker()
         )
         dsn = stack.enter_context(fresh_database(server))
-        print(f"alerts + api roles; {args.seconds:g} s per rate; broker {mqtt_url.split('?')[0]}")
-        results = bench(dsn, mqtt_url, rates, args.seconds)
+        print(
+            f"alerts + api roles ({args.service}); {args.seconds:g} s per rate; "
+            f"broker {mqtt_url.split('?')[0]}"
+        )
+        results = bench(dsn, mqtt_url, rates, args.seconds, args.service, args.receive_maximum)
     held = [r.rate for r in results if r.held]
     best = max(held) if held else None
     print(f"highest rate held without a growing backlog: {best:g}/s" if best else "none held")

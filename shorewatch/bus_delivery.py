@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 import structlog
 
@@ -53,10 +54,46 @@ class Delivery:
             self._finished(self)
 
 
+class Held(Protocol):
+    """What a publish made while handling holds until the broker acknowledges it."""
+
+    def hold(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
+class DeliveryGroup:
+    """The deliveries of one batch, held as one: each publish its handler makes holds the
+    group, not every delivery in it (a batch of n that publishes n alerts would otherwise
+    cost n² holds and releases). The group holds each delivery once, and releases them once
+    the handler is done and every publish it made has been acknowledged."""
+
+    __slots__ = ("_deliveries", "_left", "_lock")
+
+    def __init__(self, deliveries: tuple[Delivery, ...]) -> None:
+        for delivery in deliveries:
+            delivery.hold()
+        self._deliveries = deliveries
+        self._left = 1  # the handler, released when it returns
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._left += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._left -= 1
+            finished = self._left == 0
+        if finished:
+            for delivery in self._deliveries:
+                delivery.release()
+
+
 class Handling(threading.local):
     """The deliveries whose handler runs on this thread: what it publishes holds their ack."""
 
-    deliveries: tuple[Delivery, ...] = ()
+    deliveries: tuple[Held, ...] = ()
 
 
 handling = Handling()
@@ -99,7 +136,8 @@ class Subscription:
                     stopping = True
                     break
                 items.append(more)
-            handling.deliveries = tuple(d for _t, _p, d in items)
+            group = DeliveryGroup(tuple(d for _t, _p, d in items))
+            handling.deliveries = (group,)
             try:
                 if self._deliver_many is not None:
                     self._deliver_many([(t, p) for t, p, _d in items])
@@ -113,6 +151,7 @@ class Subscription:
                 self._on_error(items[0][0])
             finally:
                 handling.deliveries = ()
+                group.release()
                 for _t, _p, delivery in items:
                     delivery.release()
                     self.queue.task_done()
@@ -137,10 +176,10 @@ class PublishAcks:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: dict[int, tuple[Delivery, ...]] = {}
+        self._waiting: dict[int, tuple[Held, ...]] = {}
         self._early: OrderedDict[int, float] = OrderedDict()
 
-    def watch(self, mid: int, deliveries: tuple[Delivery, ...]) -> None:
+    def watch(self, mid: int, deliveries: tuple[Held, ...]) -> None:
         for delivery in deliveries:
             delivery.hold()
         with self._lock:

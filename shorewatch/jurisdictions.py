@@ -60,6 +60,8 @@ class Jurisdictions:
 
     def locate(self, lat: float, lon: float) -> str | None:
         """The most specific jurisdiction containing the point; None outside all of them."""
+        if not self._order:
+            return None  # a site without areas: no geometry to build per event
         point = Point(lon, lat)
         for item in self._order:
             if item.geometry.covers(point):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
@@ -42,6 +44,52 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
 
 
+# The column types, for rows sent as one JSON document (`jsonb_to_recordset`): one parameter
+# whatever the batch size, so the statement's text (and its plan) is the same every time.
+_TYPES = {
+    "id": "uuid",
+    "score": "float8",
+    "factors": "jsonb",
+    "lat": "float8",
+    "lon": "float8",
+    "event_ids": "uuid[]",
+    "event_count": "int",
+    "escalations": "int",
+    "silenced": "bool",
+    "jurisdictions": "text[]",
+}
+_TIMES = {c for c in COLUMNS if c.endswith("_at")}
+_RECORD = ", ".join(
+    f"{c} {_TYPES.get(c, 'timestamptz' if c in _TIMES else 'text')}" for c in COLUMNS
+)
+SAVE_MANY = (
+    f"INSERT INTO alerts ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+    f"FROM jsonb_to_recordset(%s) AS r({_RECORD}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in COLUMNS[1:])}"
+)
+RECORD_MANY = """
+INSERT INTO alert_history (alert_id, at, actor, action, from_state, to_state, note)
+SELECT alert_id, at, actor, action, from_state, to_state, note
+FROM ROWS FROM (jsonb_to_recordset(%s) AS (alert_id uuid, at timestamptz, actor text,
+    action text, from_state text, to_state text, note text)) WITH ORDINALITY
+    AS r (alert_id, at, actor, action, from_state, to_state, note, n)
+ORDER BY n
+"""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One audit line to append (`AlertsRepo.record_many`)."""
+
+    alert_id: uuid.UUID
+    actor: str
+    action: str
+    from_state: AlertState | None
+    to_state: AlertState
+    note: str
+    at: datetime
+
+
 def _alert(row: tuple[object, ...]) -> Alert:
     return Alert.model_validate(dict(zip(COLUMNS, row, strict=True)))
 
@@ -77,6 +125,13 @@ def _values(alert: Alert) -> tuple[object, ...]:
     )
 
 
+def _json_row(alert: Alert) -> dict[str, object]:
+    """The alert's row as `_values` has it, in JSON (for `SAVE_MANY`)."""
+    row: dict[str, object] = alert.model_dump(mode="json", include=set(COLUMNS))
+    row["jurisdictions"] = sorted(alert.all_jurisdictions())
+    return row
+
+
 class AlertsRepo:
     def open_for(self, conn: Conn, target: str, kind: EventKind) -> Alert | None:
         """The open alert for a target and kind, locked for the caller's transaction."""
@@ -95,13 +150,17 @@ class AlertsRepo:
         ).fetchall()
         return [_alert(r) for r in rows]
 
-    def awaiting_ack(self, conn: Conn, levels: list[Level]) -> list[Alert]:
-        """New, unsilenced alerts of these levels, locked; rows another sweeper holds are
-        skipped rather than waited for."""
+    def awaiting_ack(self, conn: Conn, waited_since: Mapping[Level, datetime]) -> list[Alert]:
+        """New, unsilenced alerts of these levels that have waited (since they opened or last
+        escalated) from `waited_since[level]` or earlier, so may be due; locked, rows another
+        sweeper holds skipped rather than waited for. Those not yet due are not read at all:
+        a backlog of fresh unacknowledged alerts costs the sweep nothing."""
         rows = conn.execute(
-            f"{_SELECT} WHERE state = 'new' AND NOT silenced AND level = ANY(%s) "
-            "ORDER BY created_at, id FOR UPDATE SKIP LOCKED",
-            ([lv.value for lv in levels],),
+            f"{_SELECT} JOIN unnest(%s::text[], %s::timestamptz[]) AS d (due_level, since) "
+            "ON level = due_level WHERE state = 'new' AND NOT silenced "
+            "AND created_at <= since AND COALESCE(escalated_at, created_at) <= since "
+            "ORDER BY created_at, id FOR UPDATE OF alerts SKIP LOCKED",
+            ([lv.value for lv in waited_since], list(waited_since.values())),
         ).fetchall()
         return [_alert(r) for r in rows]
 
@@ -138,6 +197,29 @@ class AlertsRepo:
         conn.execute(
             f"UPDATE alerts SET {assignments} WHERE id = %s", (*_values(alert)[1:], alert.id)
         )
+
+    def save_many(self, conn: Conn, alerts: Sequence[Alert]) -> None:
+        """Insert the new ones and overwrite the others (each id once), in one statement."""
+        if alerts:
+            conn.execute(SAVE_MANY, (Jsonb([_json_row(a) for a in alerts]),))
+
+    def record_many(self, conn: Conn, rows: Sequence[HistoryRow]) -> None:
+        """Append audit lines in one statement; their ids follow the order given."""
+        if not rows:
+            return
+        lines = [
+            {
+                "alert_id": str(r.alert_id),
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "from_state": r.from_state.value if r.from_state else None,
+                "to_state": r.to_state.value,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+        conn.execute(RECORD_MANY, (Jsonb(lines),))
 
     def record(
         self,

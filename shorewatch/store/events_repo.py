@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
@@ -23,6 +24,24 @@ RETURNING id
 UPDATE = """
 UPDATE events SET "end" = %s, lat = %s, lon = %s, facts = %s, evidence = %s
 WHERE id = %s AND start = %s
+"""
+# A batch of events as one JSON document (`jsonb_to_recordset`): one parameter whatever its
+# size, so the statement's text (and its plan) is the same every time.
+_RECORD = """id uuid, kind text, start timestamptz, "end" timestamptz, lat float8, lon float8,
+    targets text[], zone text, facts jsonb, config_version text, evidence text[]"""
+INSERT_MANY = f"""
+INSERT INTO events (id, kind, start, "end", lat, lon, targets, zone, facts, config_version,
+    evidence)
+SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, evidence
+FROM jsonb_to_recordset(%s) AS r ({_RECORD})
+ON CONFLICT (id, start) DO NOTHING
+RETURNING id, start
+"""
+UPDATE_MANY = f"""
+UPDATE events e SET "end" = r."end", lat = r.lat, lon = r.lon, facts = r.facts,
+    evidence = r.evidence
+FROM jsonb_to_recordset(%s) AS r ({_RECORD})
+WHERE e.id = r.id AND e.start = r.start
 """
 
 
@@ -68,6 +87,35 @@ class EventsRepo:
         )
         return False
 
+    def upsert_many(self, conn: Conn, events: Sequence[Event]) -> list[bool]:
+        """`upsert` for each event in order, in two statements (one when all are new): per
+        event, True when it made a new row. A repeat of an event id within the batch updates
+        the row its first made, as it would one by one."""
+        if not events:
+            return []
+        if self._partitioned:
+            starts = {
+                timeseries.partition_start(e.start, self._config.partition_days) for e in events
+            }
+            timeseries.ensure_partitions(conn, "events", starts, self._config.partition_days)
+        first: dict[tuple[object, datetime], int] = {}
+        for n, event in enumerate(events):
+            first.setdefault((event.id, event.start), n)
+        unique = [events[n] for n in first.values()]
+        rows = conn.execute(INSERT_MANY, (Jsonb([_json_row(e) for e in unique]),)).fetchall()
+        inserted = {(i, s) for i, s in rows}
+        fresh = [
+            first[(e.id, e.start)] == n and (e.id, e.start) in inserted
+            for n, e in enumerate(events)
+        ]
+        latest: dict[tuple[object, datetime], Event] = {}
+        for event, new in zip(events, fresh, strict=True):
+            if not new:
+                latest[(event.id, event.start)] = event  # the last update of a row wins
+        if latest:
+            conn.execute(UPDATE_MANY, (Jsonb([_json_row(e) for e in latest.values()]),))
+        return fresh
+
     def list_for_alert(self, conn: Conn, event_ids: list[object]) -> list[Event]:
         rows = conn.execute(
             'SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, '
@@ -83,6 +131,10 @@ class EventsRepo:
             (since, limit),
         ).fetchall()
         return [_event(r) for r in rows]
+
+
+def _json_row(event: Event) -> dict[str, object]:
+    return event.model_dump(mode="json", exclude={"type", "schema_version"})
 
 
 def _event(row: tuple[object, ...]) -> Event:

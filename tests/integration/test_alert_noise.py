@@ -15,6 +15,7 @@ import pytest
 from alerts.escalation import Escalator
 from shorewatch.config.alerts import EscalationConfig
 from shorewatch.events import Alert, Event, EventKind, FactValue, Level
+from shorewatch.store.alerts_repo import AlertsRepo
 from shorewatch.store.auth_repo import AuthRepo, NewUser
 from tests.alerting import IN_A, IN_B, NOON, Rig, event, running, site
 
@@ -258,6 +259,20 @@ def test_unacknowledged_alert_escalates_by_its_levels_deadline(rig: Rig) -> None
     rig.clock.advance(10_000)
     assert sweep.run_once() == [], "acknowledged alerts do not escalate"
     assert actions_of(rig, alert).count("escalated") == 2
+
+
+def test_the_sweep_reads_only_alerts_that_may_be_due(rig: Rig) -> None:
+    """A backlog of fresh unacknowledged alerts costs the sweep nothing: the store returns
+    only those that have waited their level's deadline."""
+    entry: dict[str, FactValue] = {"zone_name": "Restricted A", "sog_kn": 12.0}
+    alert = handled(rig, event(EventKind.ZONE_ENTRY, "ais:257000009", entry, zone="restricted-a"))
+    assert alert.level == Level.ORANGE
+    repo = AlertsRepo()
+    with rig.service.pool.connection() as conn, conn.transaction():
+        assert repo.awaiting_ack(conn, {Level.ORANGE: alert.created_at - MIN}) == []
+        assert repo.awaiting_ack(conn, {Level.RED: alert.created_at}) == []
+        (due,) = repo.awaiting_ack(conn, {Level.ORANGE: alert.created_at})
+    assert due.id == alert.id
 
 
 def test_silenced_and_blue_alerts_do_not_escalate(rig: Rig) -> None:
