@@ -49,6 +49,7 @@ from websockets.sync.client import connect
 
 from app.composition import Service
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
+from bench.service_env import service_env
 from shorewatch.bus import Bus
 from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind
@@ -237,15 +238,7 @@ def in_processes(
         path = Path(tmp) / "site.yaml"
         path.write_text(site)
         port = _free_port()
-        env = {
-            **os.environ,
-            "SHOREWATCH_DATABASE_URL": dsn,
-            "SHOREWATCH_MQTT_URL": mqtt_url,
-            "SHOREWATCH_API_TOKEN": TOKEN,
-            "SHOREWATCH_API_PORT": str(port),
-            "SHOREWATCH_TOPIC_ROOT": root,
-            "SHOREWATCH_LOG_LEVEL": "ERROR",
-        }
+        env = service_env(dsn, mqtt_url, root, port, TOKEN)
         procs: list[subprocess.Popen[bytes]] = []
         try:
             for roles in groups:

@@ -47,6 +47,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
+from bench.service_env import service_env
 from shorewatch.bus import Bus
 from shorewatch.events import (
     Alert,
@@ -158,16 +159,9 @@ def api_process(dsn: str, mqtt_url: str, root: str, tmp: Path) -> Iterator[tuple
     site = tmp / "site.yaml"
     site.write_text(SITE_YAML)
     port = free_port()
-    env = {
-        **os.environ,
-        "SHOREWATCH_DATABASE_URL": dsn,
-        "SHOREWATCH_MQTT_URL": mqtt_url,
-        "SHOREWATCH_API_TOKEN": TOKEN,
-        "SHOREWATCH_API_PORT": str(port),
-        "SHOREWATCH_TOPIC_ROOT": root,
-        "SHOREWATCH_LOG_LEVEL": "ERROR",
-        "SHOREWATCH_CONSOLE_DIR": str(ROOT / "console" / "dist"),
-    }
+    env = service_env(
+        dsn, mqtt_url, root, port, TOKEN, SHOREWATCH_CONSOLE_DIR=str(ROOT / "console" / "dist")
+    )
     cmd = [sys.executable, "-m", "app.cli", "--config", str(site), "run", "--role", "api"]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"

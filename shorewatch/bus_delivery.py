@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
@@ -20,26 +21,13 @@ import structlog
 log = structlog.get_logger("shorewatch.bus")
 
 
-class Delivery:
-    """One received message. It is acknowledged to the broker once every handler it went to
-    is done (a deferred handler: once its work is durable) and every message those handlers
-    published has been acknowledged in turn; until then the broker holds it for us."""
+class _Countdown(ABC):
+    """Held by whoever still has work to finish; when the last lets go, `_done` runs once."""
 
-    __slots__ = ("_finished", "_left", "_lock", "generation", "mid", "qos")
+    __slots__ = ("_left", "_lock")
 
-    def __init__(
-        self,
-        finished: Callable[[Delivery], None],
-        mid: int,
-        qos: int,
-        generation: int,
-        handlers: int,
-    ) -> None:
-        self._finished = finished
-        self.mid = mid
-        self.qos = qos
-        self.generation = generation
-        self._left = handlers
+    def __init__(self, left: int) -> None:
+        self._left = left
         self._lock = threading.Lock()
 
     def hold(self) -> None:
@@ -51,7 +39,35 @@ class Delivery:
             self._left -= 1
             finished = self._left == 0
         if finished:
-            self._finished(self)
+            self._done()
+
+    @abstractmethod
+    def _done(self) -> None: ...
+
+
+class Delivery(_Countdown):
+    """One received message. It is acknowledged to the broker once every handler it went to
+    is done (a deferred handler: once its work is durable) and every message those handlers
+    published has been acknowledged in turn; until then the broker holds it for us."""
+
+    __slots__ = ("_finished", "generation", "mid", "qos")
+
+    def __init__(
+        self,
+        finished: Callable[[Delivery], None],
+        mid: int,
+        qos: int,
+        generation: int,
+        handlers: int,
+    ) -> None:
+        super().__init__(handlers)
+        self._finished = finished
+        self.mid = mid
+        self.qos = qos
+        self.generation = generation
+
+    def _done(self) -> None:
+        self._finished(self)
 
 
 class Held(Protocol):
@@ -62,32 +78,23 @@ class Held(Protocol):
     def release(self) -> None: ...
 
 
-class DeliveryGroup:
+class DeliveryGroup(_Countdown):
     """The deliveries of one batch, held as one: each publish its handler makes holds the
     group, not every delivery in it (a batch of n that publishes n alerts would otherwise
     cost n² holds and releases). The group holds each delivery once, and releases them once
     the handler is done and every publish it made has been acknowledged."""
 
-    __slots__ = ("_deliveries", "_left", "_lock")
+    __slots__ = ("_deliveries",)
 
     def __init__(self, deliveries: tuple[Delivery, ...]) -> None:
+        super().__init__(1)  # the handler, released when it returns
         for delivery in deliveries:
             delivery.hold()
         self._deliveries = deliveries
-        self._left = 1  # the handler, released when it returns
-        self._lock = threading.Lock()
 
-    def hold(self) -> None:
-        with self._lock:
-            self._left += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self._left -= 1
-            finished = self._left == 0
-        if finished:
-            for delivery in self._deliveries:
-                delivery.release()
+    def _done(self) -> None:
+        for delivery in self._deliveries:
+            delivery.release()
 
 
 class Handling(threading.local):

@@ -15,6 +15,7 @@ from app.composition import Service
 from ingest.nmea_ais import AisDecoder
 from shorewatch.config.site import parse_config
 from shorewatch.events import Observation, VesselStatic
+from tests.captures import AIS_CAPTURES
 
 SITE = """
 version: "test-captures"
@@ -23,15 +24,6 @@ ingest:
 store: {batch_size: 2000, flush_interval_s: 0.2}
 """
 FIXED_RECEIVE_TIME = datetime(2026, 11, 1, tzinfo=UTC)
-CAPTURES = [
-    "dma_aislib_stream_example_pghp.nmea",
-    "amsa_terrestrial_ais.txt.gz",
-    "amsa_tagblock_c_2014.nmea",
-    "amsa_exactearth_sat_tagblock_2012.nmea",
-    "gpsd_ais-nmea_NL_2020_with_gnss.log",
-    "gpsd_ais-nmea-type6-fid55.log",
-    "gpsd_ait250_enkhuizen_2009.log",
-]
 
 
 def read_lines(path: Path) -> list[bytes]:
@@ -105,7 +97,7 @@ def ingest(svc: Service, lines: list[bytes]) -> tuple[dict[str, int], int, int]:
     return dict(receiver.stats), int(obs[0]), int(ves[0])
 
 
-@pytest.mark.parametrize("capture", CAPTURES)
+@pytest.mark.parametrize("capture", AIS_CAPTURES)
 def test_capture_end_to_end(capture: str, service: Service, shared_data: Path) -> None:
     lines = read_lines(shared_data / "ais" / capture)
     expected_rows, expected_vessels = expected_from(lines)

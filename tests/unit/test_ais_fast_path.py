@@ -22,16 +22,8 @@ from ingest.ais_reports import ReportBuilder
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from ingest.nmea_checksum import computed_checksum, stated_and_computed, stated_checksum
 from shorewatch.events import Observation, Source, VesselStatic
+from tests.captures import AIS_CAPTURES
 
-CAPTURES = [
-    "dma_aislib_stream_example_pghp.nmea",
-    "amsa_terrestrial_ais.txt.gz",
-    "amsa_tagblock_c_2014.nmea",
-    "amsa_exactearth_sat_tagblock_2012.nmea",
-    "gpsd_ais-nmea_NL_2020_with_gnss.log",
-    "gpsd_ais-nmea-type6-fid55.log",
-    "gpsd_ait250_enkhuizen_2009.log",
-]
 START = datetime(2026, 11, 1, tzinfo=UTC)
 Call = tuple[LineOutcome | Rejection, int, str]
 
@@ -53,7 +45,7 @@ def same(fast: tuple[Observation | VesselStatic, ...], checked: tuple[object, ..
 
 
 @pytest.mark.parametrize("gnss_clock", [False, True])
-@pytest.mark.parametrize("capture", CAPTURES)
+@pytest.mark.parametrize("capture", AIS_CAPTURES)
 def test_every_capture_decodes_as_validated(
     capture: str, gnss_clock: bool, shared_data: Path
 ) -> None:
@@ -85,7 +77,7 @@ def test_every_capture_decodes_as_validated(
 
 def test_checksums_equal_pyais_on_every_capture_line(shared_data: Path) -> None:
     checked = 0
-    for capture in CAPTURES:
+    for capture in AIS_CAPTURES:
         for line in read_lines(shared_data / "ais" / capture):
             start = line.rfind(b"\\") + 1  # past a tag block
             sentence = line[start:].strip()
