@@ -398,6 +398,8 @@ class Service:
                 view.follow(message)
             elif isinstance(message, PtzCue) and message.release:
                 view.release()
+            elif isinstance(message, PtzCue):
+                view.cued()
 
         self.bus.subscribe(self.topics.camera_ptz(ptz.id), on_message)
         self.bus.subscribe(self.topics.camera_cue(ptz.id), on_message)

@@ -47,6 +47,8 @@ class PipelineStats:
     confirmed_tracks: int = 0
     observations: int = 0
     unplaced: int = 0
+    unplaced_ptz_moving: int = 0
+    """Of `unplaced`: a PTZ turning or zooming to a cue (its pose is not known until it stops)."""
     events: int = 0
     snapshots: int = 0
     snapshot_errors: int = 0
@@ -189,11 +191,13 @@ class CameraPipeline:
 
     def _confirmed(self, time: datetime, image: Image, obj: TrackedObject) -> None:
         det = obj.detection
-        calibration = self.calibration if self.ptz is None else self.ptz.calibration
+        calibration = self.calibration if self.ptz is None else self.ptz.placing
         place = None if calibration is None else calibration.place(det.bbox)
         seen_m = None if calibration is None else calibration.waterline_m(det.bbox)
         if place is None:
             self.stats.unplaced += 1
+            if self.ptz is not None and self.ptz.moving:
+                self.stats.unplaced_ptz_moving += 1
         else:
             self.stats.observations += 1
             self._placed[obj.track_id] = time

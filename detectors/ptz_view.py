@@ -4,6 +4,10 @@ camera's reported pan, tilt and zoom, and the cue it is serving.
 A PTZ has no fixed calibration: each `PtzReport` (the driver's answer after a move) becomes a
 pose calibration (mast position and height, true heading = pan zero + pan, tilt, the lens's
 field of view at the reported zoom), so boxes are placed on the sea where the camera now looks.
+Between a cue and the report of its move the camera is turning or zooming while the last pose
+still stands: a box placed by it would sweep across the sea at hundreds of knots and feed the
+rules a phantom speedboat, so nothing is placed then (`moving`), for at most as long as the
+driver can take to answer.
 A boat seen where the cue pointed is the cued target seen by eye: its `camera_target` event
 names the cued track (`associated_with`), which folds it into that track's alert (inhibit rule
 camera_target -> dark_target) and adds the `camera_confirmation` factor there.
@@ -18,7 +22,9 @@ spans at the aim's range (and never narrower than `confirm_gate_m`).
 from __future__ import annotations
 
 import math
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shorewatch.config.ptz import CueConfig, PtzCamera
@@ -38,19 +44,52 @@ class ActiveCue:
 
 
 class PtzView:
-    def __init__(self, ptz: PtzCamera, cue: CueConfig, width: int, height: int) -> None:
+    def __init__(
+        self,
+        ptz: PtzCamera,
+        cue: CueConfig,
+        width: int,
+        height: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ptz = ptz
         self._gate_m = cue.confirm_gate_m
         self._bearing_deg = cue.confirm_bearing_deg
         self._tilt_error_rad = math.radians(cue.confirm_tilt_error_deg)
         self._size = (width, height)
+        self._clock = clock
+        self._cued_at: float | None = None
+        # The longest a move can take to be answered: connecting, a half turn at the slew rate,
+        # settling, and the driver's own timeout (after which it reports the failure).
+        onvif = ptz.onvif
+        self._move_bound_s = (
+            onvif.connect_timeout_s + 180.0 / ptz.pan_speed_dps + ptz.settle_s + onvif.timeout_s
+        )
         self.calibration: GeoCalibration | None = None
         self.cue: ActiveCue | None = None
+
+    def cued(self) -> None:
+        """A cue went to the camera's driver: it is (about to be) moving until it reports."""
+        if self._cued_at is None:
+            self._cued_at = self._clock()
+
+    @property
+    def moving(self) -> bool:
+        cued_at = self._cued_at
+        return cued_at is not None and self._clock() - cued_at < self._move_bound_s
+
+    @property
+    def placing(self) -> GeoCalibration | None:
+        """The calibration to place boxes by now: none while the camera is moving."""
+        return None if self.moving else self.calibration
 
     def follow(self, report: PtzReport) -> None:
         """A move done: look where the camera says it looks. A failed move changes nothing
         (the camera stays where its last good report put it)."""
-        if report.camera != self.ptz.id or not report.ok:
+        if report.camera != self.ptz.id:
+            return
+        self._cued_at = None  # answered, moved or not: the pose below is where it looks
+        if not report.ok:
             return
         if report.pan_deg is None or report.tilt_deg is None or report.hfov_deg is None:
             return

@@ -239,6 +239,40 @@ def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
     assert linked_closed.end is not None
 
 
+def test_nothing_is_placed_while_the_ptz_turns_to_a_cue(frames: list[Image], model: Path) -> None:
+    """Between a cue and the report of its move the last pose is stale: boxes are not placed
+    by it (counted), and placing resumes with the pose the report gives."""
+    ptz = PtzCamera.model_validate(
+        {
+            "id": "ptz-7",
+            "lat": 58.25,
+            "lon": 11.40,
+            "height_m": 10,
+            "pan_zero_deg": 0,
+            "zoom_steps": [{"zoom": 0.0, "hfov_deg": 60.0}, {"zoom": 1.0, "hfov_deg": 2.0}],
+            "onvif": {"host": "127.0.0.1"},
+        }
+    )
+    view = PtzView(ptz, CueConfig(), 320, 240)
+    view.follow(ptz_report(START))
+    run = Run(model, None, ptz=view, calibration=None)
+    cued_at, reported_at = 110, 125
+    placed_by_frame: list[int] = []
+    for index, image in enumerate(frames):
+        time = START + timedelta(seconds=index / FPS)
+        if index == cued_at:
+            view.cued()
+        if index == reported_at:
+            view.follow(ptz_report(time))
+        before = len(run.observations)
+        run.pipeline.process(time, image)
+        placed_by_frame.append(len(run.observations) - before)
+    assert sum(placed_by_frame[:cued_at]) > 0
+    assert sum(placed_by_frame[cued_at:reported_at]) == 0
+    assert sum(placed_by_frame[reported_at:]) > 0
+    assert run.pipeline.stats.unplaced_ptz_moving >= reported_at - cued_at - 5
+
+
 def still_camera(
     model: Path, frame_name: str, shared_data: Path, vision: VisionConfig
 ) -> tuple[Run, Image]:

@@ -95,3 +95,53 @@ def test_no_cue_no_confirmation_and_a_release_ends_it() -> None:
     assert v.confirms(*at(250.0, 1_200.0)) is not None
     v.release()
     assert v.confirms(*at(250.0, 1_200.0)) is None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_cued_camera_places_nothing_until_its_move_is_reported() -> None:
+    clock = Clock()
+    ptz = view().ptz
+    v = PtzView(ptz, CueConfig(), 320, 240, clock=clock)
+    cued(v, 250.0, 1200.0)
+    calibration = v.calibration
+    assert calibration is not None
+    assert (v.moving, v.placing) == (False, calibration)
+    v.cued()
+    assert (v.moving, v.placing) == (True, None)
+    clock.now += 3.0
+    cued(v, 252.0, 1150.0)
+    assert not v.moving
+    assert v.placing is v.calibration is not calibration
+
+
+def test_a_failed_move_ends_the_wait_and_keeps_the_last_pose() -> None:
+    clock = Clock()
+    v = cued(PtzView(view().ptz, CueConfig(), 320, 240, clock=clock), 250.0, 1200.0)
+    before = v.calibration
+    v.cued()
+    v.follow(
+        PtzReport(
+            camera="ptz-1", time=datetime(2026, 12, 5, tzinfo=UTC), ok=False, error="timed out"
+        )
+    )
+    assert not v.moving
+    assert v.placing is before
+
+
+def test_a_camera_that_never_answers_is_trusted_again_after_the_longest_move() -> None:
+    """Connecting 15 s + half a turn at 60 °/s + settling 0.5 s + the move's timeout 5 s."""
+    clock = Clock()
+    v = cued(PtzView(view().ptz, CueConfig(), 320, 240, clock=clock), 250.0, 1200.0)
+    v.cued()
+    clock.now += 23.4
+    assert v.moving
+    clock.now += 0.2
+    assert not v.moving
+    assert v.placing is v.calibration
