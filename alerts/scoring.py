@@ -123,8 +123,13 @@ def _kind_factors(event: Event, config: AlertConfig) -> list[ScoreFactor]:
         EventKind.AIS_GAP: ("ais_gap", w.ais_gap),
         EventKind.FIELD_REPORT: ("field_report", w.field_report),
         EventKind.SENSOR_OFFLINE: ("sensor_offline", w.sensor_offline),
-        EventKind.TYPE_MISMATCH: ("type_mismatch", w.type_mismatch),
     }
+    if event.kind is EventKind.TYPE_MISMATCH:
+        # The rule's own words are the reason a dispatcher needs ("declared 12 m but seen
+        # 40 m by radar", or how it moves), not the kind's name.
+        evidence = str(event.facts.get("evidence", "")).strip()
+        detail = _shorten(evidence, 160) if evidence else "type_mismatch event"
+        return [ScoreFactor(name="type_mismatch", points=w.type_mismatch, detail=detail)]
     if event.kind is EventKind.SPOOFING and _identity_fault_only(event.facts):
         why = str(event.facts.get("invalid_mmsi", "identity fault"))
         detail = f"invalid MMSI ({why}): likely misconfigured"
@@ -182,3 +187,7 @@ def _number(value: FactValue | None) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None  # booleans, text and NaN are not measurements
     return float(value)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

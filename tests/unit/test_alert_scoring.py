@@ -312,6 +312,16 @@ def test_type_mismatch_and_a_judged_speedboat_score() -> None:
     )  # fmt: skip
     factors = {f.name: f.points for f in score_factors([mismatch], 1, CONFIG, {})}
     assert factors == {"type_mismatch": 30}  # not also judged_speedboat: one contradiction
+    bigger = event(
+        EventKind.TYPE_MISMATCH,
+        {"category": "size", "declared_length_m": 12.0, "seen_length_m": 40.2,
+         "evidence": "declared 12 m but seen 40 m by radar"},
+        target="ais:265000091",
+    )  # fmt: skip
+    (why,) = score_factors([bigger], 1, CONFIG, {})
+    assert (why.name, why.detail) == ("type_mismatch", "declared 12 m but seen 40 m by radar")
+    (plain,) = score_factors([mismatch], 1, CONFIG, {})
+    assert plain.detail == "type_mismatch event"  # a fact-less event still says what it is
     dark_fast = event(
         EventKind.HIGH_SPEED,
         {"sog_kn": 41.0, "source": "radar", "identified": False, "judged_type": "speedboat",
