@@ -42,9 +42,9 @@ def _rig(tmp_path: Path, dsn: str, topic_root: str, query: str) -> Iterator[Rig]
     roles = Roles(tmp_path, dsn, url, topic_root)
     roles.env["SHOREWATCH_DATA_DIR"] = str(tmp_path / "data")  # where ingest's spool lives
     roles.env["SHOREWATCH_LOG_LEVEL"] = "INFO"  # reconnects and sessions in the logs
-    roles.start("recorder")
-    roles.start("ingest")
     try:
+        roles.start("recorder")
+        roles.start("ingest")
         _online(url, topic_root, {"shorewatch-recorder-consumer", "shorewatch-ingest"}, 60)
         yield broker, roles
     finally:
@@ -127,10 +127,13 @@ def test_ingest_restarted_while_the_database_is_down_keeps_what_it_accepted(
 ) -> None:
     """Ingest writes nothing to the database, so it must start without it: a supervisor
     restarting it during a database outage would otherwise lose the whole outage's input."""
-    cluster = Cluster()
-    broker = Mosquitto()
-    roles = Roles(tmp_path, cluster.dsn, broker.url, topic_root)
-    try:
+    with contextlib.ExitStack() as stack:  # whatever fails, nothing is left running
+        cluster = Cluster()
+        stack.callback(cluster.close)
+        broker = Mosquitto()
+        stack.callback(broker.close)
+        roles = Roles(tmp_path, cluster.dsn, broker.url, topic_root)
+        stack.callback(roles.close)
         roles.start("recorder")
         roles.start("ingest")
         _online(broker.url, topic_root, {"shorewatch-recorder-consumer", "shorewatch-ingest"}, 60)
@@ -149,7 +152,3 @@ def test_ingest_restarted_while_the_database_is_down_keeps_what_it_accepted(
         time.sleep(4)
         sent = stream.stop()
         _check(cluster.dsn, sent, (killed - NOT_YET_ACCEPTED, ready))
-    finally:
-        roles.close()
-        broker.close()
-        cluster.close()
