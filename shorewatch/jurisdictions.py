@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from shorewatch.config.jurisdictions import JurisdictionConfig
 from shorewatch.config.site import SiteConfig
-from shorewatch.zones import geometry_from_file, geometry_from_geojson
+from shorewatch.zones import geometry_from_file, geometry_from_geojson, prepared
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,7 @@ def build_jurisdictions(site: SiteConfig) -> Jurisdictions:
 
     items = []
     for config in site.jurisdictions:
-        geometry = _geometry(config, site)
-        shapely.prepare(geometry)
+        geometry = prepared(_geometry(config, site))
         items.append(
             Jurisdiction(
                 config.id, config.name, config.level, config.parent, depth(config.id), geometry

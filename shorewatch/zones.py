@@ -85,8 +85,20 @@ def build_zone(config: ZoneConfig, site: SiteConfig) -> Zone:
     else:
         ring = config.polygon or []
         geometry = geometry_from_geojson({"type": "Polygon", "coordinates": [ring]}, source)
+    return Zone(config.id, config.name, config.kind, config.points, prepared(geometry))
+
+
+def prepared(geometry: BaseGeometry) -> BaseGeometry:
+    """Prepared for fast point tests, and used once here: GEOS builds a prepared polygon's
+    point index lazily on its first test, and two threads making that first test at once (the
+    detector, the alerts worker and the API share zones and areas; shapely releases the GIL in
+    GEOS) race on it (libgeos/geos#825). Built on the thread that made it, it is only read."""
     shapely.prepare(geometry)
-    return Zone(config.id, config.name, config.kind, config.points, geometry)
+    if not geometry.is_empty:
+        x, y = geometry.bounds[0], geometry.bounds[1]
+        shapely.contains_xy(geometry, x, y)
+        shapely.intersects_xy(geometry, x, y)
+    return geometry
 
 
 def geometry_from_file(path: Path, source: str) -> BaseGeometry:
