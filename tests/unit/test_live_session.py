@@ -8,9 +8,12 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel
 from starlette.types import Message
@@ -27,6 +30,16 @@ NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 ADMIN = Principal("admin", Role.ADMIN, None)
 BYTES_PER_S = 2_000_000
 """The fake link: a 3,000-target picture (~1 MB) takes about half a second to go down it."""
+
+
+T = TypeVar("T")
+
+
+def run_isolated(main: Callable[[], Coroutine[object, object, T]]) -> T:
+    """`asyncio.run` on a thread of its own: in the whole suite the browser tests' Playwright
+    (sync API) keeps an event loop running on the main thread, where asyncio.run refuses."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 class Received(BaseModel):
@@ -139,7 +152,7 @@ def test_an_alert_overtakes_a_large_picture_on_a_slow_link() -> None:
         after = [m for at, m in socket.of_type("picture") if at > arrived]
         return arrived - published, len(after), len(socket.of_type("picture"))
 
-    waited, chunks_after, chunks = asyncio.run(scenario())
+    waited, chunks_after, chunks = run_isolated(scenario)
     # Sent whole, the ~1 MB picture would hold the alert for ~0.5 s; a chunk is a sixth of it.
     assert waited < 0.25, f"the alert waited {waited:.2f} s behind the picture"
     assert chunks == 3000 // PICTURE_CHUNK
@@ -163,7 +176,7 @@ def test_a_client_behind_gets_the_newest_state_not_a_backlog() -> None:
                 counts[track.key] = counts.get(track.key, 0) + 1
         return sorted(counts.values())
 
-    counts = asyncio.run(scenario())
+    counts = run_isolated(scenario)
     # ~0.5 s to send each picture: each target goes about once per send, not 31 times.
     assert len(counts) == 3000
     assert counts[-1] <= 10, f"a target was sent {counts[-1]} times in 31 changes"
