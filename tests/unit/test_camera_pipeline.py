@@ -199,12 +199,9 @@ def ptz_report(at: datetime, aim: Observation | None = None) -> PtzReport:
     )
 
 
-def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
-    frames: list[Image], model: Path
-) -> None:
-    """The camera was already following the boat when the cue came: its sighting so far ends
-    and one linked to the cued track (`associated_with`) begins, once."""
-    ptz = PtzCamera.model_validate(
+def mast_ptz() -> PtzCamera:
+    """The PTZ whose view the clip stands in for (10 m up, pan 0 = north)."""
+    return PtzCamera.model_validate(
         {
             "id": "ptz-7",
             "lat": 58.25,
@@ -215,6 +212,14 @@ def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
             "onvif": {"host": "127.0.0.1"},
         }
     )
+
+
+def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
+    frames: list[Image], model: Path
+) -> None:
+    """The camera was already following the boat when the cue came: its sighting so far ends
+    and one linked to the cued track (`associated_with`) begins, once."""
+    ptz = mast_ptz()
     view = PtzView(ptz, CueConfig(confirm_gate_m=50), 320, 240)
     view.follow(ptz_report(START))  # looking, not cued
     run = Run(model, None, ptz=view, calibration=None)
@@ -242,17 +247,7 @@ def test_a_boat_tracked_before_the_cue_is_linked_once_the_cue_points_at_it(
 def test_nothing_is_placed_while_the_ptz_turns_to_a_cue(frames: list[Image], model: Path) -> None:
     """Between a cue and the report of its move the last pose is stale: boxes are not placed
     by it (counted), and placing resumes with the pose the report gives."""
-    ptz = PtzCamera.model_validate(
-        {
-            "id": "ptz-7",
-            "lat": 58.25,
-            "lon": 11.40,
-            "height_m": 10,
-            "pan_zero_deg": 0,
-            "zoom_steps": [{"zoom": 0.0, "hfov_deg": 60.0}, {"zoom": 1.0, "hfov_deg": 2.0}],
-            "onvif": {"host": "127.0.0.1"},
-        }
-    )
+    ptz = mast_ptz()
     view = PtzView(ptz, CueConfig(), 320, 240)
     view.follow(ptz_report(START))
     run = Run(model, None, ptz=view, calibration=None)
