@@ -48,7 +48,7 @@ class AlertService:
         site: SiteConfig,
         zones: Mapping[str, Zone],
         events: EventsRepo,
-        publish: Callable[[Alert], None],
+        publish: Callable[[list[Alert]], None],
         metrics: Metrics,
         clock: Callable[[], datetime],
         jurisdiction_of: Callable[[float, float], str | None] = lambda _lat, _lon: None,
@@ -102,9 +102,9 @@ class AlertService:
             for alert in each.changed:
                 latest.pop(alert.id, None)  # one publish per alert: its last state, in order
                 latest[alert.id] = alert
-        for alert in latest.values():
-            if not alert.silenced:
-                self._publish(alert)
+        audible = [alert for alert in latest.values() if not alert.silenced]
+        if audible:
+            self._publish(audible)
         return [each.host for each in folded]
 
     def _fold_batch(self, events: list[Event]) -> list[Folded]:

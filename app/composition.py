@@ -54,6 +54,7 @@ from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
 from ingest.tak_in import TakReceiver
+from shorewatch.alert_batches import alert_messages
 from shorewatch.batching import Batcher
 from shorewatch.bus import BrokerAddress, Bus, RawHandler
 from shorewatch.config.site import (
@@ -292,6 +293,12 @@ class Service:
     def publish_alert(self, alert: Alert) -> None:
         self.bus.publish(self.topics.alert(alert.level), alert)
 
+    def publish_alerts(self, alerts: list[Alert]) -> None:
+        """What one transaction changed: a message per level, not one per alert."""
+        for message in alert_messages(alerts, self.site.bus.alert_batch_max):
+            level = message.level if isinstance(message, Alert) else message.items[0].level
+            self.bus.publish(self.topics.alert(level), message)
+
     def publish_picture(self, update: PictureUpdate) -> None:
         self.bus.publish(self.topics.picture(update.tile), update)
 
@@ -497,7 +504,7 @@ class Service:
             self.site,
             {z.id: z for z in self.zones},
             EventsRepo(self.site.store, self.series_mode),
-            self.publish_alert,
+            self.publish_alerts,
             self.metrics,
             self._clock,
             jurisdiction_of=self.jurisdictions.locate,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import socket
@@ -98,6 +99,19 @@ class RateResult:
     backlog_slope: float
     """Backlog growth over the second half of the run, events per second."""
     held: bool
+    missing: tuple[str, ...] = ()
+    """Events whose alert never reached the WebSocket client."""
+    timeline: tuple[SecondResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecondResult:
+    """Latency of the events published in one second of the run: where a p99 comes from."""
+
+    second: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
 
 
 def listen(url: str, receipts: Receipts, stop: threading.Event) -> None:
@@ -161,7 +175,41 @@ def run_rate(
             for key, at in sent.items()
             if key in receipts.arrived
         ]
-    return summarise(rate, total, publish_s, latencies, samples, seconds)
+        missing = tuple(key for key in sent if key not in receipts.arrived)
+        per_second: dict[int, list[float]] = {}
+        for key, at in sent.items():
+            if key in receipts.arrived:
+                per_second.setdefault(int(at - started), []).append(
+                    (receipts.arrived[key] - at) * 1000
+                )
+    result = summarise(rate, total, publish_s, latencies, samples, seconds)
+    timeline = tuple(_second(s, ms) for s, ms in sorted(per_second.items()))
+    return dataclasses.replace(result, missing=missing, timeline=timeline)
+
+
+def _second(second: int, latencies: list[float]) -> SecondResult:
+    ordered = sorted(latencies)
+    return SecondResult(
+        second,
+        statistics.median(ordered),
+        ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        ordered[-1],
+    )
+
+
+def where_lost(dsn: str, missing: tuple[str, ...]) -> str:
+    """Whether the events whose alerts never arrived were stored, and put in an alert."""
+    with psycopg.connect(dsn) as conn:
+        ids = list(missing)
+        events = conn.execute("SELECT count(*) FROM events WHERE id = ANY(%s::uuid[])", [ids])
+        stored = events.fetchone()
+        alerts = conn.execute(
+            "SELECT count(*) FROM alerts WHERE event_ids && %s::uuid[]", [ids]
+        ).fetchone()
+    return (
+        f"  {len(missing)} alerts never arrived: {stored[0] if stored else 0} of their events "
+        f"stored, {alerts[0] if alerts else 0} in an alert (first: {missing[0]})"
+    )
 
 
 def summarise(
@@ -304,6 +352,7 @@ def bench(
     seconds: float,
     mode: str = "inproc",
     receive_maximum: int | None = None,
+    timeline: bool = False,
 ) -> list[RateResult]:
     root = f"bench-{uuid.uuid4().hex[:8]}"
     groups = SERVICES[mode]
@@ -335,6 +384,14 @@ def bench(
             spent = [f"{b - a:.1f}" for a, b in zip(cpu, cpu_seconds(pids), strict=True)]
             used = f"  service CPU {' + '.join(spent)} s" if pids else ""
             print(_line(result) + used, flush=True)
+            if result.missing:
+                print(where_lost(dsn, result.missing), flush=True)
+            if timeline:
+                for each in result.timeline:
+                    print(
+                        f"    second {each.second:3d}  p50 {each.p50_ms:7.1f}  "
+                        f"p99 {each.p99_ms:7.1f}  max {each.max_ms:7.1f} ms"
+                    )
             if receipts.closed:
                 print(f"  live feed {receipts.closed}")
                 break
@@ -361,6 +418,9 @@ def main() -> None:
     parser.add_argument(
         "--receive-maximum", type=int, help="the service's bus.receive_maximum (default 100)"
     )
+    parser.add_argument(
+        "--timeline", action="store_true", help="latency per second of publishing, per rate"
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     configure_logging("ERROR")
@@ -377,7 +437,15 @@ def main() -> None:
             f"alerts + api roles ({args.service}); {args.seconds:g} s per rate; "
             f"broker {mqtt_url.split('?')[0]}"
         )
-        results = bench(dsn, mqtt_url, rates, args.seconds, args.service, args.receive_maximum)
+        results = bench(
+            dsn,
+            mqtt_url,
+            rates,
+            args.seconds,
+            args.service,
+            args.receive_maximum,
+            args.timeline,
+        )
     held = [r.rate for r in results if r.held]
     best = max(held) if held else None
     print(f"highest rate held without a growing backlog: {best:g}/s" if best else "none held")

@@ -34,7 +34,13 @@ from shorewatch.bus_delivery import (
     Subscription,
     handling,
 )
-from shorewatch.events import MESSAGE_ADAPTER, ComponentStatus, Message, ObservationBatch
+from shorewatch.events import (
+    MESSAGE_ADAPTER,
+    AlertBatch,
+    ComponentStatus,
+    Message,
+    ObservationBatch,
+)
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
@@ -237,7 +243,7 @@ class Bus:
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
-        if isinstance(message, ObservationBatch):  # counted as what it carries, per kind
+        if isinstance(message, ObservationBatch | AlertBatch):  # counted as what it carries
             for kind, count in Counter(item.type for item in message.items).items():
                 self._metrics.published.labels(kind=kind).inc(count)
         else:
@@ -286,14 +292,15 @@ class Bus:
         batches: bool = False,
     ) -> None:
         """Deliver validated schema messages; anything else is counted and logged, not raised.
-        A batch of sensor reports reaches the handler report by report unless `batches`.
+        A batch (of sensor reports, of alerts) reaches the handler item by item unless
+        `batches`.
         `share`: an MQTT 5 shared-subscription group; its members split the stream."""
 
         def deliver(topic: str, payload: bytes, _delivery: Delivery) -> None:
             message = self._decode(topic, payload)
             if message is None:
                 return
-            if isinstance(message, ObservationBatch) and not batches:
+            if isinstance(message, ObservationBatch | AlertBatch) and not batches:
                 for item in message.items:
                     handler(item)
             else:
@@ -309,11 +316,18 @@ class Bus:
         share: str | None = None,
         max_batch: int = 500,
     ) -> None:
-        """Like `subscribe`, but the handler takes whatever has queued up (up to `max_batch`)
-        in one call, for work that is cheaper in one transaction than in many."""
+        """Like `subscribe`, but the handler takes whatever has queued up (up to `max_batch`
+        messages, a batch's items counted as one) in one call, for work that is cheaper in one
+        transaction than in many."""
 
         def deliver_many(items: list[tuple[str, bytes]]) -> None:
-            messages = [m for t, p in items if (m := self._decode(t, p)) is not None]
+            messages: list[Message] = []
+            for topic, payload in items:
+                message = self._decode(topic, payload)
+                if isinstance(message, ObservationBatch | AlertBatch):
+                    messages.extend(message.items)
+                elif message is not None:
+                    messages.append(message)
             if messages:
                 handler(messages)
 

@@ -345,6 +345,17 @@ class ObservationBatch(Frozen):
     items: tuple[SensorReport, ...] = Field(min_length=1)
 
 
+class AlertBatch(Frozen):
+    """The alerts of one level that one transaction changed, each in its last state, in one bus
+    message on `alerts/{level}`: at thousands of events a second the alerts worker, the broker
+    and every subscriber would otherwise spend their time on one MQTT round trip per alert.
+    Subscribers get the alerts one by one (`Bus.subscribe`), as if published singly."""
+
+    type: Literal["alert_batch"] = "alert_batch"
+    schema_version: int = SCHEMA_VERSION
+    items: tuple[Alert, ...] = Field(min_length=1)
+
+
 class PictureTrack(Frozen):
     """One current target of the fused picture, as the console draws it: a radar or camera
     track fused with an AIS vessel is one target (the vessel's key, the echo's key in
@@ -442,6 +453,7 @@ Message = Annotated[
     | UnitStateReport
     | UnitNotice
     | ObservationBatch
+    | AlertBatch
     | PictureUpdate
     | PtzCue
     | PtzReport,

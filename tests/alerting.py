@@ -89,7 +89,7 @@ def running(config: SiteConfig, dsn: str, mqtt_url: str, topic_root: str) -> Ite
         config,
         {z.id: z for z in service.zones},
         EventsRepo(config.store, service.series_mode),
-        published.append,
+        published.extend,
         service.metrics,
         clock,
         jurisdiction_of=service.jurisdictions.locate,

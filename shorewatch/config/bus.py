@@ -3,7 +3,8 @@
 A session that outlives a restart keeps what the broker holds for a process while it is down
 (`session_expiry_s`); the broker sends a consumer at most `receive_maximum` messages it has not
 acknowledged, and a message is acknowledged only once its work is durable, so a stalled store
-holds the stream at the broker instead of in memory. Sensor reports travel in batches.
+holds the stream at the broker instead of in memory. Sensor reports travel in batches, and so do
+the alerts one transaction changed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class BusConfig(BaseModel):
         ge=0.0,
         le=1000.0,
         description="How long a sensor's first report waits for company before it is sent.",
+    )
+    alert_batch_max: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Alerts of one level per bus message at most, when one transaction of the "
+        "alerts worker changed many (1: every alert in a message of its own).",
     )
     share_group: str | None = Field(
         default=None,
