@@ -40,6 +40,8 @@ POLL_S = 0.02
 """How often the row count is read; the committed time is this precise."""
 SETTLE_S = 2.0
 """No new row for this long after the last byte was sent: the run is over."""
+NO_ROWS_S = 60.0
+"""No row at all for this long: a role is stuck; the bench fails rather than wait forever."""
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,5 @@ def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> tuple[int, f
             rows, last_change = count, now
         elif rows and now - last_change > SETTLE_S:
             return rows, last_change
+        elif now - last_change > NO_ROWS_S:
+            raise RuntimeError(f"no new row for {NO_ROWS_S:g} s ({rows} so far)")
