@@ -4,7 +4,8 @@ Pure (no I/O, no sockets, no clock reads): the caller passes each line with the 
 so a replayed capture decodes exactly as it did live. Every input line is counted exactly once,
 as a `LineOutcome` or a `Rejection`, so `stats` accounts for the whole feed; the lines of a
 multi-sentence message are counted when it completes, or as incomplete when evicted or flushed.
-pyais does the 6-bit decoding; this module decides what each line means for ShoreWatch.
+pyais does the 6-bit decoding, but for the common position reports (ingest/ais_bits.py); this
+module decides what each line means for ShoreWatch.
 """
 
 from __future__ import annotations
