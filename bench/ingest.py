@@ -1,9 +1,12 @@
 """AIS ingest throughput: decode + bus + store, against pyais decode-only in the same run.
 
-    python -m bench.ingest [--repeat N]
+    python -m bench.ingest [--repeat N] [--service inproc|split] [--spool on|off]
 
-Uses SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL when set (CI's PostgreSQL 15 and
-Mosquitto), embedded services otherwise. Input: the real captures in ../shared/data/ais/.
+`inproc` (the default) runs receiver, bus, recorder subscription and writer in this process;
+`split` runs the real `ingest` and `recorder` roles as processes of their own, as production
+does (bench/ingest_split.py). Uses SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL
+when set (CI's PostgreSQL 15 and Mosquitto), embedded services otherwise. Input: the real
+captures in ../shared/data/ais/.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from pyais import IterMessages
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
+from bench.ingest_split import bench_database, split_pipeline
 from ingest.receiver import AisReceiver
 from shorewatch.batching import Batcher
 from shorewatch.bus import Bus
@@ -166,6 +170,11 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=BusConfig().batch_max, help="reports per bus message"
     )
+    parser.add_argument("--service", choices=("inproc", "split"), default="inproc")
+    parser.add_argument(
+        "--spool", choices=("on", "off"), default="on", help="split: ingest's write-ahead spool"
+    )
+    parser.add_argument("--profile", type=Path, help="split: cProfile each role into this dir")
     args = parser.parse_args()
     configure_logging("ERROR")  # the captures' rejected lines would bury the figures
     lines = load_lines() * args.repeat
@@ -178,27 +187,52 @@ def main() -> None:
             EmbeddedBroker()
         )
         base_s, base_n = pyais_decode_only(lines)
-        full = full_pipeline(lines, dsn, mqtt_url, BusConfig(batch_max=args.batch))
+        print(
+            f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}; batch {args.batch}"
+        )
+        print(
+            f"pyais decode-only:          {len(lines) / base_s:10.0f} lines/s  ({base_n} messages, "
+            f"{base_s:.2f} s)"
+        )
+        if args.service == "split":
+            full_s = report_split(lines, stack.enter_context(bench_database(dsn)), mqtt_url, args)
+        else:
+            full_s = report_inproc(lines, dsn, mqtt_url, args.batch)
         layout = mode_note(dsn)
-    base_rate = len(lines) / base_s
-    full_s = full.elapsed_s
-    full_rate = len(lines) / full_s
-    print(f"input: {len(lines)} lines ({', '.join(CAPTURES)}) x{args.repeat}; batch {args.batch}")
+    print(f"ratio full / decode-only:   {base_s / full_s:10.2f}")
+    where = "embedded" if "host=/" in dsn else "server"
+    print(f"broker: {mqtt_url.split('?')[0]}  database: {where} ({layout})")
+
+
+def report_inproc(lines: list[bytes], dsn: str, mqtt_url: str, batch: int) -> float:
+    full = full_pipeline(lines, dsn, mqtt_url, BusConfig(batch_max=batch))
     print(
-        f"pyais decode-only:          {base_rate:10.0f} lines/s  ({base_n} messages, "
-        f"{base_s:.2f} s)"
-    )
-    print(
-        f"decode + bus + store:       {full_rate:10.0f} lines/s  ({full.published} published, "
-        f"{full.rows} rows, {full_s:.2f} s)"
+        f"decode + bus + store:       {len(lines) / full.elapsed_s:10.0f} lines/s  "
+        f"({full.published} published, {full.rows} rows, {full.elapsed_s:.2f} s; one process)"
     )
     print(
         f"  last line published at {full.published_s:.2f} s, last message received at "
-        f"{full.received_s:.2f} s, last row committed at {full_s:.2f} s"
+        f"{full.received_s:.2f} s, last row committed at {full.elapsed_s:.2f} s"
     )
-    print(f"ratio full / decode-only:   {full_rate / base_rate:10.2f}")
-    where = "embedded" if "host=/" in dsn else "server"
-    print(f"broker: {mqtt_url.split('?')[0]}  database: {where} ({layout})")
+    return full.elapsed_s
+
+
+def report_split(lines: list[bytes], dsn: str, mqtt_url: str, args: argparse.Namespace) -> float:
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    full = split_pipeline(
+        lines, dsn, mqtt_url, batch=args.batch, spool=args.spool == "on", profile_dir=args.profile
+    )
+    print(
+        f"decode + bus + store:       {len(lines) / full.elapsed_s:10.0f} lines/s  "
+        f"({full.rows} rows, {full.elapsed_s:.2f} s; ingest and recorder roles, spool {args.spool})"
+    )
+    cpu = ", ".join(f"{role} {s:.2f} s" for role, s in full.cpu_s.items())
+    print(
+        f"  last byte sent at {full.sent_s:.2f} s, last row committed at {full.elapsed_s:.2f} s;"
+        f" CPU: {cpu}"
+    )
+    return full.elapsed_s
 
 
 if __name__ == "__main__":

@@ -53,18 +53,41 @@ class ReportBuilder:
 
     def position(self, ais_id: int, fields: Any, when: datetime) -> Observation | None:
         """None when the position is "not available" (lat 91 / lon 181) or out of range."""
-        lat, lon = fields.lat, fields.lon
+        length = span(fields.to_bow, fields.to_stern) if ais_id == 19 else None
+        heading = getattr(fields, "heading", None)  # type 27 has none
+        return self.position_of(
+            ais_id,
+            fields.mmsi,
+            fields.lat,
+            fields.lon,
+            fields.speed,
+            fields.course,
+            heading,
+            length,
+            when,
+        )
+
+    def position_of(
+        self,
+        ais_id: int,
+        mmsi: object,
+        lat: float | None,
+        lon: float | None,
+        speed: float | None,
+        course: float | None,
+        heading: int | None,
+        length: float | None,
+        when: datetime,
+    ) -> Observation | None:
+        """`position` from the values themselves (ingest/ais_bits.py reads them from bits)."""
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None
-        speed, course = fields.speed, fields.course
-        heading = getattr(fields, "heading", None)  # type 27 has none
         speed_na = 63.0 if ais_id == 27 else 102.3  # 102.2 means "102.2 kn or more"
-        ref = str(fields.mmsi)
+        ref = str(mmsi)
         lat, lon = float(lat), float(lon)
         sog = None if speed is None or speed > speed_na - 0.05 else float(speed)
         cog = None if course is None or course >= 360 else float(course)
         hdg = None if heading is None or heading >= 360 else float(heading)
-        length = span(fields.to_bow, fields.to_stern) if ais_id == 19 else None
         values = {
             "source": Source.AIS,
             "sensor_id": self.sensor_id,

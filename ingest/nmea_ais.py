@@ -4,7 +4,8 @@ Pure (no I/O, no sockets, no clock reads): the caller passes each line with the 
 so a replayed capture decodes exactly as it did live. Every input line is counted exactly once,
 as a `LineOutcome` or a `Rejection`, so `stats` accounts for the whole feed; the lines of a
 multi-sentence message are counted when it completes, or as incomplete when evicted or flushed.
-pyais does the 6-bit decoding; this module decides what each line means for ShoreWatch.
+pyais does the 6-bit decoding, but for the common position reports (ingest/ais_bits.py); this
+module decides what each line means for ShoreWatch.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
+from ingest.ais_bits import PositionBits, position_bits
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -136,8 +138,9 @@ class AisDecoder:
         gnss_clock: bool = False,
         validate_reports: bool = False,
     ) -> None:
-        """`validate_reports`: build every report through full pydantic validation instead of
-        the hand-checked fast path (the same reports, slower: the reference in tests)."""
+        """`validate_reports`: decode every sentence with pyais and build every report
+        through full pydantic validation, instead of the fast paths (ingest/ais_bits.py, the
+        hand-checked construction): the same reports, slower; the reference in tests."""
         if not 1 <= len(sensor_id) <= MAX_SENSOR_ID:
             raise ValueError(f"sensor_id must be 1..{MAX_SENSOR_ID} characters: {sensor_id!r}")
         if max_pending_groups < 1 or not multipart_max_age_s > 0:
@@ -268,11 +271,14 @@ class AisDecoder:
                 raise _Rejected(Rejection.CHECKSUM, "tag block checksum")
             if tag.receiver_timestamp:
                 tag_time = unix_time(tag.receiver_timestamp)
+        fallback = context or (self._gnss_time if self.gnss_clock else None) or now
+        bits = None if self._reports.validate else position_bits(text)
+        if bits is not None:  # the common shape, without pyais' objects (ingest/ais_bits.py)
+            return self._position(bits, tag_time or fallback)
         msg = NMEAMessage(text)
         msg.tag_block = tag
         if not msg.payload:
             raise _Rejected(Rejection.MALFORMED, "empty payload")
-        fallback = context or (self._gnss_time if self.gnss_clock else None) or now
         if msg.frag_cnt == 1:
             return self._map(msg, tag_time or fallback)
         return self._fragment(msg, tag, tag_time, fallback, now)
@@ -324,6 +330,22 @@ class AisDecoder:
     def _evict(self, key: tuple[object, ...], why: str) -> None:
         group = self._pending.pop(key)
         self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
+
+    def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
+        position = self._reports.position_of(
+            bits.ais_id,
+            bits.mmsi,
+            bits.lat,
+            bits.lon,
+            bits.speed,
+            bits.course,
+            bits.heading,
+            None,
+            when,
+        )
+        if position is None:
+            raise _Rejected(Rejection.NO_POSITION, f"type {bits.ais_id} without a position")
+        return (position,)
 
     def _map(self, msg: NMEAMessage, when: datetime) -> tuple[Message, ...]:
         """A position, a static report, or both (type 19), position first."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shorewatch.bus import Bus
-from shorewatch.events import Message, Observation, ObservationBatch, Source
+from shorewatch.events import Message, Observation, ObservationBatch, Source, VesselStatic
 from shorewatch.metrics import Metrics
 from shorewatch.outbox import Outbox
 from shorewatch.spool import Spool
@@ -62,3 +62,19 @@ def test_a_spool_left_behind_is_published_in_order_then_emptied(
         bus.close()
         listener.close()
     assert _spool(tmp_path).stats().records == 0  # acknowledged, so not sent again
+
+
+def test_a_batch_is_counted_as_the_reports_it_carries(tmp_path: Path, mqtt_url: str) -> None:
+    """Per kind, once per batch (not a counter call per report), as `Bus.publish` counts."""
+    static = VesselStatic(sensor_id="rx", time=datetime.fromtimestamp(1_900_000_000, UTC), mmsi=1)
+    batch = ObservationBatch(items=(*_batch(0).items, *_batch(1).items, static))
+    metrics = Metrics()
+    bus = Bus(mqtt_url, "ingest", Topics("count"), Metrics())  # never connected: stays spooled
+    outbox = Outbox(bus, _spool(tmp_path), metrics, inflight=10)
+    try:
+        outbox.send("count/obs/ais/rx", batch)
+        count = metrics.registry.get_sample_value
+        assert count("shorewatch_bus_published_total", {"kind": "observation"}) == 2
+        assert count("shorewatch_bus_published_total", {"kind": "vessel_static"}) == 1
+    finally:
+        outbox.close(drain_s=0)

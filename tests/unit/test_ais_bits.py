@@ -1,0 +1,89 @@
+"""Position reports read from the payload bits equal pyais' decoding, and a sentence of any other
+shape is left to pyais. (Every capture line: tests/unit/test_ais_fast_path.py.)"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from pyais.messages import MessageType1, MessageType18, NMEAMessage
+from pyais.util import compute_checksum
+
+from ingest.ais_bits import position_bits
+from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
+
+ARMOUR = "".join(chr(v + 48 if v < 40 else v + 56) for v in range(64))
+AT = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def sentence(payload: str, *, seq: str = "", fill: str = "0", head: str = "!AIVDM,1,1") -> bytes:
+    body = f"{head},{seq},B,{payload},{fill}"
+    return f"{body}*{compute_checksum(body):02X}".encode()
+
+
+def random_payload(rng: random.Random, ais_id: int, chars: int = 28) -> str:
+    rest = "".join(rng.choice(ARMOUR) for _ in range(chars - 1))
+    return ARMOUR[ais_id] + rest
+
+
+@pytest.mark.parametrize("ais_id", [1, 2, 3, 18])
+def test_bits_equal_pyais_on_random_payloads(ais_id: int) -> None:
+    rng = random.Random(ais_id)
+    for _ in range(3000):
+        text = sentence(random_payload(rng, ais_id))
+        bits = position_bits(text)
+        fields = NMEAMessage(text).decode()
+        assert isinstance(fields, MessageType1 | MessageType18)
+        assert bits is not None
+        assert (bits.ais_id, bits.mmsi, bits.heading) == (ais_id, fields.mmsi, fields.heading)
+        for name in ("lat", "lon", "speed", "course"):
+            value, expected = getattr(bits, name), getattr(fields, name)
+            assert type(value) is type(expected), name
+            assert value == expected, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        sentence("13u?etPv2;0n:dDPwUM1U1Cb069", fill="0"),  # 27 characters: short
+        sentence("13u?etPv2;0n:dDPwUM1U1Cb069DD"),  # 29 characters
+        sentence("13u?etPv2;0n:dDPwUM1U1Cb069D", fill="2"),  # fill bits
+        sentence("13u?etPv2;0n:dDPwUM1U1Cb069D", seq="x"),  # pyais refuses the sequence id
+        sentence("13u?etPv2;0n:dDPwUM1U1Cb069D", head="!AIVDM,2,1"),  # first of two parts
+        sentence("53u?etPv2;0n:dDPwUM1U1Cb069D"),  # type 5
+        sentence("43u?etPv2;0n:dDPwUM1U1Cb069D"),  # type 4
+        b"!AIVDM,1,1,,B,13u?etPv2;0n:dDPwUM1U1Cb069D,0,extra*00",  # eight fields
+    ],
+)
+def test_other_shapes_are_left_to_pyais(text: bytes) -> None:
+    assert position_bits(text) is None
+
+
+def test_decoder_equals_reference_on_random_and_hostile_sentences() -> None:
+    """Random payloads of every shape near the fast one, some with corrupt characters: the
+    same reports, counts and rejection details as the pyais-and-validation reference."""
+    rng = random.Random(12)
+    calls: dict[str, list[tuple[LineOutcome | Rejection, int, str]]] = {"fast": [], "ref": []}
+    fast = AisDecoder("rx", on_outcome=lambda o, n, d: calls["fast"].append((o, n, d)))
+    ref = AisDecoder(
+        "rx", validate_reports=True, on_outcome=lambda o, n, d: calls["ref"].append((o, n, d))
+    )
+    for i in range(6000):
+        ais_id = rng.choice([1, 2, 3, 18, 18, 5, 0, 63])
+        payload = random_payload(rng, ais_id, rng.choice([28, 28, 28, 27, 29, 1]))
+        if i % 7 == 0:  # a byte outside the 6-bit armour, but printable
+            at = rng.randrange(len(payload))
+            payload = payload[:at] + rng.choice("!\"#$%&'()xyz{|}~") + payload[at + 1 :]
+        text = sentence(
+            payload, seq=rng.choice(["", "", "3", "12", "x"]), fill=rng.choice(["0", "0", "0", "2"])
+        )
+        got, expected = fast.feed(text, AT), ref.feed(text, AT)
+        assert got == expected
+        for a, b in zip(got, expected, strict=True):
+            assert a.model_fields_set == b.model_fields_set
+            assert a.model_dump_json() == b.model_dump_json()
+    assert fast.stats == ref.stats
+    assert calls["fast"] == calls["ref"]
+    assert fast.stats[LineOutcome.POSITION] > 1000
+    assert fast.stats[Rejection.NO_POSITION] > 100
