@@ -72,8 +72,10 @@ class Picture:
         self._entries: dict[str, Entry] = {}
         self._owner: dict[str, str] = {}
         """Key of a fused track -> the target that carries it."""
-        self._alerts: dict[str, dict[uuid.UUID, Level]] = {}
-        """Open, unsilenced alerts by target key."""
+        self._alerts: dict[str, dict[str, str]] = {}
+        """Open, unsilenced alerts by target key: alert id -> level, both as text, so that these
+        dicts hold nothing the cyclic garbage collector tracks (with UUIDs and enum members
+        they did, and 240,000 open alerts made each full collection of the API ~200 ms)."""
         self._heard: set[uuid.UUID] | None = set()
         """Alert ids heard on the bus before the store's open alerts were loaded."""
         self._seq = 0
@@ -127,9 +129,9 @@ class Picture:
                 self._heard.add(alert.id)
             levels = self._alerts.setdefault(alert.target, {})
             if live:
-                levels[alert.id] = alert.level
+                levels[str(alert.id)] = alert.level.value
             else:
-                levels.pop(alert.id, None)
+                levels.pop(str(alert.id), None)
             if not levels:
                 del self._alerts[alert.target]
             shown = alert.target if alert.target in self._raw else self._owner.get(alert.target)
@@ -147,15 +149,15 @@ class Picture:
 
     def _render(self, key: str, received: float) -> None:
         track = self._raw[key]
-        found: dict[uuid.UUID, Level] = {}
+        found: dict[str, str] = {}
         for target in (key, *track.associated):
             found.update(self._alerts.get(target, {}))
-        ordered = sorted(found.items(), key=lambda item: (SEVERITY[item[1]], str(item[0])))
+        ordered = sorted(found.items(), key=lambda item: (SEVERITY[Level(item[1])], item[0]))
         served = track.model_copy(
             update={
                 "jurisdiction": self._area[key],
-                "alert_level": ordered[0][1] if ordered else None,
-                "alert_ids": tuple(alert_id for alert_id, _ in ordered),
+                "alert_level": Level(ordered[0][1]) if ordered else None,
+                "alert_ids": tuple(uuid.UUID(alert_id) for alert_id, _ in ordered),
             }
         )
         self._seq += 1

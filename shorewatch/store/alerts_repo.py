@@ -51,6 +51,10 @@ _IS_OPEN = f"state IN ({', '.join(repr(v) for v in sorted(_OPEN))})"
 OPEN_FOR_TARGETS = f"{_SELECT} WHERE target = ANY(%s) AND {_IS_OPEN} ORDER BY id FOR UPDATE"
 OPEN_SILENCED = f"{_SELECT} WHERE silenced AND {_IS_OPEN} ORDER BY id"
 OPEN_ALL = f"{_SELECT} WHERE {_IS_OPEN} ORDER BY id"
+AWAITING_ACK = (
+    f"{_SELECT} WHERE level = %s AND state = 'new' AND NOT silenced AND created_at <= %s "
+    "AND COALESCE(escalated_at, created_at) <= %s ORDER BY created_at, id FOR UPDATE SKIP LOCKED"
+)
 
 
 # The column types, for rows sent as one JSON document (`jsonb_to_recordset`): one parameter
@@ -160,15 +164,13 @@ class AlertsRepo:
         """New, unsilenced alerts of these levels that have waited (since they opened or last
         escalated) from `waited_since[level]` or earlier, so may be due; locked, rows another
         sweeper holds skipped rather than waited for. Those not yet due are not read at all:
-        a backlog of fresh unacknowledged alerts costs the sweep nothing."""
-        rows = conn.execute(
-            f"{_SELECT} JOIN unnest(%s::text[], %s::timestamptz[]) AS d (due_level, since) "
-            "ON level = due_level WHERE state = 'new' AND NOT silenced "
-            "AND created_at <= since AND COALESCE(escalated_at, created_at) <= since "
-            "ORDER BY created_at, id FOR UPDATE OF alerts SKIP LOCKED",
-            ([lv.value for lv in waited_since], list(waited_since.values())),
-        ).fetchall()
-        return [_alert(r) for r in rows]
+        one range scan of the index of new alerts per level (`AWAITING_ACK`; joined to the
+        levels in one statement, PostgreSQL read every new alert instead: 92 ms at 240,000)."""
+        found: list[Alert] = []
+        for level, since in waited_since.items():
+            rows = conn.execute(AWAITING_ACK, (level.value, since, since)).fetchall()
+            found.extend(_alert(r) for r in rows)
+        return sorted(found, key=lambda a: (a.created_at, str(a.id)))
 
     def open_to_resilence(self, conn: Conn, *, include_loud: bool) -> list[Alert]:
         """Open alerts whose silencing may change, unlocked: the silenced ones, and with

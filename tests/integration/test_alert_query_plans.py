@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from shorewatch.config.site import StoreConfig
-from shorewatch.store.alerts_repo import OPEN_FOR_TARGETS, OPEN_SILENCED
+from shorewatch.store.alerts_repo import AWAITING_ACK, OPEN_FOR_TARGETS, OPEN_SILENCED
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import migrate
 
@@ -73,4 +73,25 @@ def test_the_silence_sweep_reads_silenced_open_alerts_by_index(
     conn: psycopg.Connection[tuple[object, ...]],
 ) -> None:
     nodes = _generic_plan(conn, OPEN_SILENCED, "")
+    assert "Seq Scan alerts" not in nodes, nodes
+
+
+def test_the_escalation_sweep_reads_only_alerts_that_may_be_due(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """Every 5 s, with thousands of fresh unacknowledged alerts and none yet due: one range
+    scan of the index of new alerts per level, whichever plan the prepared statement runs on
+    (joined to the levels in one statement it read every new alert, 92 ms at 240,000)."""
+    conn.execute("RESET plan_cache_mode")
+    conn.execute("UPDATE alerts SET created_at = now() - (random() * 120 || ' s')::interval")
+    conn.execute("ANALYZE alerts")
+    numbered = AWAITING_ACK.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1)
+    conn.execute(f"PREPARE sweep(text, timestamptz, timestamptz) AS {numbered}")
+    args = "('yellow', now() - interval '30 minutes', now() - interval '30 minutes')"
+    for _ in range(8):  # past the five custom plans after which a generic one may be chosen
+        assert conn.execute(f"EXECUTE sweep{args}").fetchall() == []
+    row = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE sweep{args}").fetchone()
+    assert row is not None
+    document = row[0] if isinstance(row[0], list) else json.loads(str(row[0]))
+    nodes = _scans(document[0]["Plan"])
     assert "Seq Scan alerts" not in nodes, nodes

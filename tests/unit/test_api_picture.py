@@ -3,6 +3,7 @@ fused echo), located in their jurisdiction, filtered by box and area, versioned 
 
 from __future__ import annotations
 
+import gc
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +127,20 @@ def test_locating_many_agrees_with_locating_one_also_on_boundaries() -> None:
     assert (58.5, 11.5) in points, "a point on the shared border"
     assert areas.locate_many(points) == [areas.locate(lat, lon) for lat, lon in points]
     assert areas.locate_many([]) == []
+
+
+def test_open_alerts_cost_the_garbage_collector_nothing() -> None:
+    """The API holds every open alert's id and level for the join; at 240,000 open alerts (two
+    minutes at 2,000 events/s) tracked objects there made each full collection pause the API
+    for up to 227 ms. Kept as text, they are not tracked at all."""
+    p = picture()
+    alerts = [alert(f"ais:{n}", Level.ORANGE) for n in range(5000)]
+    gc.collect()
+    before = len(gc.get_objects())
+    for each in alerts:
+        p.alert_changed(each)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    p.apply(update(track("ais:7", 11.2)))
+    assert served(p)["ais:7"].alert_ids == (alerts[7].id,)
+    assert served(p)["ais:7"].alert_level is Level.ORANGE
