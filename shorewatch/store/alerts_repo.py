@@ -42,11 +42,12 @@ COLUMNS = (
 )
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM alerts"
 _OPEN = tuple(s.value for s in OPEN_STATES)
-# The open states written into the SQL, not passed as a parameter: the partial indexes on open
-# alerts (`alerts_one_open_per_target_kind`, `alerts_open_silenced`) can serve a prepared
-# statement's generic plan only when its WHERE clause implies their predicate without knowing
-# the parameters. With `state = ANY($2)` PostgreSQL fell back to a sequential scan of every
-# alert ever raised once psycopg prepared the statement (5.9 ms at 50,000 alerts, growing).
+# The reads of open alerts that run on every batch or sweep are planned on every execution
+# (`prepare=False`), with the open states written into the SQL: psycopg prepares a statement
+# after five runs, and PostgreSQL then keeps the generic plan it made once. Made while the
+# table was small, that plan was a sequential scan, kept while the table grew to hundreds of
+# thousands of alerts (the alerts worker fell behind at 2,000 events/s within seconds); with
+# `state = ANY($2)` no generic plan could use the partial indexes of open alerts at all.
 _IS_OPEN = f"state IN ({', '.join(repr(v) for v in sorted(_OPEN))})"
 OPEN_FOR_TARGETS = f"{_SELECT} WHERE target = ANY(%s) AND {_IS_OPEN} ORDER BY id FOR UPDATE"
 OPEN_SILENCED = f"{_SELECT} WHERE silenced AND {_IS_OPEN} ORDER BY id"
@@ -157,7 +158,7 @@ class AlertsRepo:
     def open_for_targets(self, conn: Conn, targets: list[str]) -> list[Alert]:
         """Every open alert of these targets, locked in id order (no deadlock between two
         processes folding events of the same target)."""
-        rows = conn.execute(OPEN_FOR_TARGETS, (targets,)).fetchall()
+        rows = conn.execute(OPEN_FOR_TARGETS, (targets,), prepare=False).fetchall()
         return [_alert(r) for r in rows]
 
     def awaiting_ack(self, conn: Conn, waited_since: Mapping[Level, datetime]) -> list[Alert]:
@@ -168,14 +169,14 @@ class AlertsRepo:
         levels in one statement, PostgreSQL read every new alert instead: 92 ms at 240,000)."""
         found: list[Alert] = []
         for level, since in waited_since.items():
-            rows = conn.execute(AWAITING_ACK, (level.value, since, since)).fetchall()
+            rows = conn.execute(AWAITING_ACK, (level.value, since, since), prepare=False).fetchall()
             found.extend(_alert(r) for r in rows)
         return sorted(found, key=lambda a: (a.created_at, str(a.id)))
 
     def open_to_resilence(self, conn: Conn, *, include_loud: bool) -> list[Alert]:
         """Open alerts whose silencing may change, unlocked: the silenced ones, and with
         `include_loud` (some silence is in force) the others too."""
-        rows = conn.execute(OPEN_ALL if include_loud else OPEN_SILENCED).fetchall()
+        rows = conn.execute(OPEN_ALL if include_loud else OPEN_SILENCED, prepare=False).fetchall()
         return [_alert(r) for r in rows]
 
     def lock_if_free(self, conn: Conn, alert_id: uuid.UUID) -> Alert | None:

@@ -121,6 +121,7 @@ class EventsRepo:
             'SELECT id, kind, start, "end", lat, lon, targets, zone, facts, config_version, '
             "evidence FROM events WHERE id = ANY(%s) ORDER BY start",
             (event_ids,),
+            prepare=False,  # planned per batch, as AlertsRepo.open_for_targets (why: there)
         ).fetchall()
         return [_event(r) for r in rows]
 
