@@ -45,13 +45,13 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from psycopg.conninfo import make_conninfo
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.composition import Service
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from bench.service_env import service_env
+from bench.service_resources import cpu_seconds, fresh_database
 from shorewatch.bus import Bus
 from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind
@@ -251,18 +251,6 @@ def _slope(points: list[tuple[float, int]]) -> float:
 
 
 @contextlib.contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    name = f"sw_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_conninfo(server, dbname=name)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
 def in_process(dsn: str, mqtt_url: str, root: str, site: str) -> Iterator[tuple[int, list[int]]]:
     """The service in this process; yields its API port and no process ids."""
     service = Service(
@@ -323,16 +311,6 @@ def _wait_healthy(base: str) -> None:
     raise RuntimeError("the API did not start")
 
 
-def cpu_seconds(pids: list[int]) -> list[float]:
-    """User + system CPU seconds of each of these processes so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found = []
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        found.append((int(fields[11]) + int(fields[12])) / ticks)
-    return found
-
-
 def wait_ready(bus: Bus, topics: Topics, receipts: Receipts) -> None:
     """Until an event comes back as an alert: every role subscribed, the feed connected."""
     for n in range(600):
@@ -387,10 +365,11 @@ def bench(
         gc.freeze()
         results = []
         for rate in rates:
-            cpu = cpu_seconds(pids)
+            cpu = [cpu_seconds(pid) for pid in pids]
             result = run_rate(detector, topics, receipts, rate, seconds)
             results.append(result)
-            spent = [f"{b - a:.1f}" for a, b in zip(cpu, cpu_seconds(pids), strict=True)]
+            now = [cpu_seconds(pid) for pid in pids]
+            spent = [f"{b - a:.1f}" for a, b in zip(cpu, now, strict=True)]
             used = f"  service CPU {' + '.join(spent)} s" if pids else ""
             print(_line(result) + used, flush=True)
             if result.missing:

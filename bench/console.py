@@ -40,14 +40,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from playwright.sync_api import sync_playwright
-from psycopg.conninfo import make_conninfo
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from bench.service_env import service_env
+from bench.service_resources import cpu_seconds, fresh_database
 from shorewatch.bus import Bus
 from shorewatch.events import (
     Alert,
@@ -142,11 +141,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -383,18 +377,6 @@ def bench(
         )
     else:
         print(f"alert to desk row: none of {len(published)} alerts reached the desk")
-
-
-@contextlib.contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    name = f"sw_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_conninfo(server, dbname=name)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

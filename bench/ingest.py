@@ -26,7 +26,8 @@ from pathlib import Path
 from pyais import IterMessages
 
 from app.embedded import EmbeddedBroker, EmbeddedPostgres
-from bench.ingest_split import bench_database, split_pipeline
+from bench.ingest_split import split_pipeline
+from bench.service_resources import fresh_database
 from ingest.receiver import AisReceiver
 from shorewatch.batching import Batcher
 from shorewatch.bus import Bus
@@ -195,7 +196,8 @@ def main() -> None:
             f"{base_s:.2f} s)"
         )
         if args.service == "split":
-            full_s = report_split(lines, stack.enter_context(bench_database(dsn)), mqtt_url, args)
+            own = stack.enter_context(fresh_database(dsn, "sw_bench_ingest"))
+            full_s = report_split(lines, own, mqtt_url, args)
         else:
             full_s = report_inproc(lines, dsn, mqtt_url, args.batch)
         layout = mode_note(dsn)

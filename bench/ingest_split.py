@@ -6,7 +6,6 @@ bench's own. Timed from the first byte sent to the last row committed (the row c
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import socket
 import subprocess
@@ -19,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
 
 from bench.service_env import service_env
+from bench.service_resources import cpu_seconds
 from shorewatch.bus import Bus
 from shorewatch.events import ComponentStatus, Message
 from shorewatch.metrics import Metrics
@@ -53,24 +52,6 @@ class SplitResult:
     """When the last row was seen committed: the figure the rate is computed from."""
     cpu_s: dict[str, float]
     """CPU seconds (user + system) each role's process spent from start to the end."""
-
-
-@contextlib.contextmanager
-def bench_database(server: str) -> Iterator[str]:
-    """A database of the bench's own on the server, dropped afterwards."""
-    name = f"sw_bench_ingest_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_conninfo(server, dbname=name)
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def split_pipeline(
