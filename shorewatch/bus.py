@@ -111,6 +111,20 @@ class _Filter:
     handlers: list[Subscription]
 
 
+Batch = ObservationBatch | AlertBatch
+"""Messages that carry many: handed to subscribers item by item, counted as what they carry."""
+
+
+def count_published(metrics: Metrics, message: BaseModel) -> None:
+    """`shorewatch_published_total` by kind; a batch counts as what it carries, once per kind
+    (not a `labels().inc()` per item: measurable at ingest's rates)."""
+    if isinstance(message, Batch):
+        for kind, count in Counter(item.type for item in message.items).items():
+            metrics.published.labels(kind=kind).inc(count)
+    else:
+        metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+
+
 class Bus:
     """One MQTT connection. With a `client_id` and `session_expiry_s` > 0 its session outlives
     a restart: the broker keeps its subscriptions and queues their messages while it is away.
@@ -243,11 +257,7 @@ class Bus:
         self, topic: str, message: BaseModel, *, retain: bool = False
     ) -> mqtt.MQTTMessageInfo:
         info = self._paced_publish(topic, message.model_dump_json().encode(), retain)
-        if isinstance(message, ObservationBatch | AlertBatch):  # counted as what it carries
-            for kind, count in Counter(item.type for item in message.items).items():
-                self._metrics.published.labels(kind=kind).inc(count)
-        else:
-            self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        count_published(self._metrics, message)
         return info
 
     def publish_raw(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
@@ -300,7 +310,7 @@ class Bus:
             message = self._decode(topic, payload)
             if message is None:
                 return
-            if isinstance(message, ObservationBatch | AlertBatch) and not batches:
+            if isinstance(message, Batch) and not batches:
                 for item in message.items:
                     handler(item)
             else:
@@ -324,7 +334,7 @@ class Bus:
             messages: list[Message] = []
             for topic, payload in items:
                 message = self._decode(topic, payload)
-                if isinstance(message, ObservationBatch | AlertBatch):
+                if isinstance(message, Batch):
                     messages.extend(message.items)
                 elif message is not None:
                     messages.append(message)

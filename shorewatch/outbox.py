@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 import structlog
 from pydantic import BaseModel
 
-from shorewatch.bus import Bus
-from shorewatch.events import ObservationBatch
+from shorewatch.bus import Bus, count_published
 from shorewatch.metrics import Metrics
 from shorewatch.spool import Spool
 
@@ -66,12 +65,7 @@ class Outbox:
     def send(self, topic: str, message: BaseModel) -> None:
         """Durable (against a crash of this process) when this returns."""
         self._spool.append(topic.encode() + b"\n" + message.model_dump_json().encode())
-        if isinstance(message, ObservationBatch):  # counted as what it carries, as Bus does:
-            # once per kind, not a labels().inc() per report (measured in docs/benchmarks.md)
-            for kind, count in Counter(item.type for item in message.items).items():
-                self._metrics.published.labels(kind=kind).inc(count)
-        else:
-            self._metrics.published.labels(kind=getattr(message, "type", "other")).inc()
+        count_published(self._metrics, message)  # as Bus.publish counts it
         with self._wake:
             self._wake.notify()
 
