@@ -11,7 +11,7 @@ import re
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -235,6 +235,21 @@ class Service:
 
         return publish
 
+    def publish_observations(
+        self, sensor: str, source: Source = Source.AIS
+    ) -> Callable[[Sequence[Observation | VesselStatic | TrackEnd]], None]:
+        """`publish_observation` for many reports at once (a receiver's whole read)."""
+        topic = self.topics.obs(source, sensor)
+
+        def publish(messages: Sequence[Observation | VesselStatic | TrackEnd]) -> None:
+            if self._batcher is not None:
+                self._batcher.add_many(topic, messages)
+            else:
+                for message in messages:
+                    self._publish_batch(topic, message)
+
+        return publish
+
     def _publish_batch(self, topic: str, batch: BaseModel) -> None:
         if self._outbox is not None:
             self._outbox.send(topic, batch)
@@ -307,7 +322,7 @@ class Service:
         for spec in ingest.ais:
             receiver = AisReceiver(
                 spec.id,
-                self.publish_observation(spec.id),
+                self.publish_observations(spec.id),
                 self.metrics,
                 self._clock,
                 max_payload_bytes=ingest.max_datagram_bytes,
@@ -325,7 +340,7 @@ class Service:
                 self._stops.append(udp.stop)
             elif isinstance(spec, TcpAisInput):
                 tcp = TcpFeedClient(
-                    spec.host, spec.port, receiver.feed, reconnect_max_s=spec.reconnect_max_s
+                    spec.host, spec.port, receiver.feed_lines, reconnect_max_s=spec.reconnect_max_s
                 )
                 tcp.start()
                 self._stops.append(tcp.stop)
@@ -434,7 +449,7 @@ class Service:
             self._stops.append(udp.stop)
         elif spec.transport == "tcp":
             tcp = TcpFeedClient(
-                spec.host, spec.port, receiver.feed, reconnect_max_s=spec.reconnect_max_s
+                spec.host, spec.port, receiver.feed_lines, reconnect_max_s=spec.reconnect_max_s
             )
             tcp.start()
             self._stops.append(tcp.stop)

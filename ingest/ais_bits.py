@@ -5,31 +5,35 @@ objects cost (measured: ~1.6 µs against ~6.3 µs a report).
 Only the exact common shape takes this path: a single-part `!xxVDM`/`!xxVDO` sentence with
 seven fields, a numeric or empty sequence id, a 28-character payload (168 bits) and no fill
 bits. Its values are the ones pyais gives (the same 6-bit table, bit offsets, scaling and its
-own `to_lat_lon`), and they go through the same checks as pyais-decoded ones. Anything else
-returns None and is decoded by pyais as before; `tests/unit/test_ais_bits.py` checks both
-paths agree on every capture line and on random payloads.
+own `to_lat_lon`), and they go through the same checks as pyais-decoded ones. A single-part
+sentence of another type gives just its type, so that one ShoreWatch does not decode (base
+stations, binary messages: an eighth of a real feed) is refused without pyais parsing it.
+Anything else returns None and is decoded by pyais as before; `tests/unit/test_ais_bits.py`
+checks both paths agree on every capture line and on random payloads.
 """
 
 from __future__ import annotations
 
 from base64 import b64decode
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from pyais.messages import to_lat_lon
+from pyais.messages import MAX_PAYLOAD_LEN, to_lat_lon
 
 PAYLOAD_CHARS = 28  # 168 bits: the full length of types 1, 2, 3 and 18
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-# AIS 6-bit armouring is base64 with another alphabet: map it onto base64's and let C do the
-# unpacking. Bytes outside the armour map to 0, as pyais maps them.
-_ARMOUR_TO_B64 = bytes(
-    _B64[(c - 56 if c - 48 > 40 else c - 48) if 48 <= c <= 119 else 0] for c in range(256)
+# The 6-bit value of each byte; bytes outside the armour map to 0, as pyais maps them.
+_ARMOUR_VALUE = tuple(
+    (c - 56 if c - 48 > 40 else c - 48) if 48 <= c <= 119 else 0 for c in range(256)
 )
+# AIS 6-bit armouring is base64 with another alphabet: map it onto base64's and let C do the
+# unpacking.
+_ARMOUR_TO_B64 = bytes(_B64[value] for value in _ARMOUR_VALUE)
 _SEQ_IDS = frozenset({b""} | {str(n).encode() for n in range(10)})
+_FILL_BITS = frozenset(b"012345")
 CLASS_A = frozenset({1, 2, 3})
 
 
-@dataclass(frozen=True, slots=True)
-class PositionBits:
+class PositionBits(NamedTuple):
     """What a position report says, as pyais would decode it."""
 
     ais_id: int
@@ -41,18 +45,23 @@ class PositionBits:
     heading: int
 
 
-def position_bits(sentence: bytes) -> PositionBits | None:
-    """The report of a checksum-checked sentence of the common shape, else None (pyais)."""
+def read_common(sentence: bytes) -> PositionBits | int | None:
+    """A checksum-checked single-part sentence of the common shape: its report when it is a
+    position of the common kind, else its message type (the first six bits, as pyais reads
+    them); None for any other shape (pyais decides)."""
     fields = sentence.split(b",")
     if (
         len(fields) != 7
         or fields[1] != b"1"
         or fields[2] != b"1"
         or fields[3] not in _SEQ_IDS
-        or len(fields[5]) != PAYLOAD_CHARS
-        or fields[6][:2] != b"0*"
+        or fields[6][1:2] != b"*"
+        or fields[6][0] not in _FILL_BITS
+        or not 2 <= len(fields[5]) <= MAX_PAYLOAD_LEN
     ):
         return None
+    if len(fields[5]) != PAYLOAD_CHARS or fields[6][:1] != b"0":  # not 168 bits without fill
+        return _ARMOUR_VALUE[fields[5][0]]
     v = int.from_bytes(b64decode(fields[5].translate(_ARMOUR_TO_B64)), "big")
     ais_id = v >> 162
     if ais_id in CLASS_A:
@@ -62,7 +71,7 @@ def position_bits(sentence: bytes) -> PositionBits | None:
         lon, lat = (v >> 83) & 0xFFFFFFF, (v >> 56) & 0x7FFFFFF
         speed, course, heading = (v >> 112) & 0x3FF, (v >> 44) & 0xFFF, (v >> 35) & 0x1FF
     else:
-        return None
+        return ais_id
     if lon & 0x8000000:  # two's complement, 28 and 27 bits
         lon -= 0x10000000
     if lat & 0x4000000:
@@ -76,3 +85,9 @@ def position_bits(sentence: bytes) -> PositionBits | None:
         course / 10.0,
         heading,
     )
+
+
+def position_bits(sentence: bytes) -> PositionBits | None:
+    """The position report of a sentence of the common shape, else None (pyais)."""
+    common = read_common(sentence)
+    return None if isinstance(common, int) else common

@@ -22,7 +22,7 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
-from ingest.ais_bits import PositionBits, position_bits
+from ingest.ais_bits import PositionBits, read_common
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -113,6 +113,12 @@ BITS_NEEDED = {
     getattr(pyais_messages, name): _bits_through(name, last)
     for name, last in LAST_FIELD_READ.items()
 }
+
+
+def _unsupported(ais_id: int) -> _Rejected:
+    if 1 <= ais_id <= 27:
+        return _Rejected(Rejection.UNSUPPORTED_TYPE, f"type {ais_id}")
+    return _Rejected(Rejection.MALFORMED, f"no AIS message type {ais_id}")
 
 
 def _check_sentence(sentence: bytes) -> None:
@@ -272,9 +278,12 @@ class AisDecoder:
             if tag.receiver_timestamp:
                 tag_time = unix_time(tag.receiver_timestamp)
         fallback = context or (self._gnss_time if self.gnss_clock else None) or now
-        bits = None if self._reports.validate else position_bits(text)
-        if bits is not None:  # the common shape, without pyais' objects (ingest/ais_bits.py)
-            return self._position(bits, tag_time or fallback)
+        common = None if self._reports.validate else read_common(text)
+        if common is not None:  # the common shape, without pyais' objects (ingest/ais_bits.py)
+            if not isinstance(common, int):
+                return self._position(common, tag_time or fallback)
+            if common not in DECODED_TYPES:
+                raise _unsupported(common)
         msg = NMEAMessage(text)
         msg.tag_block = tag
         if not msg.payload:
@@ -351,9 +360,7 @@ class AisDecoder:
         """A position, a static report, or both (type 19), position first."""
         ais_id = msg.ais_id
         if ais_id not in DECODED_TYPES:
-            if 1 <= ais_id <= 27:
-                raise _Rejected(Rejection.UNSUPPORTED_TYPE, f"type {ais_id}")
-            raise _Rejected(Rejection.MALFORMED, f"no AIS message type {ais_id}")
+            raise _unsupported(ais_id)
         fields: Any = msg.decode()
         needed = BITS_NEEDED[type(fields)]
         if len(msg.bv) < needed:

@@ -9,7 +9,7 @@ when the sensor says so rather than at a timeout.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ingest.nmea_radar import RadarDecoder, RadarOutcome, RadarSite
@@ -41,6 +41,7 @@ class RadarReceiver:
         self.sensor_id = sensor_id
         self._publish = publish
         self._clock = clock
+        self._max_payload = max_payload_bytes
         self._accounting = LineAccounting(
             Source.RADAR.value, sensor_id, metrics, max_payload_bytes=max_payload_bytes
         )
@@ -51,10 +52,17 @@ class RadarReceiver:
         """Decode every line of one payload; returns the number of messages published."""
         if self._accounting.refuse_oversized(payload):
             return 0
-        received_at = self._clock()
+        return self.feed_lines(payload.splitlines())
+
+    def feed_lines(self, lines: Sequence[bytes]) -> int:
+        """Lines read from a stream (TCP), each held to the payload limit on its own and
+        stamped with its own arrival time (as when each came alone)."""
         published = 0
         with self._lock:  # the own-ship context (fix, heading, date) is per radar, not per line
-            for line in payload.splitlines():
+            for line in lines:
+                if len(line) > self._max_payload and self._accounting.refuse_oversized(line):
+                    continue
+                received_at = self._clock()
                 for obs in self._decoder.feed(line, received_at):
                     self._publish(obs)
                     published += 1
@@ -109,6 +117,10 @@ class RadarJsonReceiver:
         for message in messages:
             self._publish(message)
         return len(messages)
+
+    def feed_lines(self, lines: Sequence[bytes]) -> int:
+        """A stream of JSON documents (TCP), one a line."""
+        return sum(self.feed(line) for line in lines)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -7,7 +7,7 @@ rejection logging are the same whichever way the sentences arrived.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
 from prometheus_client import Counter
@@ -17,7 +17,8 @@ from shorewatch.events import Observation, VesselStatic
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
 
-Publish = Callable[[Observation | VesselStatic], None]
+Message = Observation | VesselStatic
+Publish = Callable[[Sequence[Message]], None]  # a payload's messages, in order
 OVERSIZED_PAYLOAD = "oversized_payload"
 REJECTION_VALUES = frozenset(reason.value for reason in Rejection)
 
@@ -163,6 +164,7 @@ class AisReceiver:
         self.receiver_id = receiver_id
         self._publish = publish
         self._clock = clock
+        self._max_payload = max_payload_bytes
         self._accounting = LineAccounting(
             "ais", receiver_id, metrics, max_payload_bytes=max_payload_bytes
         )
@@ -176,18 +178,28 @@ class AisReceiver:
         """Decode every line of one payload; returns the number of messages published."""
         if self._accounting.refuse_oversized(payload):
             return 0
-        received_at = self._clock()
-        published = 0
+        return self.feed_lines(payload.splitlines())
+
+    def feed_lines(self, lines: Sequence[bytes]) -> int:
+        """Lines read from a stream, each held to the payload limit on its own: one lock and one
+        publish for all of them (a TCP read holds hundreds). Each line still gets its own
+        arrival time: a line without a time of its own is stamped with it, and two reports of
+        one vessel in one read must not collapse into one (same target, same time)."""
+        limit = self._max_payload
+        clock = self._clock
+        messages: list[Message] = []
         with self._lock:  # multi-part assembly state is shared by every sender of this receiver
-            lines = payload.splitlines()
+            decode = self._decoder.feed
             for line in lines:
-                for message in self._decoder.feed(line, received_at):
-                    self._publish(message)
-                    published += 1
+                if len(line) > limit and self._accounting.refuse_oversized(line):
+                    continue
+                messages += decode(line, clock())
             self._unpushed += len(lines)
             if self._unpushed >= self.PUSH_EVERY:
                 self._push()
-        return published
+            if messages:  # under the lock: two senders' messages never interleave out of order
+                self._publish(messages)
+        return len(messages)
 
     def flush(self) -> None:
         with self._lock:

@@ -1,7 +1,9 @@
 """NMEA over the network: a UDP listener and a TCP feed client that reconnects.
 
-Each runs on its own thread and hands raw payloads to an `AisReceiver`; a bad sender or a
-dropped feed affects only its own input.
+Each runs on its own thread and hands raw input to a receiver: a datagram at a time from UDP,
+and from TCP the complete lines of each read together (a receiver then reads its clock and takes
+its lock once per read, not once per line); a bad sender or a dropped feed affects only its own
+input.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import structlog
 
 log = structlog.get_logger(__name__)
 Sink = Callable[[bytes], object]
+LinesSink = Callable[[list[bytes]], object]
 
 
 class UdpListener:
@@ -59,7 +62,9 @@ class UdpListener:
 class TcpFeedClient:
     """Client of a TCP NMEA feed (AIS-catcher, a base station, AISHub-style relays)."""
 
-    def __init__(self, host: str, port: int, sink: Sink, *, reconnect_max_s: float = 30.0) -> None:
+    def __init__(
+        self, host: str, port: int, sink: LinesSink, *, reconnect_max_s: float = 30.0
+    ) -> None:
         self._addr = (host, port)
         self._sink = sink
         self._reconnect_max = reconnect_max_s
@@ -107,9 +112,9 @@ class TcpFeedClient:
                 break
             pending += chunk
             complete, _, pending = pending.rpartition(b"\n")
-            for line in complete.splitlines():  # a stream has no datagrams: hand on lines
-                if line:
-                    self._sink(line)
+            lines = [line for line in complete.splitlines() if line]  # a stream has no datagrams
+            if lines:
+                self._sink(lines)
             if len(pending) > 65536:  # no newline in 64 KiB: garbage, hand it on to be counted
-                self._sink(pending)
+                self._sink([pending])
                 pending = b""

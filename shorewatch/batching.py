@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from shorewatch.events import Observation, ObservationBatch, TrackEnd, VesselStatic
 
@@ -32,12 +32,21 @@ class Batcher:
         self._thread.start()
 
     def add(self, topic: str, report: Report) -> None:
+        self.add_many(topic, (report,))
+
+    def add_many(self, topic: str, reports: Sequence[Report]) -> None:
+        """In order, after whatever the topic holds; full batches go out at once."""
+        if not reports:
+            return
         with self._lock:
             items = self._pending.setdefault(topic, [])
-            items.append(report)
-            if len(items) >= self._max or self._closed:
+            was_empty = not items
+            items += reports
+            if self._closed:
                 self._flush(topic)
-            elif len(items) == 1:
+            elif len(items) >= self._max:
+                self._flush_full(topic, items)
+            elif was_empty:
                 self._due[topic] = time.monotonic() + self._linger_s
                 self._lock.notify()
 
@@ -59,8 +68,25 @@ class Batcher:
         items = self._pending.pop(topic, None)
         self._due.pop(topic, None)
         if items:
-            # Each report was validated where it was made: no second validation here.
-            self._send(topic, ObservationBatch.model_construct(items=tuple(items)))
+            self._send_batches(topic, items, len(items))
+
+    def _flush_full(self, topic: str, items: list[Report]) -> None:
+        """Under the lock: every full batch now; a remainder waits its linger as a new batch."""
+        cut = len(items) - len(items) % self._max
+        self._send_batches(topic, items, cut)
+        del items[:cut]
+        if items:
+            self._due[topic] = time.monotonic() + self._linger_s
+            self._lock.notify()
+        else:
+            del self._pending[topic]
+            self._due.pop(topic, None)
+
+    def _send_batches(self, topic: str, items: list[Report], upto: int) -> None:
+        # Each report was validated where it was made: no second validation here.
+        for start in range(0, upto, self._max):
+            chunk = tuple(items[start : min(start + self._max, upto)])
+            self._send(topic, ObservationBatch.model_construct(items=chunk))
 
     def _run(self) -> None:
         with self._lock:

@@ -70,7 +70,7 @@ def test_decoder_equals_reference_on_random_and_hostile_sentences() -> None:
         "rx", validate_reports=True, on_outcome=lambda o, n, d: calls["ref"].append((o, n, d))
     )
     for i in range(6000):
-        ais_id = rng.choice([1, 2, 3, 18, 18, 5, 0, 63])
+        ais_id = rng.choice([1, 2, 3, 18, 18, 5, 0, 63, 4, 4, 21, 24, 27, 19, 8])
         payload = random_payload(rng, ais_id, rng.choice([28, 28, 28, 27, 29, 1]))
         if i % 7 == 0:  # a byte outside the 6-bit armour, but printable
             at = rng.randrange(len(payload))

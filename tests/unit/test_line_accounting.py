@@ -3,7 +3,7 @@ registry (a /metrics scrape, `get_sample_value`) must still see every line, exac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -69,7 +69,7 @@ def test_a_full_batch_is_pushed_without_a_scrape() -> None:
 def test_receiver_counts_match_its_stats_after_a_scrape() -> None:
     metrics = Metrics()
     published: list[Observation | VesselStatic] = []
-    receiver = AisReceiver("rx", published.append, metrics, lambda: datetime.now(UTC))
+    receiver = AisReceiver("rx", published.extend, metrics, lambda: datetime.now(UTC))
     receiver.feed(b"\n".join([POSITION, BAD_CHECKSUM, b"$GPGGA,1*00", POSITION]))
     receiver.feed(b"x" * 9000)  # oversized: refused before decoding
     counts = scraped(metrics)
@@ -82,3 +82,41 @@ def test_receiver_counts_match_its_stats_after_a_scrape() -> None:
     assert {k: v for (k, kind), v in counts.items() if kind == "lines"} == receiver.stats
     assert counts[("checksum", "rejected")] == 1
     assert len(published) == 2
+
+
+def test_a_streams_lines_are_decoded_together_and_each_held_to_the_limit() -> None:
+    """TCP hands a read's lines at once: one publish of all their messages, in order, and an
+    oversized line refused on its own without costing its neighbours."""
+    metrics = Metrics()
+    calls: list[list[Observation | VesselStatic]] = []
+    receiver = AisReceiver(
+        "rx", lambda messages: calls.append(list(messages)), metrics, lambda: datetime.now(UTC)
+    )
+    second = b"!AIVDM,1,1,,B,15MgK45P3@G?fl0E`JbR0OwT0@MS,0*4D"
+    published = receiver.feed_lines([POSITION, b"x" * 9000, BAD_CHECKSUM, second])
+    assert published == 2
+    assert [[m.target_ref for m in call if isinstance(m, Observation)] for call in calls] == [
+        ["503581800", "366730000"]
+    ]
+    assert receiver.feed_lines([BAD_CHECKSUM]) == 0
+    assert len(calls) == 1  # nothing decoded: nothing published
+    assert receiver.stats == {"position": 2, "checksum": 2, "oversized_payload": 1}
+    counts = scraped(metrics)
+    assert {k: v for (k, kind), v in counts.items() if kind == "lines"} == receiver.stats
+
+
+def test_each_line_of_a_read_keeps_its_own_arrival_time() -> None:
+    """Two reports of one vessel in one read, neither with a time of its own, are two
+    observations: stamped alike they would collapse into one row in the store."""
+    ticks = iter(range(100))
+    published: list[Observation | VesselStatic] = []
+    receiver = AisReceiver(
+        "rx",
+        published.extend,
+        Metrics(),
+        lambda: datetime(2026, 12, 6, tzinfo=UTC) + timedelta(milliseconds=next(ticks)),
+    )
+    assert receiver.feed_lines([POSITION, POSITION]) == 2
+    assert receiver.feed(POSITION + b"\n" + POSITION) == 2
+    times = [m.time for m in published]
+    assert len(set(times)) == 4, times
