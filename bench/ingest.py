@@ -196,11 +196,12 @@ def main() -> None:
             f"{base_s:.2f} s)"
         )
         if args.service == "split":
-            own = stack.enter_context(fresh_database(dsn, "sw_bench_ingest"))
-            full_s = report_split(lines, own, mqtt_url, args)
+            used = stack.enter_context(fresh_database(dsn, "sw_bench_ingest"))
+            full_s = report_split(lines, used, mqtt_url, args)
         else:
+            used = dsn
             full_s = report_inproc(lines, dsn, mqtt_url, args.batch)
-        layout = mode_note(dsn)
+        layout = mode_note(used)  # the database the run wrote to; the server's may be bare
     print(f"ratio full / decode-only:   {base_s / full_s:10.2f}")
     where = "embedded" if "host=/" in dsn else "server"
     print(f"broker: {mqtt_url.split('?')[0]}  database: {where} ({layout})")
