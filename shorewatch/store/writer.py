@@ -8,6 +8,7 @@ COPY commits: accepted data is not lost while the database or this process is aw
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -157,26 +158,44 @@ class ObservationWriter:
         return self._idle.wait(timeout_s)
 
     def _run(self) -> None:
+        """Group commit: a batch is written once full, or once nothing more waits in the queue
+        and `commit_gap_s` has passed since the last commit, so the tail of a burst is not left
+        waiting out `flush_interval_s` (and its bus messages unacknowledged). The gap keeps a
+        trickle of small messages from becoming a commit each; the interval bounds any wait."""
         batch: list[Record] = []
         dones: list[Done] = []
-        deadline = self._clock() + self._config.flush_interval_s
+        interval = self._config.flush_interval_s
+        gap = self._config.commit_gap_s
+        began = 0.0  # when the batch's first record was taken
+        last_commit = -math.inf
         while not self._stopping.is_set():
+            if batch:
+                timeout = max(0.0, min(began + interval, last_commit + gap) - self._clock())
+            else:
+                timeout = interval  # also how soon a stop() is noticed while idle
             try:
-                records, done = self._queue.get(timeout=max(0.0, deadline - self._clock()))
+                records, done = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                pass
+            else:
+                if not batch:
+                    began = self._clock()
                 batch.extend(records)
                 if done is not None:
                     dones.append(done)
-            except queue.Empty:
-                pass
-            full = len(batch) >= self._config.batch_size
-            if batch and (full or self._clock() >= deadline):
-                if not self._write_with_retry(batch):
-                    return  # stopping: unacknowledged, redelivered after restart
-                for done in dones:
-                    done()
-                batch, dones = [], []
-            if self._clock() >= deadline or not batch:
-                deadline = self._clock() + self._config.flush_interval_s
+            if batch:
+                now = self._clock()
+                if (
+                    len(batch) >= self._config.batch_size
+                    or now >= began + interval
+                    or (now >= last_commit + gap and self._queue.empty())
+                ):
+                    if not self._write_with_retry(batch):
+                        return  # stopping: unacknowledged, redelivered after restart
+                    last_commit = self._clock()
+                    for done in dones:
+                        done()
+                    batch, dones = [], []
             if not batch and self._queue.empty():
                 self._idle.set()
         self._final_flush(batch, dones)
