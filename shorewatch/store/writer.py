@@ -42,6 +42,22 @@ OBS_COLUMNS = (
     "bbox",
 )
 _COLS = ", ".join(OBS_COLUMNS)
+OBS_TYPES = (
+    "timestamptz",
+    "text",
+    "text",
+    "text",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "text",
+    "float8",
+    "float8[]",
+)
+"""The binary COPY's wire types, column for column (the DDL is in store/timeseries.py)."""
 VESSEL_UPSERT = """
 INSERT INTO vessels (mmsi, imo, name, callsign, ship_type, length_m, beam_m, sensor_id, updated_at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -284,9 +300,7 @@ class ObservationWriter:
                     "CREATE TEMP TABLE IF NOT EXISTS obs_stage "
                     "(LIKE observations INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
                 )
-                with cur.copy(f"COPY obs_stage ({_COLS}) FROM STDIN") as copy:
-                    for o in observations:
-                        copy.write_row(_obs_row(o))
+                self._copy(cur, observations)
                 cur.execute(
                     f"INSERT INTO observations ({_COLS}) SELECT {_COLS} FROM obs_stage "
                     "ON CONFLICT DO NOTHING"
@@ -298,6 +312,13 @@ class ObservationWriter:
         self._metrics.stored.labels(table="observations").inc(inserted)
         self._metrics.stored.labels(table="vessels").inc(len(vessels))
         return inserted
+
+    def _copy(self, cur: psycopg.Cursor[tuple[object, ...]], rows: Sequence[Observation]) -> None:
+        """Binary COPY: half the client CPU of text (no float and timestamp formatting)."""
+        with cur.copy(f"COPY obs_stage ({_COLS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(OBS_TYPES)
+            for o in rows:
+                copy.write_row(_obs_row(o))
 
     def _ensure_partitions(
         self, conn: psycopg.Connection[tuple[object, ...]], rows: Sequence[Observation]
