@@ -227,8 +227,26 @@ class StoreConfig(Strict):
     compress_after_days: int = Field(default=7, ge=1)
     partition_days: int = Field(default=1, ge=1, le=31)
     batch_size: int = Field(default=1000, ge=1)
-    flush_interval_s: float = Field(default=0.5, gt=0)
+    flush_interval_s: float = Field(
+        default=0.5, gt=0, description="The longest a record waits in the writer before commit."
+    )
+    commit_gap_s: float = Field(
+        default=0.05,
+        ge=0,
+        description="Least time between two commits when the queue runs dry: a light feed of "
+        "many small bus messages is grouped instead of committed message by message.",
+    )
     pools: PoolSizes = PoolSizes()
+
+    @model_validator(mode="after")
+    def _gap_within_flush_interval(self) -> StoreConfig:
+        """A gap longer than the flush interval would never apply: the interval ends it first."""
+        if self.commit_gap_s > self.flush_interval_s:
+            raise ValueError(
+                f"store.commit_gap_s ({self.commit_gap_s}) must not exceed "
+                f"store.flush_interval_s ({self.flush_interval_s})"
+            )
+        return self
 
 
 class SiteConfig(Strict):

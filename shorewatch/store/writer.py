@@ -8,6 +8,7 @@ COPY commits: accepted data is not lost while the database or this process is aw
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -41,6 +42,22 @@ OBS_COLUMNS = (
     "bbox",
 )
 _COLS = ", ".join(OBS_COLUMNS)
+OBS_TYPES = (
+    "timestamptz",
+    "text",
+    "text",
+    "text",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "float8",
+    "text",
+    "float8",
+    "float8[]",
+)
+"""The binary COPY's wire types, column for column (the DDL is in store/timeseries.py)."""
 VESSEL_UPSERT = """
 INSERT INTO vessels (mmsi, imo, name, callsign, ship_type, length_m, beam_m, sensor_id, updated_at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -157,26 +174,44 @@ class ObservationWriter:
         return self._idle.wait(timeout_s)
 
     def _run(self) -> None:
+        """Group commit: a batch is written once full, or once nothing more waits in the queue
+        and `commit_gap_s` has passed since the last commit, so the tail of a burst is not left
+        waiting out `flush_interval_s` (and its bus messages unacknowledged). The gap keeps a
+        trickle of small messages from becoming a commit each; the interval bounds any wait."""
         batch: list[Record] = []
         dones: list[Done] = []
-        deadline = self._clock() + self._config.flush_interval_s
+        interval = self._config.flush_interval_s
+        gap = self._config.commit_gap_s
+        began = 0.0  # when the batch's first record was taken
+        last_commit = -math.inf
         while not self._stopping.is_set():
+            if batch:
+                timeout = max(0.0, min(began + interval, last_commit + gap) - self._clock())
+            else:
+                timeout = interval  # also how soon a stop() is noticed while idle
             try:
-                records, done = self._queue.get(timeout=max(0.0, deadline - self._clock()))
+                records, done = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                pass
+            else:
+                if not batch:
+                    began = self._clock()
                 batch.extend(records)
                 if done is not None:
                     dones.append(done)
-            except queue.Empty:
-                pass
-            full = len(batch) >= self._config.batch_size
-            if batch and (full or self._clock() >= deadline):
-                if not self._write_with_retry(batch):
-                    return  # stopping: unacknowledged, redelivered after restart
-                for done in dones:
-                    done()
-                batch, dones = [], []
-            if self._clock() >= deadline or not batch:
-                deadline = self._clock() + self._config.flush_interval_s
+            if batch:
+                now = self._clock()
+                if (
+                    len(batch) >= self._config.batch_size
+                    or now >= began + interval
+                    or (now >= last_commit + gap and self._queue.empty())
+                ):
+                    if not self._write_with_retry(batch):
+                        return  # stopping: unacknowledged, redelivered after restart
+                    last_commit = self._clock()
+                    for done in dones:
+                        done()
+                    batch, dones = [], []
             if not batch and self._queue.empty():
                 self._idle.set()
         self._final_flush(batch, dones)
@@ -265,9 +300,7 @@ class ObservationWriter:
                     "CREATE TEMP TABLE IF NOT EXISTS obs_stage "
                     "(LIKE observations INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
                 )
-                with cur.copy(f"COPY obs_stage ({_COLS}) FROM STDIN") as copy:
-                    for o in observations:
-                        copy.write_row(_obs_row(o))
+                self._copy(cur, observations)
                 cur.execute(
                     f"INSERT INTO observations ({_COLS}) SELECT {_COLS} FROM obs_stage "
                     "ON CONFLICT DO NOTHING"
@@ -279,6 +312,13 @@ class ObservationWriter:
         self._metrics.stored.labels(table="observations").inc(inserted)
         self._metrics.stored.labels(table="vessels").inc(len(vessels))
         return inserted
+
+    def _copy(self, cur: psycopg.Cursor[tuple[object, ...]], rows: Sequence[Observation]) -> None:
+        """Binary COPY: half the client CPU of text (no float and timestamp formatting)."""
+        with cur.copy(f"COPY obs_stage ({_COLS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(OBS_TYPES)
+            for o in rows:
+                copy.write_row(_obs_row(o))
 
     def _ensure_partitions(
         self, conn: psycopg.Connection[tuple[object, ...]], rows: Sequence[Observation]

@@ -192,9 +192,10 @@ def test_a_record_the_database_refuses_does_not_stall_the_writer(pool: Connectio
     with pool.connection() as conn:
         refs = [r[0] for r in conn.execute("SELECT target_ref FROM observations ORDER BY 1")]
     assert refs == ["1", "3", "4"]
+    # Binary COPY: the server refuses the NUL (a DataError), not psycopg's text escaping.
     assert (
         metrics.registry.get_sample_value(
-            "shorewatch_store_rejected_total", {"reason": "DataError"}
+            "shorewatch_store_rejected_total", {"reason": "CharacterNotInRepertoire"}
         )
         == 1
     )

@@ -66,6 +66,15 @@ def test_packaged_default_loads_with_its_zone() -> None:
             " {id: z, polygon: [[0, 0], [5, 0], [5, 5]]}]}]}\n",
             "camera c: zone ids must be unique",
         ),
+        (
+            "version: x\nstore: {flush_interval_s: 0.1, commit_gap_s: 0.2}\n",
+            "store: Value error, store.commit_gap_s (0.2) must not exceed "
+            "store.flush_interval_s (0.1)",
+        ),
+        (
+            "version: x\nstore: {commit_gap_s: -0.1}\n",
+            "store.commit_gap_s: Input should be greater than or equal to 0",
+        ),
         ("- just\n- a list\n", "site.yaml: expected a mapping at the top level"),
         ("version: [unclosed\n", "site.yaml: not valid YAML"),
         ("zones: []\n", "site.yaml: version: Field required"),
