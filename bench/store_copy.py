@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.ingest import load_lines
+from bench.ingest import load_lines, stream_reads
 from bench.service_resources import fresh_database
 from ingest.receiver import AisReceiver
 from shorewatch.config.site import StoreConfig
@@ -44,13 +44,12 @@ class TextCopyWriter(ObservationWriter):
 def observations() -> list[Observation]:
     found: list[Observation] = []
 
-    def publish(message: Observation | VesselStatic) -> None:
-        if isinstance(message, Observation):
-            found.append(message)
+    def publish(messages: Sequence[Observation | VesselStatic]) -> None:
+        found.extend(m for m in messages if isinstance(m, Observation))
 
     receiver = AisReceiver("bench", publish, Metrics(), lambda: datetime.now(UTC))
-    for line in load_lines():
-        receiver.feed(line)
+    for read in stream_reads(load_lines()):
+        receiver.feed_lines(read)
     receiver.flush()
     return found
 
