@@ -52,6 +52,12 @@ class SplitResult:
     """When the last row was seen committed: the figure the rate is computed from."""
     cpu_s: dict[str, float]
     """CPU seconds (user + system) each role's process spent from start to the end."""
+    growth: list[tuple[float, int]]
+    """(seconds, rows) each time the count was seen to grow: where the time went."""
+
+    def time_to(self, share: float) -> float:
+        """When at least `share` of the final rows were committed."""
+        return next(s for s, n in self.growth if n >= share * self.rows)
 
 
 def split_pipeline(
@@ -88,9 +94,10 @@ def split_pipeline(
             started = time.perf_counter()
             conn.sendall(payload)
             sent_s = time.perf_counter() - started
-            rows, elapsed_s = _wait_rows(db, started)
+            growth = _wait_rows(db, started)
         cpu = {role: cpu_seconds(p.pid) - cpu_before[role] for role, p in procs.items()}
-    return SplitResult(rows, sent_s, elapsed_s, cpu)
+    elapsed_s, rows = growth[-1]
+    return SplitResult(rows, sent_s, elapsed_s, cpu, growth)
 
 
 def _watch_status(stack: contextlib.ExitStack, mqtt_url: str, root: str) -> set[str]:
@@ -137,8 +144,10 @@ def _wait_online(online: set[str], procs: dict[str, subprocess.Popen[bytes]]) ->
     raise RuntimeError(f"roles not online: {sorted(procs.keys() - online)}")
 
 
-def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> tuple[int, float]:
-    """Poll the row count until it stops growing; the time it last grew is the end."""
+def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> list[tuple[float, int]]:
+    """Poll the row count until it stops growing; (time, rows) at each growth, the last of
+    which is the end."""
+    growth: list[tuple[float, int]] = []
     rows, last_change = 0, 0.0
     while True:
         time.sleep(POLL_S)
@@ -147,7 +156,8 @@ def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> tuple[int, f
         count = int(found[0]) if found else 0
         if count != rows:
             rows, last_change = count, now
+            growth.append((now, count))
         elif rows and now - last_change > SETTLE_S:
-            return rows, last_change
+            return growth
         elif now - last_change > NO_ROWS_S:
             raise RuntimeError(f"no new row for {NO_ROWS_S:g} s ({rows} so far)")
