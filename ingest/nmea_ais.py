@@ -22,7 +22,7 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
-from ingest.ais_bits import PositionBits, read_common
+from ingest.ais_bits import PositionBits, common_line, read_common
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -162,6 +162,7 @@ class AisDecoder:
         self._pghp: datetime | None = None  # set by a $PGHP, consumed by the very next line
         self._gnss_time: datetime | None = None  # latest valid RMC date and time
         self._reports = ReportBuilder(sensor_id, validate=validate_reports)
+        self._whole_lines = not validate_reports  # the one-step read of the commonest line
 
     def feed(self, line: bytes | str, received_at: datetime) -> tuple[Message, ...]:
         """Decode one line; never raises: every failure is counted as a `Rejection`.
@@ -178,6 +179,11 @@ class AisDecoder:
         if self._pending:
             self._expire(now)
         pghp, self._pghp = self._pghp, None
+        if self._whole_lines and type(line) is bytes:
+            position = self._common_position(line, now, pghp)
+            if position is not None:
+                self._count(LineOutcome.POSITION, 1, "")
+                return (position,)
         try:
             result = self._line(line, now, pghp)
         except _Rejected as exc:
@@ -202,6 +208,32 @@ class AisDecoder:
         positional = isinstance(result[0], Observation)
         self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
         return result
+
+    def _common_position(
+        self, line: bytes, now: datetime, pghp: datetime | None
+    ) -> Observation | None:
+        """The commonest line read in one step (ingest/ais_bits.py `common_line`): the same
+        report the full path makes of it, or None to let the full path read the line (anything
+        else, and anything unusual about this one: no position, a value the schema refuses)."""
+        common = common_line(line)
+        if common is None:
+            return None
+        try:
+            when = unix_time(common.trailing_time) if common.trailing_time else None
+            bits = common.report
+            return self._reports.position_of(
+                bits.ais_id,
+                bits.mmsi,
+                bits.lat,
+                bits.lon,
+                bits.speed,
+                bits.course,
+                bits.heading,
+                None,
+                when or pghp or (self._gnss_time if self.gnss_clock else None) or now,
+            )
+        except Exception:  # the full path refuses it, counted with its reason
+            return None
 
     def flush(self) -> None:
         """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""

@@ -30,18 +30,19 @@ def stated_and_computed(sentence: bytes) -> tuple[int, int] | None:
     if star < 0 or star != len(sentence) - 3:
         return None
     stated = HEX_PAIRS.get(sentence[star + 1 :])
-    return None if stated is None else (stated, _fold(sentence[1:star]))
+    return None if stated is None else (stated, xor_fold(sentence[1:star]))
 
 
 def computed_checksum(sentence: bytes) -> int:
     """XOR of the bytes after the leading '!' or '$' and before the first '*' (or the end):
     the same value as pyais' `compute_checksum`."""
     star = sentence.find(b"*")
-    return _fold(sentence[1:star] if star >= 0 else sentence[1:])
+    return xor_fold(sentence[1:star] if star >= 0 else sentence[1:])
 
 
-def _fold(body: bytes) -> int:
-    """XOR of all the bytes of `body`."""
+def xor_fold(body: bytes) -> int:
+    """XOR of all the bytes of `body`: a sentence's checksum from the bytes between its
+    leading '!' or '$' and its '*'."""
     x = int.from_bytes(body, "little")
     if len(body) > _UNROLLED_BYTES:  # long lines: halve down to the unrolled width first
         width = 1 << (len(body) - 1).bit_length()
