@@ -78,6 +78,7 @@ class Rejection(StrEnum):
 
 
 OutcomeCallback = Callable[[LineOutcome | Rejection, int, str], None]
+RejectionCallback = Callable[[Rejection, int, str], None]
 
 
 class _Rejected(Exception):
@@ -139,6 +140,7 @@ class AisDecoder:
         sensor_id: str,
         *,
         on_outcome: OutcomeCallback | None = None,
+        on_rejection: RejectionCallback | None = None,
         max_pending_groups: int = 256,
         multipart_max_age_s: float = 60.0,
         gnss_clock: bool = False,
@@ -156,6 +158,7 @@ class AisDecoder:
         self.stats: Counter[str] = Counter()
         self.callback_failures = 0  # on_outcome calls that raised (and were ignored)
         self._on_outcome = on_outcome
+        self._on_rejection = on_rejection  # rejections only: no call for the lines that decode
         self._max_pending = max_pending_groups
         self._max_age = timedelta(seconds=multipart_max_age_s)
         self._pending: dict[tuple[object, ...], _Group] = {}  # insertion order = oldest first
@@ -248,6 +251,11 @@ class AisDecoder:
             # (try/except rather than contextlib.suppress: this runs for every line.)
             try:
                 self._on_outcome(outcome, lines, detail)
+            except Exception:
+                self.callback_failures += 1
+        if self._on_rejection is not None and type(outcome) is Rejection:
+            try:
+                self._on_rejection(outcome, lines, detail)
             except Exception:
                 self.callback_failures += 1
 

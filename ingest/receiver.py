@@ -12,7 +12,7 @@ from datetime import datetime
 
 from prometheus_client import Counter
 
-from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
+from ingest.nmea_ais import AisDecoder, Rejection
 from shorewatch.events import Observation, VesselStatic
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
@@ -169,7 +169,7 @@ class AisReceiver:
             "ais", receiver_id, metrics, max_payload_bytes=max_payload_bytes
         )
         self._lock = threading.Lock()
-        self._decoder = AisDecoder(receiver_id, on_outcome=self._warn)
+        self._decoder = AisDecoder(receiver_id, on_rejection=self._warn)
         self._pushed: dict[str, int] = {}  # decoder counts already handed to the accounting
         self._unpushed = 0  # lines fed since
         metrics.sync_before_scrape(self.push_counts)
@@ -227,6 +227,5 @@ class AisReceiver:
         if delta:
             self._accounting.add_counted(delta, REJECTION_VALUES)
 
-    def _warn(self, outcome: LineOutcome | Rejection, _lines: int, detail: str) -> None:
-        if type(outcome) is Rejection:
-            self._accounting.warn(outcome._value_, detail)
+    def _warn(self, rejection: Rejection, _lines: int, detail: str) -> None:
+        self._accounting.warn(rejection._value_, detail)

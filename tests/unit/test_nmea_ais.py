@@ -53,9 +53,11 @@ def run(
 ) -> tuple[list[Message], AisDecoder, list[Call]]:
     """Feed every line, flush, and check the accounting invariant on the way out."""
     calls: list[Call] = []
+    rejections: list[Call] = []
     decoder = AisDecoder(
         "rx-1",
         on_outcome=lambda o, n, d: calls.append((o, n, d)),
+        on_rejection=lambda o, n, d: rejections.append((o, n, d)),
         gnss_clock=gnss_clock,
         max_pending_groups=max_pending_groups,
     )
@@ -63,6 +65,7 @@ def run(
     decoder.flush()
     assert sum(decoder.stats.values()) == len(lines)
     assert sum(n for _, n, _ in calls) == len(lines)
+    assert rejections == [call for call in calls if isinstance(call[0], Rejection)]
     return out, decoder, calls
 
 
