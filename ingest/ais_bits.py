@@ -18,6 +18,7 @@ import re
 from base64 import b64decode
 from typing import NamedTuple
 
+from pyais.constants import ShipType
 from pyais.messages import MAX_PAYLOAD_LEN, to_lat_lon
 
 from ingest.nmea_checksum import HEX_PAIRS, xor_fold
@@ -49,10 +50,10 @@ class PositionBits(NamedTuple):
     heading: int
 
 
-def read_common(sentence: bytes) -> PositionBits | int | None:
+def read_common(sentence: bytes) -> PositionBits | StaticBits | int | None:
     """A checksum-checked single-part sentence of the common shape: its report when it is a
-    position of the common kind, else its message type (the first six bits, as pyais reads
-    them); None for any other shape (pyais decides)."""
+    position of the common kind or a class B static report, else its message type (the first
+    six bits, as pyais reads them); None for any other shape (pyais decides)."""
     fields = sentence.split(b",")
     if (
         len(fields) != 7
@@ -64,9 +65,122 @@ def read_common(sentence: bytes) -> PositionBits | int | None:
         or not 2 <= len(fields[5]) <= MAX_PAYLOAD_LEN
     ):
         return None
-    if len(fields[5]) != PAYLOAD_CHARS or fields[6][:1] != b"0":  # not 168 bits without fill
-        return _ARMOUR_VALUE[fields[5][0]]
-    return _position_or_type(fields[5])
+    payload = fields[5]
+    ais_id = _ARMOUR_VALUE[payload[0]]  # the first six bits
+    if ais_id in POSITION_TYPES:
+        if len(payload) == PAYLOAD_CHARS and fields[6][:1] == b"0":  # 168 bits, no fill
+            return _position_or_type(payload)
+        return ais_id
+    if ais_id in STATIC_TYPES:
+        static = _static_report(ais_id, *_payload_bits(payload, fields[6][0] - 48))
+        return ais_id if static is None else static
+    return ais_id
+
+
+class StaticPartA(NamedTuple):
+    """Type 24 part A: the name (field names as pyais', for `ReportBuilder.static`)."""
+
+    mmsi: int
+    shipname: str
+
+
+class StaticPartB(NamedTuple):
+    """Type 24 part B: type, call sign and dimensions."""
+
+    mmsi: int
+    ship_type: int
+    callsign: str
+    to_bow: int
+    to_stern: int
+    to_port: int
+    to_starboard: int
+
+
+class StaticPartBAuxiliary(NamedTuple):
+    """Type 24 part B of an auxiliary craft (MMSI 98...): no dimensions, a mothership."""
+
+    mmsi: int
+    ship_type: int
+    callsign: str
+
+
+class VoyageStatic(NamedTuple):
+    """Type 5, the fields ShipShore keeps (identity and size; not the voyage)."""
+
+    mmsi: int
+    imo: int
+    callsign: str
+    shipname: str
+    ship_type: int
+    to_bow: int
+    to_stern: int
+    to_port: int
+    to_starboard: int
+
+
+StaticBits = StaticPartA | StaticPartB | StaticPartBAuxiliary | VoyageStatic
+STATIC_TYPES = frozenset({5, 24})
+_SIXBIT_TEXT = tuple(chr(v + 64) if v < 32 else chr(v) for v in range(64))
+
+
+def _payload_bits(payload: bytes, fill: int) -> tuple[int, int]:
+    """The payload as one integer and its length in bits, as pyais' bit vector holds it."""
+    raw = payload.translate(_ARMOUR_TO_B64)
+    pad = -len(raw) % 4  # base64 wants whole groups of four characters
+    value = int.from_bytes(b64decode(raw + b"A" * pad), "big") >> (6 * pad + fill)
+    return value, 6 * len(payload) - fill
+
+
+def _text(v: int, end: int, width: int) -> str:
+    """6-bit text of `width` bits ending `end` bits above the lowest, trimmed as pyais does."""
+    chars = [_SIXBIT_TEXT[(v >> at) & 0x3F] for at in range(end - 6, end - width - 1, -6)]
+    return "".join(chars).rstrip("@").strip()
+
+
+def _static_report(ais_id: int, v: int, bits: int) -> StaticBits | None:
+    """A type 5 or 24 as pyais reads it, when the payload holds every field ShipShore reads
+    (pyais would read a cut field as a wrong value; the full path refuses it); None for that
+    and for type 24 part numbers 2 and 3, which pyais refuses: the full path counts them."""
+
+    def field(start: int, width: int) -> int:
+        return (v >> (bits - start - width)) & ((1 << width) - 1)
+
+    def text(start: int, width: int) -> str:
+        return _text(v, bits - start, width)
+
+    if ais_id == 5:
+        if bits < 270:  # through to_starboard
+            return None
+        return VoyageStatic(
+            field(8, 30),
+            field(40, 30),
+            text(70, 42),
+            text(112, 120),
+            int(ShipType.from_value(field(232, 8)) or 0),  # pyais folds reserved codes
+            field(240, 9),
+            field(249, 9),
+            field(258, 6),
+            field(264, 6),
+        )
+    part = field(38, 2) if bits >= 40 else -1
+    mmsi = field(8, 30) if bits >= 40 else -1
+    if part == 0 and bits >= 160:
+        return StaticPartA(mmsi, text(40, 120))
+    if part != 1:
+        return None
+    if 980_000_000 <= mmsi <= 989_999_999:  # pyais' is_auxiliary_craft: no dimensions
+        return StaticPartBAuxiliary(mmsi, field(40, 8), text(90, 42)) if bits >= 132 else None
+    if bits < 162:
+        return None
+    return StaticPartB(
+        mmsi,
+        field(40, 8),
+        text(90, 42),
+        field(132, 9),
+        field(141, 9),
+        field(150, 6),
+        field(156, 6),
+    )
 
 
 def _position_or_type(payload: bytes) -> PositionBits | int:
@@ -127,10 +241,16 @@ def common_line(line: bytes) -> CommonLine | None:
     ):
         return None
     report = _position_or_type(found[1])
-    return None if isinstance(report, int) else CommonLine(report, found[3])
+    return CommonLine(report, found[3]) if isinstance(report, PositionBits) else None
 
 
 def position_bits(sentence: bytes) -> PositionBits | None:
     """The position report of a sentence of the common shape, else None (pyais)."""
     common = read_common(sentence)
-    return None if isinstance(common, int) else common
+    return common if isinstance(common, PositionBits) else None
+
+
+def static_bits(sentence: bytes) -> StaticBits | None:
+    """The class B static report of a sentence of the common shape, else None (pyais)."""
+    common = read_common(sentence)
+    return None if common is None or isinstance(common, int | PositionBits) else common

@@ -320,8 +320,10 @@ class AisDecoder:
         fallback = context or (self._gnss_time if self.gnss_clock else None) or now
         common = None if self._reports.validate else read_common(text)
         if common is not None:  # the common shape, without pyais' objects (ingest/ais_bits.py)
-            if not isinstance(common, int):
+            if isinstance(common, PositionBits):
                 return self._position(common, tag_time or fallback)
+            if not isinstance(common, int):  # type 24, class B static data
+                return (self._reports.static(common, tag_time or fallback),)
             if common not in DECODED_TYPES:
                 raise _unsupported(common)
         msg = NMEAMessage(text)

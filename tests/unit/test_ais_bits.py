@@ -10,7 +10,7 @@ import pytest
 from pyais.messages import MessageType1, MessageType18, NMEAMessage
 from pyais.util import compute_checksum
 
-from ingest.ais_bits import common_line, position_bits
+from ingest.ais_bits import common_line, position_bits, static_bits
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 
 ARMOUR = "".join(chr(v + 48 if v < 40 else v + 56) for v in range(64))
@@ -41,6 +41,44 @@ def test_bits_equal_pyais_on_random_payloads(ais_id: int) -> None:
             value, expected = getattr(bits, name), getattr(fields, name)
             assert type(value) is type(expected), name
             assert value == expected, name
+
+
+def test_static_bits_equal_pyais_on_random_payloads() -> None:
+    """Types 5 and 24 of every length and fill around the real ones (type 5 in one sentence of
+    71 characters, type 24 part A in 27): the fields read equal pyais' wherever the payload
+    holds them all; a payload that does not is left to the full path."""
+    rng = random.Random(24)
+    kinds = {"VoyageStatic": 0, "StaticPartA": 0, "StaticPartB": 0, "StaticPartBAuxiliary": 0}
+    left = 0
+    for i in range(8000):
+        ais_id = rng.choice([5, 24])
+        chars = (
+            rng.choice([71, 71, 45, 28, 28, 27, 22, 7])
+            if ais_id == 5
+            else rng.choice([28, 28, 27, 27, 26, 22, 7])
+        )
+        fill = rng.choice(["0", "2", "4"])
+        payload = list(random_payload(rng, ais_id, chars))
+        if i % 4 == 0:  # an auxiliary craft's MMSI (98xxxxxxx), bits 8-37
+            bits = "".join(f"{ARMOUR.index(c):06b}" for c in payload)
+            bits = bits[:8] + f"{rng.randrange(980_000_000, 990_000_000):030b}" + bits[38:]
+            payload = [ARMOUR[int(bits[k : k + 6], 2)] for k in range(0, len(bits), 6)]
+        text = sentence("".join(payload), fill=fill)
+        got = static_bits(text)
+        if got is None:
+            left += 1
+            continue
+        fields = NMEAMessage(text).decode()
+        expected = {name: getattr(fields, name) for name in got._fields}
+        assert got._asdict() == {k: int(v) if k == "ship_type" else v for k, v in expected.items()}
+        kinds[type(got).__name__] += 1
+    assert min(kinds.values()) > 150
+    assert left > 1000  # short payloads and type 24 parts 2 and 3
+
+
+def static_part(text: bytes) -> int:
+    payload = text.split(b",")[5].decode()
+    return int("".join(f"{ARMOUR.index(c):06b}" for c in payload)[38:40], 2)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +121,7 @@ def test_decoder_equals_reference_on_random_and_hostile_sentences() -> None:
     )
     for i in range(6000):
         ais_id = rng.choice([1, 2, 3, 18, 18, 5, 0, 63, 4, 4, 21, 24, 27, 19, 8])
-        payload = random_payload(rng, ais_id, rng.choice([28, 28, 28, 27, 29, 1]))
+        payload = random_payload(rng, ais_id, rng.choice([28, 28, 28, 27, 29, 1, 71, 45]))
         if i % 7 == 0:  # a byte outside the 6-bit armour, but printable
             at = rng.randrange(len(payload))
             payload = payload[:at] + rng.choice("!\"#$%&'()xyz{|}~") + payload[at + 1 :]
