@@ -223,18 +223,8 @@ class AisDecoder:
             return None
         try:
             when = unix_time(common.trailing_time) if common.trailing_time else None
-            bits = common.report
-            return self._reports.position_of(
-                bits.ais_id,
-                bits.mmsi,
-                bits.lat,
-                bits.lon,
-                bits.speed,
-                bits.course,
-                bits.heading,
-                None,
-                when or pghp or (self._gnss_time if self.gnss_clock else None) or now,
-            )
+            gnss = self._gnss_time if self.gnss_clock else None
+            return self._position_of(common.report, when or pghp or gnss or now)
         except Exception:  # the full path refuses it, counted with its reason
             return None
 
@@ -382,8 +372,8 @@ class AisDecoder:
         group = self._pending.pop(key)
         self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
 
-    def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
-        position = self._reports.position_of(
+    def _position_of(self, bits: PositionBits, when: datetime) -> Observation | None:
+        return self._reports.position_of(
             bits.ais_id,
             bits.mmsi,
             bits.lat,
@@ -394,6 +384,9 @@ class AisDecoder:
             None,
             when,
         )
+
+    def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
+        position = self._position_of(bits, when)
         if position is None:
             raise _Rejected(Rejection.NO_POSITION, f"type {bits.ais_id} without a position")
         return (position,)

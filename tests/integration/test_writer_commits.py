@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,8 +16,7 @@ from psycopg_pool import ConnectionPool
 from shorewatch.config.site import StoreConfig
 from shorewatch.events import Observation, Source
 from shorewatch.metrics import Metrics
-from shorewatch.store.db import open_pool
-from shorewatch.store.migrations import migrate, series_mode_of
+from shorewatch.store.migrations import series_mode_of
 from shorewatch.store.writer import ObservationWriter, Record
 
 T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -46,11 +45,8 @@ class RecordingWriter(ObservationWriter):
 
 
 @pytest.fixture
-def pool(dsn: str) -> Iterator[ConnectionPool]:
-    pool = open_pool(dsn)
-    migrate(pool, StoreConfig())
-    yield pool
-    pool.close()
+def pool(migrated_pool: ConnectionPool) -> ConnectionPool:
+    return migrated_pool
 
 
 def _writer(pool: ConnectionPool, config: StoreConfig) -> RecordingWriter:

@@ -5,7 +5,6 @@ parameterised INSERT stores for the same observations."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -14,8 +13,7 @@ from psycopg_pool import ConnectionPool
 from shorewatch.config.site import StoreConfig
 from shorewatch.events import Observation, Source
 from shorewatch.metrics import Metrics
-from shorewatch.store.db import open_pool
-from shorewatch.store.migrations import migrate, series_mode_of
+from shorewatch.store.migrations import series_mode_of
 from shorewatch.store.writer import _COLS, OBS_COLUMNS, ObservationWriter, _obs_row
 
 BIG = 1.7976931348623157e308
@@ -23,11 +21,8 @@ TINY = 5e-324  # the smallest subnormal double
 
 
 @pytest.fixture
-def pool(dsn: str) -> Iterator[ConnectionPool]:
-    pool = open_pool(dsn)
-    migrate(pool, StoreConfig())
-    yield pool
-    pool.close()
+def pool(migrated_pool: ConnectionPool) -> ConnectionPool:
+    return migrated_pool
 
 
 def _cases() -> list[Observation]:
