@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 import psycopg
 
+from bench.ais_decode import timed
 from bench.ingest import load_lines, stream_reads
 from bench.service_resources import fresh_database
 from ingest.receiver import AisReceiver
@@ -54,6 +55,11 @@ def observations() -> list[Observation]:
     return found
 
 
+def write_all(writer: ObservationWriter, obs: list[Observation], batch: int) -> int:
+    """Every observation in batches of `batch`; the rows inserted."""
+    return sum(writer.write_batch(obs[i : i + batch]) for i in range(0, len(obs), batch))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=2000, help="records per write_batch")
@@ -78,12 +84,7 @@ def main() -> None:
                 with pool.connection() as conn:
                     conn.execute("TRUNCATE observations")
                 writer = kinds[name](pool, StoreConfig(batch_size=args.batch), Metrics(), mode)
-                wall, cpu = time.perf_counter(), time.process_time()
-                rows = sum(
-                    writer.write_batch(obs[i : i + args.batch])
-                    for i in range(0, len(obs), args.batch)
-                )
-                runs[name].append((time.perf_counter() - wall, time.process_time() - cpu, rows))
+                runs[name].append(timed(partial(write_all, writer, obs, args.batch)))
         pool.close()
     print(f"{len(obs)} observations, batches of {args.batch}, {args.rounds} rounds each")
     for name, results in runs.items():

@@ -69,7 +69,7 @@ def read_common(sentence: bytes) -> PositionBits | StaticBits | int | None:
     ais_id = _ARMOUR_VALUE[payload[0]]  # the first six bits
     if ais_id in POSITION_TYPES:
         if len(payload) == PAYLOAD_CHARS and fields[6][:1] == b"0":  # 168 bits, no fill
-            return _position_or_type(payload)
+            return _position_report(payload)
         return ais_id
     if ais_id in STATIC_TYPES:
         static = _static_report(ais_id, *_payload_bits(payload, fields[6][0] - 48))
@@ -183,18 +183,17 @@ def _static_report(ais_id: int, v: int, bits: int) -> StaticBits | None:
     )
 
 
-def _position_or_type(payload: bytes) -> PositionBits | int:
-    """A 28-character payload without fill bits: its position report, else its type."""
+def _position_report(payload: bytes) -> PositionBits:
+    """A 28-character payload without fill bits whose first character says type 1, 2, 3 or
+    18 (both callers check it): its position report."""
     v = int.from_bytes(b64decode(payload.translate(_ARMOUR_TO_B64)), "big")
     ais_id = v >> 162
     if ais_id in CLASS_A:
         lon, lat = (v >> 79) & 0xFFFFFFF, (v >> 52) & 0x7FFFFFF
         speed, course, heading = (v >> 108) & 0x3FF, (v >> 40) & 0xFFF, (v >> 31) & 0x1FF
-    elif ais_id == 18:
+    else:  # 18
         lon, lat = (v >> 83) & 0xFFFFFFF, (v >> 56) & 0x7FFFFFF
         speed, course, heading = (v >> 112) & 0x3FF, (v >> 44) & 0xFFF, (v >> 35) & 0x1FF
-    else:
-        return ais_id
     if lon & 0x8000000:  # two's complement, 28 and 27 bits
         lon -= 0x10000000
     if lat & 0x4000000:
@@ -240,8 +239,7 @@ def common_line(line: bytes) -> CommonLine | None:
         or HEX_PAIRS[found[2]] != xor_fold(line[1 : found.start(2) - 1])
     ):
         return None
-    report = _position_or_type(found[1])
-    return CommonLine(report, found[3]) if isinstance(report, PositionBits) else None
+    return CommonLine(_position_report(found[1]), found[3])
 
 
 def position_bits(sentence: bytes) -> PositionBits | None:

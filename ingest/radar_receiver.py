@@ -41,7 +41,6 @@ class RadarReceiver:
         self.sensor_id = sensor_id
         self._publish = publish
         self._clock = clock
-        self._max_payload = max_payload_bytes
         self._accounting = LineAccounting(
             Source.RADAR.value, sensor_id, metrics, max_payload_bytes=max_payload_bytes
         )
@@ -58,9 +57,10 @@ class RadarReceiver:
         """Lines read from a stream (TCP), each held to the payload limit on its own and
         stamped with its own arrival time (as when each came alone)."""
         published = 0
+        limit = self._accounting.max_payload_bytes
         with self._lock:  # the own-ship context (fix, heading, date) is per radar, not per line
             for line in lines:
-                if len(line) > self._max_payload and self._accounting.refuse_oversized(line):
+                if len(line) > limit and self._accounting.refuse_oversized(line):
                     continue
                 received_at = self._clock()
                 for obs in self._decoder.feed(line, received_at):

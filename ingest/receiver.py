@@ -53,6 +53,11 @@ class LineAccounting:
         metrics.sync_before_scrape(self.sync)
 
     @property
+    def max_payload_bytes(self) -> int:
+        """The payload limit: a line feed checks a line's length first, sparing a call."""
+        return self._max_payload
+
+    @property
     def oversized_lines(self) -> int:
         with self._lock:
             return self._oversized_lines
@@ -164,7 +169,6 @@ class AisReceiver:
         self.receiver_id = receiver_id
         self._publish = publish
         self._clock = clock
-        self._max_payload = max_payload_bytes
         self._accounting = LineAccounting(
             "ais", receiver_id, metrics, max_payload_bytes=max_payload_bytes
         )
@@ -185,7 +189,7 @@ class AisReceiver:
         publish for all of them (a TCP read holds hundreds). Each line still gets its own
         arrival time: a line without a time of its own is stamped with it, and two reports of
         one vessel in one read must not collapse into one (same target, same time)."""
-        limit = self._max_payload
+        limit = self._accounting.max_payload_bytes
         clock = self._clock
         messages: list[Message] = []
         with self._lock:  # multi-part assembly state is shared by every sender of this receiver
