@@ -30,16 +30,21 @@ from shorewatch.logs import configure_logging
 from shorewatch.metrics import Metrics
 from shorewatch.store.db import open_pool
 from shorewatch.store.migrations import migrate, series_mode_of
-from shorewatch.store.writer import _COLS, ObservationWriter, _obs_row
+from shorewatch.store.writer import _COLS, ObservationWriter
 
 
 class TextCopyWriter(ObservationWriter):
     """The writer as it was before binary COPY: rows formatted as text by psycopg."""
 
-    def _copy(self, cur: psycopg.Cursor[tuple[object, ...]], rows: Sequence[Observation]) -> None:
-        with cur.copy(f"COPY obs_stage ({_COLS}) FROM STDIN") as copy:
-            for o in rows:
-                copy.write_row(_obs_row(o))
+    def _copy(
+        self,
+        cur: psycopg.Cursor[tuple[object, ...]],
+        table: str,
+        rows: Sequence[tuple[object, ...]],
+    ) -> None:
+        with cur.copy(f"COPY {table} ({_COLS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def observations() -> list[Observation]:

@@ -149,6 +149,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.store_duplicates = Counter(
+            "shorewatch_store_duplicate_rows",
+            "Observations not written because the same one (its natural key) was already stored "
+            "or came twice in one batch: redeliveries after a fault, replays.",
+            registry=self.registry,
+        )
         self.store_batch_seconds = Histogram(
             "shorewatch_store_batch_seconds", "Time to write one batch.", registry=self.registry
         )
