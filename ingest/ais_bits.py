@@ -1,25 +1,27 @@
-"""Class A and B position reports (types 1, 2, 3 and 18) read straight from a one-sentence
-payload's bits: the bulk of any AIS feed, for a quarter of what pyais' sentence and message
-objects cost (measured: ~1.6 µs against ~6.3 µs a report).
+"""Class A and B position reports (types 1, 2, 3 and 18) and one-sentence static reports
+(types 5 and 24) read straight from the payload's bits: the bulk of any AIS feed, for a quarter
+of what pyais' sentence and message objects cost (measured: ~1.6 µs against ~6.3 µs a report).
 
-Only the exact common shape takes this path: a single-part `!xxVDM`/`!xxVDO` sentence with
-seven fields, a numeric or empty sequence id, a 28-character payload (168 bits) and no fill
-bits. Its values are the ones pyais gives (the same 6-bit table, bit offsets, scaling and its
-own `to_lat_lon`), and they go through the same checks as pyais-decoded ones. A single-part
-sentence of another type gives just its type, so that one ShoreWatch does not decode (base
-stations, binary messages: an eighth of a real feed) is refused without pyais parsing it.
-Anything else returns None and is decoded by pyais as before; `tests/unit/test_ais_bits.py`
-checks both paths agree on every capture line and on random payloads.
+Only the common shapes take this path: a single-part `!xxVDM`/`!xxVDO` sentence with seven
+fields and a numeric or empty sequence id; for a position, a 28-character payload (168 bits)
+and no fill bits; for a static report, a payload that holds every field ShoreWatch keeps. Its
+values are the ones pyais gives (the same 6-bit table, bit offsets, scaling, rounding and text
+trimming), and they go through the same checks as pyais-decoded ones. A single-part sentence
+of another type gives just its type, so that one ShoreWatch does not decode (base stations,
+binary messages: an eighth of a real feed) is refused without pyais parsing it. `single_line`
+reads a whole raw line of these shapes in one step. Anything else returns None and is decoded
+by pyais as before; `tests/unit/test_ais_bits.py` and `tests/unit/test_ais_fast_path.py` check
+both paths agree on every capture line and on random payloads.
 """
 
 from __future__ import annotations
 
 import re
-from base64 import b64decode
+from binascii import a2b_base64
 from typing import NamedTuple
 
 from pyais.constants import ShipType
-from pyais.messages import MAX_PAYLOAD_LEN, to_lat_lon
+from pyais.messages import MAX_PAYLOAD_LEN
 
 from ingest.nmea_checksum import HEX_PAIRS, xor_fold
 
@@ -65,14 +67,19 @@ def read_common(sentence: bytes) -> PositionBits | StaticBits | int | None:
         or not 2 <= len(fields[5]) <= MAX_PAYLOAD_LEN
     ):
         return None
-    payload = fields[5]
-    ais_id = _ARMOUR_VALUE[payload[0]]  # the first six bits
+    return _report(fields[5], fields[6][0] - 48)
+
+
+def _report(payload: bytes, fill: int) -> PositionBits | StaticBits | int:
+    """What a one-sentence payload says, when it is a position of the common kind or a class
+    B static report; else its message type (the first six bits, as pyais reads them)."""
+    ais_id = _ARMOUR_VALUE[payload[0]]
     if ais_id in POSITION_TYPES:
-        if len(payload) == PAYLOAD_CHARS and fields[6][:1] == b"0":  # 168 bits, no fill
+        if len(payload) == PAYLOAD_CHARS and fill == 0:  # 168 bits, no fill
             return _position_report(payload)
         return ais_id
     if ais_id in STATIC_TYPES:
-        static = _static_report(ais_id, *_payload_bits(payload, fields[6][0] - 48))
+        static = _static_report(ais_id, *_payload_bits(payload, fill))
         return ais_id if static is None else static
     return ais_id
 
@@ -127,7 +134,7 @@ def _payload_bits(payload: bytes, fill: int) -> tuple[int, int]:
     """The payload as one integer and its length in bits, as pyais' bit vector holds it."""
     raw = payload.translate(_ARMOUR_TO_B64)
     pad = -len(raw) % 4  # base64 wants whole groups of four characters
-    value = int.from_bytes(b64decode(raw + b"A" * pad), "big") >> (6 * pad + fill)
+    value = int.from_bytes(a2b_base64(raw + b"A" * pad), "big") >> (6 * pad + fill)
     return value, 6 * len(payload) - fill
 
 
@@ -186,7 +193,7 @@ def _static_report(ais_id: int, v: int, bits: int) -> StaticBits | None:
 def _position_report(payload: bytes) -> PositionBits:
     """A 28-character payload without fill bits whose first character says type 1, 2, 3 or
     18 (both callers check it): its position report."""
-    v = int.from_bytes(b64decode(payload.translate(_ARMOUR_TO_B64)), "big")
+    v = int.from_bytes(a2b_base64(payload.translate(_ARMOUR_TO_B64)), "big")
     ais_id = v >> 162
     if ais_id in CLASS_A:
         lon, lat = (v >> 79) & 0xFFFFFFF, (v >> 52) & 0x7FFFFFF
@@ -201,45 +208,44 @@ def _position_report(payload: bytes) -> PositionBits:
     return PositionBits(
         ais_id,
         (v >> 130) & 0x3FFFFFFF,
-        to_lat_lon(lat),
-        to_lat_lon(lon),
+        # pyais' `to_lat_lon` for |value| < 2**27, which 27 and 28 signed bits always are
+        ((10 * lat + 3) // 6) / 1e6,
+        ((10 * lon + 3) // 6) / 1e6,
         speed / 10.0,
         course / 10.0,
         heading,
     )
 
 
-class CommonLine(NamedTuple):
-    """A whole raw line of the commonest kind, read in one step (`common_line`)."""
+class SingleLine(NamedTuple):
+    """A whole raw line holding one AIS sentence of the common shape, read in one step
+    (`single_line`)."""
 
-    report: PositionBits
+    report: PositionBits | StaticBits | int  # as `read_common` reads it
     trailing_time: bytes | None  # a collector's `,<unix time>` after the checksum, if any
 
 
-# `!xxVDM,1,1,<seq>,<channel>,<28 characters>,0*hh[,<unix time>]`, printable, nothing around it.
+# `!xxVDM,1,1,<seq>,<channel>,<payload>,<fill>*hh[,<unix time>]`, printable, nothing around it
+# (at most 241 bytes: never over the decoder's line limit).
 _TEXT = rb"[\x20-\x29\x2b\x2d-\x7e]"  # printable but ',' and '*'
-_COMMON_LINE = re.compile(
+_SINGLE_LINE = re.compile(
     rb"![A-Z]{2}VD[MO],1,1,[0-9]?,"
     + _TEXT
     + rb"{0,8},("
     + _TEXT
-    + rb"{28}),0\*([0-9A-Fa-f]{2})(?:,([0-9]{9,13}))?"
+    + rb"{2,%d}),([0-5])\*([0-9A-Fa-f]{2})(?:,([0-9]{9,13}))?" % MAX_PAYLOAD_LEN
 )
 
 
-def common_line(line: bytes) -> CommonLine | None:
-    """The position report of a raw line that is nothing but a checksum-correct class A or B
-    position sentence of the common shape (with, perhaps, a collector's unix time after it):
-    most of any real feed, recognised by one regular expression instead of a dozen separate
-    checks. None for anything else, which the decoder's full path then reads as before."""
-    found = _COMMON_LINE.fullmatch(line)
-    if (
-        found is None
-        or _ARMOUR_VALUE[found[1][0]] not in POSITION_TYPES  # the type: the first six bits
-        or HEX_PAIRS[found[2]] != xor_fold(line[1 : found.start(2) - 1])
-    ):
+def single_line(line: bytes) -> SingleLine | None:
+    """What a raw line says when it is nothing but a checksum-correct one-sentence AIS message
+    of the common shape (with, perhaps, a collector's unix time after it): most of any real
+    feed, recognised by one regular expression instead of a dozen separate checks. None for
+    anything else, which the decoder's full path then reads as before."""
+    found = _SINGLE_LINE.fullmatch(line)
+    if found is None or HEX_PAIRS[found[3]] != xor_fold(line[1 : found.start(3) - 1]):
         return None
-    return CommonLine(_position_report(found[1]), found[3])
+    return SingleLine(_report(found[1], found[2][0] - 48), found[4])
 
 
 def position_bits(sentence: bytes) -> PositionBits | None:

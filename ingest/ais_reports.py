@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest.ais_bits import PositionBits
 from shorewatch.events import Observation, Source, VesselStatic
 
 MAX_REF = 64  # Observation.target_ref
@@ -88,18 +89,6 @@ class ReportBuilder:
         sog = None if speed is None or speed > speed_na - 0.05 else float(speed)
         cog = None if course is None or course >= 360 else float(course)
         hdg = None if heading is None or heading >= 360 else float(heading)
-        values = {
-            "source": Source.AIS,
-            "sensor_id": self.sensor_id,
-            "target_ref": ref,
-            "time": when,
-            "lat": lat,
-            "lon": lon,
-            "sog_kn": sog,
-            "cog_deg": cog,
-            "heading_deg": hdg,
-            "length_m": length,
-        }
         # Written out rather than through _in: this runs for every position report.
         # NaN fails every comparison and the limits are finite, so infinities fail too.
         checked = (
@@ -113,6 +102,56 @@ class ReportBuilder:
             and (hdg is None or 0.0 <= hdg < 360.0)
             and (length is None or 0.0 <= length <= MAX_OBSERVED_LENGTH)
         )
+        return self._observation(ref, when, lat, lon, sog, cog, hdg, length, checked=checked)
+
+    def position_from_bits(self, bits: PositionBits, when: datetime) -> Observation | None:
+        """`position_of` for a report read from the payload bits (ingest/ais_bits.py), whose
+        values cannot fail most of its checks: an MMSI of 30 bits, speed, course and heading of
+        a few bits scaled (types 1, 2, 3 and 18: speed 102.3 kn means not available), finite
+        degrees. Only what they can fail is checked; the most frequent call of all."""
+        if self.validate:
+            return self.position_of(*bits, None, when)
+        _, mmsi, lat, lon, speed, course, heading = bits
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            return None
+        return self._observation(
+            str(mmsi),
+            when,
+            lat,
+            lon,
+            None if speed > 102.25 else speed,
+            None if course >= 360.0 else course,
+            None if heading >= 360 else float(heading),
+            None,
+            checked=when.tzinfo is UTC,
+        )
+
+    def _observation(
+        self,
+        ref: str,
+        when: datetime,
+        lat: float,
+        lon: float,
+        sog: float | None,
+        cog: float | None,
+        hdg: float | None,
+        length: float | None,
+        *,
+        checked: bool,
+    ) -> Observation:
+        """Built without validation when every value was `checked`, else validated."""
+        values = {
+            "source": Source.AIS,
+            "sensor_id": self.sensor_id,
+            "target_ref": ref,
+            "time": when,
+            "lat": lat,
+            "lon": lon,
+            "sog_kn": sog,
+            "cog_deg": cog,
+            "heading_deg": hdg,
+            "length_m": length,
+        }
         return Observation.from_checked(values) if checked else Observation(**values)
 
     def static(self, fields: Any, when: datetime) -> VesselStatic:

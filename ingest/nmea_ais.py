@@ -22,7 +22,7 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
-from ingest.ais_bits import PositionBits, common_line, read_common
+from ingest.ais_bits import PositionBits, read_common, single_line
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -183,10 +183,9 @@ class AisDecoder:
             self._expire(now)
         pghp, self._pghp = self._pghp, None
         if self._whole_lines and type(line) is bytes:
-            position = self._common_position(line, now, pghp)
-            if position is not None:
-                self._count(LineOutcome.POSITION, 1, "")
-                return (position,)
+            read = self._single_line(line, now, pghp)
+            if read is not None:
+                return read
         try:
             result = self._line(line, now, pghp)
         except _Rejected as exc:
@@ -212,21 +211,38 @@ class AisDecoder:
         self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
         return result
 
-    def _common_position(
+    def _single_line(
         self, line: bytes, now: datetime, pghp: datetime | None
-    ) -> Observation | None:
-        """The commonest line read in one step (ingest/ais_bits.py `common_line`): the same
-        report the full path makes of it, or None to let the full path read the line (anything
-        else, and anything unusual about this one: no position, a value the schema refuses)."""
-        common = common_line(line)
-        if common is None:
+    ) -> tuple[Message, ...] | None:
+        """The commonest lines read in one step (ingest/ais_bits.py `single_line`), counted:
+        a one-sentence position or static report, the same report the full path makes of it,
+        or a type ShoreWatch does not decode, refused as the full path refuses it. None lets the
+        full path read the line: anything else, and anything unusual about this one (no
+        position, a value the schema refuses, a trailing time that is not one)."""
+        single = single_line(line)
+        if single is None:
             return None
+        report = single.report
         try:
-            when = unix_time(common.trailing_time) if common.trailing_time else None
-            gnss = self._gnss_time if self.gnss_clock else None
-            return self._position_of(common.report, when or pghp or gnss or now)
+            when = unix_time(single.trailing_time) if single.trailing_time else None
+            if type(report) is int:  # the full path reads the time first too: same refusals
+                if report in DECODED_TYPES:  # a shape of it the bits are not read for: pyais
+                    return None
+                refused = _unsupported(report)
+                self._count(refused.reason, 1, refused.detail)
+                return ()
+            when = when or pghp or (self._gnss_time if self.gnss_clock else None) or now
+            if type(report) is PositionBits:
+                position = self._reports.position_from_bits(report, when)
+                if position is None:
+                    return None
+                self._count(LineOutcome.POSITION, 1, "")
+                return (position,)
+            static = self._reports.static(report, when)
         except Exception:  # the full path refuses it, counted with its reason
             return None
+        self._count(LineOutcome.STATIC, 1, "")
+        return (static,)
 
     def flush(self) -> None:
         """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""
@@ -372,21 +388,8 @@ class AisDecoder:
         group = self._pending.pop(key)
         self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
 
-    def _position_of(self, bits: PositionBits, when: datetime) -> Observation | None:
-        return self._reports.position_of(
-            bits.ais_id,
-            bits.mmsi,
-            bits.lat,
-            bits.lon,
-            bits.speed,
-            bits.course,
-            bits.heading,
-            None,
-            when,
-        )
-
     def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
-        position = self._position_of(bits, when)
+        position = self._reports.position_from_bits(bits, when)
         if position is None:
             raise _Rejected(Rejection.NO_POSITION, f"type {bits.ais_id} without a position")
         return (position,)
