@@ -94,9 +94,9 @@ class EventsRepo:
         if not events:
             return []
         if self._partitioned:
-            starts = {
-                timeseries.partition_start(e.start, self._config.partition_days) for e in events
-            }
+            starts = timeseries.partition_starts(
+                (e.start for e in events), self._config.partition_days
+            )
             timeseries.ensure_partitions(conn, "events", starts, self._config.partition_days)
         first: dict[tuple[object, datetime], int] = {}
         for n, event in enumerate(events):

@@ -366,7 +366,7 @@ class ObservationWriter:
         self, conn: psycopg.Connection[tuple[object, ...]], rows: Sequence[Observation]
     ) -> None:
         days = self._config.partition_days
-        starts = {timeseries.partition_start(o.time, days) for o in rows}
+        starts = timeseries.partition_starts((o.time for o in rows), days)
         missing = starts - self._known_partitions
         if missing:
             timeseries.ensure_partitions(conn, "observations", missing, days)
