@@ -51,6 +51,8 @@ class ReportBuilder:
     def __init__(self, sensor_id: str, *, validate: bool = False) -> None:
         self.sensor_id = sensor_id
         self.validate = validate
+        self._new_observation = Observation.checked_constructor()
+        self._new_static = VesselStatic.checked_constructor()
 
     def position(self, ais_id: int, fields: Any, when: datetime) -> Observation | None:
         """None when the position is "not available" (lat 91 / lon 181) or out of range."""
@@ -152,7 +154,7 @@ class ReportBuilder:
             "heading_deg": hdg,
             "length_m": length,
         }
-        return Observation.from_checked(values) if checked else Observation(**values)
+        return self._new_observation(values) if checked else Observation(**values)
 
     def static(self, fields: Any, when: datetime) -> VesselStatic:
         imo = getattr(fields, "imo", None)
@@ -189,4 +191,4 @@ class ReportBuilder:
             and _in(length, 0.0, MAX_STATIC_LENGTH)
             and _in(beam, 0.0, MAX_BEAM)
         )
-        return VesselStatic.from_checked(values) if checked else VesselStatic(**values)
+        return self._new_static(values) if checked else VesselStatic(**values)

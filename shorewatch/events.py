@@ -7,11 +7,11 @@ becoming a silently ignored field downstream. Every message carries its sensor's
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, TypeAdapter
 
@@ -37,22 +37,40 @@ class Frozen(BaseModel):
         more than the rest of the decoding (and `model_construct`'s generic loop more than
         validation). The result equals what validating the same values gives: same fields in
         the same order, same `model_fields_set`. A value not checked must go through
-        `cls(**values)` instead.
+        `cls(**values)` instead. The hottest callers keep `checked_constructor()` at hand.
         """
-        template, required = _construction_template(cls)
-        fields = dict(template)  # declaration order, as validation leaves it
-        fields.update(values)
-        if len(fields) != len(template) or not required <= values.keys():
-            raise TypeError(f"{cls.__name__}: unknown or missing fields in {sorted(values)}")
-        instance = cls.__new__(cls)
-        object.__setattr__(instance, "__dict__", fields)
-        object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-        object.__setattr__(instance, "__pydantic_extra__", None)
-        object.__setattr__(instance, "__pydantic_private__", None)
-        return instance
+        return cls.checked_constructor()(values)
+
+    @classmethod
+    def checked_constructor(cls) -> Callable[[Mapping[str, object]], Self]:
+        """`from_checked` as a function of the values alone, made once per class."""
+        return _checked_constructor(cls)
+
+
+F = TypeVar("F", bound=Frozen)
 
 
 @cache
+def _checked_constructor(model: type[F]) -> Callable[[Mapping[str, object]], F]:
+    template, required = _construction_template(model)
+    size = len(template)
+    new = model.__new__
+    set_attribute = object.__setattr__
+
+    def construct(values: Mapping[str, object]) -> F:
+        fields = {**template, **values}  # declaration order, as validation leaves it
+        if len(fields) != size or not required <= values.keys():
+            raise TypeError(f"{model.__name__}: unknown or missing fields in {sorted(values)}")
+        instance = new(model)
+        set_attribute(instance, "__dict__", fields)
+        set_attribute(instance, "__pydantic_fields_set__", set(values))
+        set_attribute(instance, "__pydantic_extra__", None)
+        set_attribute(instance, "__pydantic_private__", None)
+        return instance
+
+    return construct
+
+
 def _construction_template(model: type[Frozen]) -> tuple[dict[str, object], frozenset[str]]:
     """Every field in declaration order with its default (None for a required one), and the
     required names; a default factory is refused rather than shared between instances."""
