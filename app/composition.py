@@ -54,9 +54,9 @@ from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
 from ingest.tak_in import TakReceiver
-from shorewatch.alert_batches import alert_messages
 from shorewatch.batching import Batcher
 from shorewatch.bus import BrokerAddress, Bus, RawHandler
+from shorewatch.bus_batches import alert_messages
 from shorewatch.config.site import (
     MqttAisInput,
     RadarInput,
@@ -310,8 +310,7 @@ class Service:
 
     def publish_alerts(self, alerts: list[Alert]) -> None:
         """What one transaction changed: a message per level, not one per alert."""
-        for message in alert_messages(alerts, self.site.bus.alert_batch_max):
-            level = message.level if isinstance(message, Alert) else message.items[0].level
+        for level, message in alert_messages(alerts, self.site.bus.alert_batch_max):
             self.bus.publish(self.topics.alert(level), message)
 
     def publish_picture(self, update: PictureUpdate) -> None:

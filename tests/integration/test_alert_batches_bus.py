@@ -20,7 +20,7 @@ from shorewatch.config.site import parse_config
 from shorewatch.events import Alert, AlertBatch, Level, Message
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
-from tests.unit.test_alert_messages import alert
+from tests.unit.test_bus_batches import alert
 
 Seen = queue.Queue[tuple[str, dict[str, Any]]]
 SITE = 'version: "alert-batches"\nbus: {alert_batch_max: 3}\n'
