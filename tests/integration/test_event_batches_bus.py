@@ -6,7 +6,6 @@ makes each event its own alert, a redelivered batch changing nothing."""
 
 from __future__ import annotations
 
-import json
 import queue
 import time
 import uuid
@@ -16,10 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import psycopg
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from app.composition import Service
 from shorewatch.bus import Bus
@@ -37,8 +34,8 @@ from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
 from tests.alerting import site as alerting_site
 from tests.waiting import wait_for
+from tests.wire import raw_listener
 
-Seen = queue.Queue[tuple[str, dict[str, Any]]]
 DETECTOR_SITE = """
 version: "event-batches"
 bus: {event_batch_max: 3}
@@ -47,18 +44,6 @@ zones:
   - {id: restricted-a, name: Restricted A, kind: restricted, points: 30,
      polygon: [[11.40, 58.24], [11.44, 58.24], [11.44, 58.26], [11.40, 58.26], [11.40, 58.24]]}
 """
-
-
-def _raw_listener(url: str, topic: str) -> tuple[mqtt.Client, Seen]:
-    """A plain MQTT client: what is on the wire, as an external consumer reads it."""
-    seen: Seen = queue.Queue()
-    address = Bus(url, "probe", Topics("unused"), Metrics()).address
-    raw = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=address.protocol)
-    raw.on_message = lambda _c, _u, msg: seen.put((msg.topic, json.loads(msg.payload)))
-    raw.connect(address.host, address.port)
-    raw.subscribe(topic, qos=1)
-    raw.loop_start()
-    return raw, seen
 
 
 def _event(n: int, kind: EventKind = EventKind.FIELD_REPORT) -> Event:
@@ -84,7 +69,7 @@ def test_an_event_batch_reaches_subscribers_event_by_event(mqtt_url: str, topic_
     metrics = Metrics()
     sender = Bus(mqtt_url, "sender", topics, metrics)
     sender.connect()
-    raw, seen = _raw_listener(mqtt_url, topics.all_events)
+    raw, seen = raw_listener(mqtt_url, topics.all_events)
     try:
         time.sleep(0.3)
         events = [_event(n) for n in range(4)]
@@ -149,7 +134,7 @@ def test_the_detector_publishes_what_one_batch_raised_per_kind_then_acknowledges
     held = Bus(mqtt_url, "held-publisher", topics, Metrics())
     connected = detector.bus
     detector.bus = held  # what the detector publishes waits in paho until `held` connects
-    raw, seen = _raw_listener(mqtt_url, topics.all_events)
+    raw, seen = raw_listener(mqtt_url, topics.all_events)
     sender = Bus(mqtt_url, "sensor", topics, Metrics())
     sender.connect()
 
