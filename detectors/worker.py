@@ -137,11 +137,16 @@ class DetectorWorker:
 
     def process_message(self, message: Message) -> list[Event]:
         """One message, or a batch's reports in order; what they raised is published in one
-        call, and returned."""
+        call, and returned. A report that fails (a bug) does not take with it what the reports
+        before it raised: their episodes are open in the tracks, and published."""
         items = message.items if isinstance(message, ObservationBatch) else (message,)
-        events = [event for item in items for event in self._events_of(item)]
-        self._emit(events)
-        self._metrics.tracked_targets.set(len(self.fusion))
+        events: list[Event] = []
+        try:
+            for item in items:
+                events += self._events_of(item)
+        finally:
+            self._emit(events)
+            self._metrics.tracked_targets.set(len(self.fusion))
         return events
 
     def _events_of(self, message: Message) -> list[Event]:
