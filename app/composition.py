@@ -54,9 +54,9 @@ from ingest.receiver import AisReceiver
 from ingest.rtsp import CameraReader, Frame
 from ingest.sockets import TcpFeedClient, UdpListener
 from ingest.tak_in import TakReceiver
-from shorewatch.alert_batches import alert_messages
 from shorewatch.batching import Batcher
 from shorewatch.bus import BrokerAddress, Bus, RawHandler
+from shorewatch.bus_batches import alert_messages, event_messages
 from shorewatch.config.site import (
     MqttAisInput,
     RadarInput,
@@ -305,13 +305,18 @@ class Service:
     def publish_event(self, event: Event) -> None:
         self.bus.publish(self.topics.event(event.kind), event)
 
+    def publish_events(self, events: list[Event]) -> None:
+        """What handling one message raised in the detector: a message per kind, not one per
+        event."""
+        for kind, message in event_messages(events, self.site.bus.event_batch_max):
+            self.bus.publish(self.topics.event(kind), message)
+
     def publish_alert(self, alert: Alert) -> None:
         self.bus.publish(self.topics.alert(alert.level), alert)
 
     def publish_alerts(self, alerts: list[Alert]) -> None:
         """What one transaction changed: a message per level, not one per alert."""
-        for message in alert_messages(alerts, self.site.bus.alert_batch_max):
-            level = message.level if isinstance(message, Alert) else message.items[0].level
+        for level, message in alert_messages(alerts, self.site.bus.alert_batch_max):
             self.bus.publish(self.topics.alert(level), message)
 
     def publish_picture(self, update: PictureUpdate) -> None:
@@ -489,7 +494,7 @@ class Service:
 
     def _start_detector(self) -> None:
         self.detector = DetectorWorker(
-            self.site, self.zones, self.publish_event, self.metrics, receive_clock=self._clock
+            self.site, self.zones, self.publish_events, self.metrics, receive_clock=self._clock
         )
         sync = WatchlistSync(self._dsn, self.detector.watchlist, seed_entries(self.site.watchlist))
         self.watchlist_sync = sync  # for the hot reload of the site file's entries (app/cli.py)
@@ -500,16 +505,18 @@ class Service:
         coverage.load()
         coverage.start()
         self._stops.append(coverage.stop)
-        warm_start(self.detector, self.pool, self.site.detectors, self.publish_event)
+        warm_start(self.detector, self.pool, self.site.detectors, self.publish_events)
         # The live picture for the consoles: changed targets, batched about once a second.
         picture = PictureFeed(self.detector.fusion, self.detector.watchlist, self.publish_picture)
         self.detector.listener = picture
         picture.start()
         self._stops.append(picture.stop)
-        # Acknowledged once handled and the events it raised are acknowledged by the broker.
+        # A sensor's batch whole, so that the events its reports raised go out together (a
+        # message per kind); acknowledged once handled and those publishes are acknowledged.
         detector = self.detector
         self.consumer_bus(
-            "detector", lambda bus: bus.subscribe(self.topics.all_obs, detector.on_message)
+            "detector",
+            lambda bus: bus.subscribe(self.topics.all_obs, detector.on_message, batches=True),
         )
 
     def _start_alerts(self) -> None:

@@ -2,13 +2,22 @@
 rate it holds without a growing backlog.
 
     python -m bench.alerts [--rates 20,50,100,200,400] [--seconds 20] [--service inproc]
+                           [--event-batch-ms 5]
 
 A real `Service` runs the alerts and api roles (PostgreSQL and MQTT from
 SHOREWATCH_TEST_DATABASE_URL / SHOREWATCH_TEST_MQTT_URL, CI's services; embedded ones
 otherwise; a fresh database either way). A separate bus client, standing in for a detector,
 publishes events at a fixed rate, each for a new target so that each opens an alert. A WebSocket
-client on `/api/v1/live` times every alert from the moment its event was published to the moment
-it arrives, all in this one process on one clock.
+client on `/api/v1/live` times every alert from the moment its event was made to the moment it
+arrives, all in this one process on one clock.
+
+`--event-batch-ms` (default 5) is how the stand-in publishes, as a detector does: a detector
+publishes the events that handling one observation batch raised together, as one `event_batch`
+per kind, and ingest closes an observation batch at most `bus.batch_linger_ms` (5 ms) after its
+first report. So the publisher collects the events made in a window of that length from the
+first and publishes them per kind (at most `bus.event_batch_max` a message, a lone event as
+itself). Each event is still timed from when it was made, so the time it waits in the window
+counts against the latency. `--event-batch-ms 0`: one message per event, as before.
 
 `--service` says where the service runs: `inproc` (the default, as first measured) in this
 process, sharing its GIL with the publisher and the WebSocket client; `process` in a process of
@@ -53,6 +62,8 @@ from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from bench.service_env import service_env
 from bench.service_resources import cpu_seconds, fresh_database
 from shorewatch.bus import Bus
+from shorewatch.bus_batches import event_messages
+from shorewatch.config.bus import BusConfig
 from shorewatch.config.site import parse_config
 from shorewatch.events import Event, EventKind
 from shorewatch.logs import configure_logging
@@ -145,26 +156,57 @@ def event_for(run: str, n: int) -> Event:
     )
 
 
+def _wait_until(due: float) -> float:
+    while (now := time.perf_counter()) < due:
+        time.sleep(min(due - now, 0.002))
+    return now
+
+
+def _publish_events(bus: Bus, topics: Topics, events: list[Event]) -> None:
+    """As a detector publishes what one message raised: a message per kind."""
+    for kind, message in event_messages(events, BusConfig().event_batch_max):
+        bus.publish(topics.event(kind), message)
+
+
 def run_rate(
-    bus: Bus, topics: Topics, receipts: Receipts, rate: float, seconds: float
+    bus: Bus,
+    topics: Topics,
+    receipts: Receipts,
+    rate: float,
+    seconds: float,
+    window_s: float = 0.0,
 ) -> RateResult:
+    """`window_s` > 0: the events made within that long of the first wait and go together."""
     run = uuid.uuid4().hex[:8]
     total = int(rate * seconds)
     sent: dict[str, float] = {}
     samples: list[tuple[float, int]] = []
+    waiting: list[Event] = []
+    window_ends = 0.0
     started = time.perf_counter()
     next_sample = started
     before = receipts.count()  # counted, not searched: a search of `sent` grew with the run
     for n in range(total):
         due = started + n / rate
-        while (now := time.perf_counter()) < due:
-            time.sleep(min(due - now, 0.002))
+        if waiting and window_ends <= due:
+            _wait_until(window_ends)
+            _publish_events(bus, topics, waiting)
+            waiting = []
+        now = _wait_until(due)
         if now >= next_sample:
             samples.append((now - started, len(sent) - (receipts.count() - before)))
             next_sample += SAMPLE_S
         event = event_for(run, n)
-        sent[str(event.id)] = time.perf_counter()
-        bus.publish(topics.event(event.kind), event)
+        made = sent[str(event.id)] = time.perf_counter()  # before it waits in the window
+        if window_s <= 0:
+            bus.publish(topics.event(event.kind), event)
+            continue
+        if not waiting:
+            window_ends = made + window_s
+        waiting.append(event)
+    if waiting:
+        _wait_until(window_ends)
+        _publish_events(bus, topics, waiting)
     publish_s = time.perf_counter() - started
     deadline = time.perf_counter() + DRAIN_S
     while time.perf_counter() < deadline and receipts.closed is None:
@@ -336,6 +378,7 @@ def bench(
     mode: str = "inproc",
     receive_maximum: int | None = None,
     timeline: bool = False,
+    event_batch_ms: float = 0.0,
 ) -> list[RateResult]:
     root = f"bench-{uuid.uuid4().hex[:8]}"
     groups = SERVICES[mode]
@@ -358,7 +401,8 @@ def bench(
         stack.callback(stop.set)
         time.sleep(1.0)
         wait_ready(detector, topics, receipts)
-        run_rate(detector, topics, receipts, rates[0], 2.0)  # warm-up: connections, plans
+        window_s = event_batch_ms / 1000
+        run_rate(detector, topics, receipts, rates[0], 2.0, window_s)  # warm-up: plans
         # The bench's own imports out of its collector's way, as `shorewatch run` does for the
         # service: full collections of them paused the WebSocket client up to 83 ms.
         gc.collect()
@@ -366,7 +410,7 @@ def bench(
         results = []
         for rate in rates:
             cpu = [cpu_seconds(pid) for pid in pids]
-            result = run_rate(detector, topics, receipts, rate, seconds)
+            result = run_rate(detector, topics, receipts, rate, seconds, window_s)
             results.append(result)
             now = [cpu_seconds(pid) for pid in pids]
             spent = [f"{b - a:.1f}" for a, b in zip(cpu, now, strict=True)]
@@ -396,6 +440,12 @@ def _line(r: RateResult) -> str:
     )
 
 
+def _publishing(event_batch_ms: float) -> str:
+    if event_batch_ms <= 0:
+        return "one message per event"
+    return f"the events of each {event_batch_ms:g} ms together, a message per kind"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="20,50,100,200,400", help="events/s, comma-separated")
@@ -408,6 +458,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--timeline", action="store_true", help="latency per second of publishing, per rate"
+    )
+    parser.add_argument(
+        "--event-batch-ms",
+        type=float,
+        default=5.0,
+        help="publish the events made in a window this long as one message per kind, as a "
+        "detector publishes what one observation batch (bus.batch_linger_ms, 5) raised; "
+        "latency still counts from each event's making; 0: one message per event",
     )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
@@ -423,7 +481,7 @@ def main() -> None:
         dsn = stack.enter_context(fresh_database(server))
         print(
             f"alerts + api roles ({args.service}); {args.seconds:g} s per rate; "
-            f"broker {mqtt_url.split('?')[0]}"
+            f"{_publishing(args.event_batch_ms)}; broker {mqtt_url.split('?')[0]}"
         )
         results = bench(
             dsn,
@@ -433,6 +491,7 @@ def main() -> None:
             args.service,
             args.receive_maximum,
             args.timeline,
+            args.event_batch_ms,
         )
     held = [r.rate for r in results if r.held]
     best = max(held) if held else None

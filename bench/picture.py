@@ -82,7 +82,7 @@ def run_detector(
     messages: list[Observation | VesselStatic], with_picture: bool
 ) -> tuple[float, list[float], list[PictureUpdate]]:
     site = load_config(CONFIG)
-    worker = DetectorWorker(site, build_zones(site), lambda _e: None, Metrics())
+    worker = DetectorWorker(site, build_zones(site), lambda _events: None, Metrics())
     sent: list[PictureUpdate] = []
     feed = PictureFeed(worker.fusion, worker.watchlist, sent.append)
     if with_picture:

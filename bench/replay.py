@@ -131,8 +131,8 @@ def memory_child(targets: int, minutes: float) -> MemoryResult:
     site = load_config()
     published: list[int] = [0]
 
-    def count(_event: Event) -> None:
-        published[0] += 1
+    def count(events: list[Event]) -> None:
+        published[0] += len(events)
 
     worker = DetectorWorker(site, build_zones(site), count, Metrics(), watchlist=WatchList())
     rng = random.Random(20261120)

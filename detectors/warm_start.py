@@ -15,16 +15,16 @@ stored, so a number reused within `generations.silence_s` of a loss may join the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from psycopg_pool import ConnectionPool
 from pydantic import ValidationError
 
-from detectors.worker import DetectorWorker
+from detectors.worker import DetectorWorker, EventSink
 from shorewatch.config.site import DetectorConfig
-from shorewatch.events import Event, Message, Observation, VesselStatic
+from shorewatch.events import Message, Observation, VesselStatic
 from shorewatch.store.timeseries import Conn
 from shorewatch.store.writer import OBS_COLUMNS
 
@@ -49,10 +49,10 @@ def warm_start(
     worker: DetectorWorker,
     pool: ConnectionPool,
     config: DetectorConfig,
-    publish: Callable[[Event], None],
+    publish: EventSink,
 ) -> int:
-    """Rebuild `worker` from the store and publish what the store lacks; returns the number
-    of observations replayed."""
+    """Rebuild `worker` from the store and publish what the store lacks (in one call);
+    returns the number of observations replayed."""
     if config.warm_start_s <= 0:
         return 0
     with pool.connection() as conn:
@@ -70,8 +70,8 @@ def warm_start(
         rows = conn.execute(STORED, ([e.id for e in rebuilt],)).fetchall()
     stored: dict[object, object] = {row[0]: row[1] for row in rows}
     news = [e for e in rebuilt if e.id not in stored or stored[e.id] != e.end]
-    for event in sorted(news, key=lambda e: (e.start, str(e.id))):
-        publish(event)
+    if news:
+        publish(sorted(news, key=lambda e: (e.start, str(e.id))))
     log.info(
         "detector warm start",
         observations=counted[0],

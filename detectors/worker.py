@@ -26,7 +26,15 @@ from shorewatch.config.site import SiteConfig
 from shorewatch.config.thresholds import Thresholds
 from shorewatch.coverage import CoverageModel
 from shorewatch.episodes import closed
-from shorewatch.events import Event, Message, Observation, Source, TrackEnd, VesselStatic
+from shorewatch.events import (
+    Event,
+    Message,
+    Observation,
+    ObservationBatch,
+    Source,
+    TrackEnd,
+    VesselStatic,
+)
 from shorewatch.logs import RateLimitedLog
 from shorewatch.metrics import Metrics
 from shorewatch.zones import Zone
@@ -58,19 +66,26 @@ class TrackListener(Protocol):
     def gone(self, track: Track) -> None: ...
 
 
+EventSink = Callable[[list[Event]], None]
+"""Takes the events that handling one message raised, together, in the order they were
+raised (the service publishes them as one message per kind)."""
+
+
 class DetectorWorker:
     def __init__(
         self,
         site: SiteConfig,
         zones: Sequence[Zone],
-        publish: Callable[[Event], None],
+        publish: EventSink,
         metrics: Metrics,
         *,
         watchlist: WatchList | None = None,
         rules: Sequence[Rule] = RULES,
         receive_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`receive_clock` (live only): the wall clock, to refuse stamps far ahead of arrival."""
+        """`publish` is called once per handled message that raised events, with all of them
+        (a whole `ObservationBatch` is one message). `receive_clock` (live only): the wall
+        clock, to refuse stamps far ahead of arrival."""
         self._site = site
         self._zones = tuple(zones)
         self._publish = publish
@@ -96,6 +111,9 @@ class DetectorWorker:
         self.listener: TrackListener | None = None
 
     def on_message(self, message: Message) -> None:
+        """A bus message, a sensor's whole `ObservationBatch` included (subscribe with
+        `batches=True`): what it raised is published together, before the handler returns,
+        so the bus acknowledges the message only after those publishes are acknowledged."""
         self.process_message(message)
 
     def rebuild(self, messages: Iterable[Message]) -> list[Event]:
@@ -103,7 +121,11 @@ class DetectorWorker:
         final state, for the caller to compare with what was published before."""
         held: dict[uuid.UUID, Event] = {}
         publish = self._publish
-        self._publish = lambda event: held.__setitem__(event.id, event)
+
+        def hold(events: list[Event]) -> None:
+            held.update((event.id, event) for event in events)
+
+        self._publish = hold
         self._learning = False
         try:
             for message in messages:
@@ -114,6 +136,20 @@ class DetectorWorker:
         return list(held.values())
 
     def process_message(self, message: Message) -> list[Event]:
+        """One message, or a batch's reports in order; what they raised is published in one
+        call, and returned. A report that fails (a bug) does not take with it what the reports
+        before it raised: their episodes are open in the tracks, and published."""
+        items = message.items if isinstance(message, ObservationBatch) else (message,)
+        events: list[Event] = []
+        try:
+            for item in items:
+                events += self._events_of(item)
+        finally:
+            self._emit(events)
+            self._metrics.tracked_targets.set(len(self.fusion))
+        return events
+
+    def _events_of(self, message: Message) -> list[Event]:
         events: list[Event] = []
         if isinstance(message, Observation):
             refused = self.clocks.admit(message)
@@ -144,11 +180,14 @@ class DetectorWorker:
                 self.listener.gone(ended)
             if ended is not None and ended.fixes:
                 events += self._run(ended, message.time, [r.on_tick for r in self._rules])
+        return events
+
+    def _emit(self, events: list[Event]) -> None:
+        if not events:
+            return
         for event in events:
             self._metrics.events.labels(kind=event.kind.value).inc()
-            self._publish(event)
-        self._metrics.tracked_targets.set(len(self.fusion))
-        return events
+        self._publish(events)
 
     def finish(self) -> list[Event]:
         """End of a replay: one last sweep at the watermark, so gaps that the end of the data
@@ -157,9 +196,7 @@ class DetectorWorker:
         if now is None:
             return []
         events = self._sweep_all(now)
-        for event in events:
-            self._metrics.events.labels(kind=event.kind.value).inc()
-            self._publish(event)
+        self._emit(events)
         return events
 
     def context_for(self, track: Track) -> RuleContext:

@@ -38,6 +38,7 @@ from shorewatch.events import (
     MESSAGE_ADAPTER,
     AlertBatch,
     ComponentStatus,
+    EventBatch,
     Message,
     ObservationBatch,
 )
@@ -111,7 +112,7 @@ class _Filter:
     handlers: list[Subscription]
 
 
-Batch = ObservationBatch | AlertBatch
+Batch = ObservationBatch | EventBatch | AlertBatch
 """Messages that carry many: handed to subscribers item by item, counted as what they carry."""
 
 
@@ -302,7 +303,7 @@ class Bus:
         batches: bool = False,
     ) -> None:
         """Deliver validated schema messages; anything else is counted and logged, not raised.
-        A batch (of sensor reports, of alerts) reaches the handler item by item unless
+        A batch (of sensor reports, of events, of alerts) reaches the handler item by item unless
         `batches`.
         `share`: an MQTT 5 shared-subscription group; its members split the stream."""
 

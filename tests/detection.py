@@ -94,7 +94,7 @@ class Harness:
         self.worker = DetectorWorker(
             site,
             build_zones(site),
-            self.events.append,
+            self.events.extend,
             self.metrics,
             watchlist=WatchList(watch),
             receive_clock=receive_clock,

@@ -150,8 +150,8 @@ def detect(site: SiteConfig, inputs: Iterable[Input]) -> list[Event]:
     """The live detector over stored input, in event time; each event's final state."""
     latest: dict[uuid.UUID, Event] = {}
 
-    def keep(event: Event) -> None:
-        latest[event.id] = event
+    def keep(events: list[Event]) -> None:
+        latest.update((event.id, event) for event in events)
 
     worker = DetectorWorker(
         site, build_zones(site), keep, Metrics(), watchlist=WatchList(seed_entries(site.watchlist))

@@ -76,8 +76,8 @@ def run_replay(
     """
     latest: dict[uuid.UUID, Event] = {}
 
-    def keep(event: Event) -> None:
-        latest[event.id] = event
+    def keep(events: list[Event]) -> None:
+        latest.update((event.id, event) for event in events)
 
     worker = DetectorWorker(
         site,

@@ -4,7 +4,7 @@ A session that outlives a restart keeps what the broker holds for a process whil
 (`session_expiry_s`); the broker sends a consumer at most `receive_maximum` messages it has not
 acknowledged, and a message is acknowledged only once its work is durable, so a stalled store
 holds the stream at the broker instead of in memory. Sensor reports travel in batches, and so do
-the alerts one transaction changed.
+the events the detector raised on one message and the alerts one transaction changed.
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ class BusConfig(BaseModel):
         le=10_000,
         description="Alerts of one level per bus message at most, when one transaction of the "
         "alerts worker changed many (1: every alert in a message of its own).",
+    )
+    event_batch_max: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Events of one kind per bus message at most, when the detector's handling "
+        "of one bus message (a sensor's batch of reports) raised many (1: every event in a "
+        "message of its own).",
     )
     share_group: str | None = Field(
         default=None,

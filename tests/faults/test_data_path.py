@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from shorewatch.bus import Bus
-from shorewatch.events import ComponentStatus, Event, EventKind, Message
+from shorewatch.events import ComponentStatus, Event, EventBatch, EventKind, Message
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
 from tests.faults.rig import Cluster, Mosquitto, Roles, Stream, gaps, stored
@@ -138,8 +138,9 @@ def test_database_down_30_s_loses_nothing(
 def test_alerts_worker_kill9_loses_no_event(
     tmp_path: Path, broker: Mosquitto, dsn: str, topic_root: str
 ) -> None:
-    """Events published at a steady rate while the alerts worker is killed and restarted:
-    every event becomes exactly one alert, none twice."""
+    """Events published at a steady rate while the alerts worker is killed and restarted, by
+    turns as a single `event` and as an `event_batch` of three (a detector's): every event
+    becomes exactly one alert, none twice."""
     roles = Roles(tmp_path, dsn, broker.url, topic_root)
     topics = Topics(topic_root)
     detector = Bus(broker.url, "fault-detector", topics, Metrics())
@@ -151,17 +152,21 @@ def test_alerts_worker_kill9_loses_no_event(
         started = time.monotonic()
         killed = False
         while time.monotonic() - started < 12:
-            event = Event(
-                id=uuid.uuid4(),
-                kind=EventKind.FIELD_REPORT,
-                start=datetime.now(UTC),
-                lat=58.2,
-                lon=11.3,
-                targets=(f"report:{len(sent)}",),
-                config_version="fault-suite",
-            )
-            detector.publish(topics.event(event.kind), event)
-            sent.append(event.id)
+            events = [
+                Event(
+                    id=uuid.uuid4(),
+                    kind=EventKind.FIELD_REPORT,
+                    start=datetime.now(UTC),
+                    lat=58.2,
+                    lon=11.3,
+                    targets=(f"report:{len(sent) + n}",),
+                    config_version="fault-suite",
+                )
+                for n in range(3 if len(sent) % 2 else 1)
+            ]
+            message = events[0] if len(events) == 1 else EventBatch(items=tuple(events))
+            detector.publish(topics.event(EventKind.FIELD_REPORT), message)
+            sent += [event.id for event in events]
             if not killed and time.monotonic() - started > FAULT_AT_S:
                 roles.kill("alerts")
                 time.sleep(3)

@@ -9,10 +9,6 @@ import json
 import queue
 import time
 from pathlib import Path
-from typing import Any
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from app.composition import Service
 from shorewatch.bus import Bus
@@ -20,21 +16,10 @@ from shorewatch.config.site import parse_config
 from shorewatch.events import Alert, AlertBatch, Level, Message
 from shorewatch.metrics import Metrics
 from shorewatch.topics import Topics
-from tests.unit.test_alert_messages import alert
+from tests.unit.test_bus_batches import alert
+from tests.wire import raw_listener
 
-Seen = queue.Queue[tuple[str, dict[str, Any]]]
 SITE = 'version: "alert-batches"\nbus: {alert_batch_max: 3}\n'
-
-
-def _raw_listener(url: str, topic: str) -> tuple[mqtt.Client, Seen]:
-    seen: Seen = queue.Queue()
-    address = Bus(url, "probe", Topics("unused"), Metrics()).address
-    raw = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=address.protocol)
-    raw.on_message = lambda _c, _u, msg: seen.put((msg.topic, json.loads(msg.payload)))
-    raw.connect(address.host, address.port)
-    raw.subscribe(topic, qos=1)
-    raw.loop_start()
-    return raw, seen
 
 
 def test_a_transactions_alerts_travel_as_one_message_per_level(
@@ -48,7 +33,7 @@ def test_a_transactions_alerts_travel_as_one_message_per_level(
         topic_root=topic_root,
     )
     service.start()
-    raw, seen = _raw_listener(mqtt_url, service.topics.all_alerts)
+    raw, seen = raw_listener(mqtt_url, service.topics.all_alerts)
     singly: queue.Queue[Message] = queue.Queue()
     subscriber = Bus(mqtt_url, "subscriber", service.topics, Metrics())
     subscriber.subscribe(service.topics.all_alerts, singly.put)

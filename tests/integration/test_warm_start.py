@@ -59,7 +59,7 @@ def crossing(mmsi: int, start_s: float, count: int) -> list[Observation]:
 
 
 def worker(site: SiteConfig, published: list[Event]) -> DetectorWorker:
-    return DetectorWorker(site, build_zones(site), published.append, Metrics())
+    return DetectorWorker(site, build_zones(site), published.extend, Metrics())
 
 
 def test_restart_rebuilds_tracks_and_neither_re_raises_nor_drops(
@@ -86,7 +86,7 @@ def test_restart_rebuilds_tracks_and_neither_re_raises_nor_drops(
 
     published: list[Event] = []
     restarted = worker(site, published)
-    replayed = warm_start(restarted, pool, site.detectors, published.append)
+    replayed = warm_start(restarted, pool, site.detectors, published.extend)
     assert replayed == len(before)
     assert published == [lost_close], "only what the store lacked is published again"
     b_track = restarted.fusion.get("ais:265000002")
@@ -105,5 +105,5 @@ def test_restart_rebuilds_tracks_and_neither_re_raises_nor_drops(
 def test_empty_store_starts_cold(store: tuple[ConnectionPool, SiteConfig, str]) -> None:
     pool, site, _ = store
     published: list[Event] = []
-    assert warm_start(worker(site, published), pool, site.detectors, published.append) == 0
+    assert warm_start(worker(site, published), pool, site.detectors, published.extend) == 0
     assert published == []
