@@ -21,7 +21,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from bench.service_env import service_env
-from bench.service_resources import cpu_seconds
+from bench.service_resources import ServerCpu, cpu_seconds
 from shorewatch.bus import Bus
 from shorewatch.events import ComponentStatus, Message
 from shorewatch.metrics import Metrics
@@ -51,7 +51,8 @@ class SplitResult:
     elapsed_s: float
     """When the last row was seen committed: the figure the rate is computed from."""
     cpu_s: dict[str, float]
-    """CPU seconds (user + system) each role's process spent from start to the end."""
+    """CPU seconds (user + system) each role's process spent from start to the end, and each
+    server on this machine (PostgreSQL, Mosquitto) from the first byte to the last row."""
     growth: list[tuple[float, int]]
     """(seconds, rows) each time the count was seen to grow: where the time went."""
 
@@ -91,11 +92,14 @@ def split_pipeline(
         stack.enter_context(conn)
         cpu_before = {role: cpu_seconds(p.pid) for role, p in procs.items()}
         with psycopg.connect(dsn, autocommit=True) as db:
+            servers = ServerCpu()
+            servers_before = servers.seconds()
             started = time.perf_counter()
             conn.sendall(payload)
             sent_s = time.perf_counter() - started
-            growth = _wait_rows(db, started)
+            growth, servers_after = _wait_rows(db, started, servers)
         cpu = {role: cpu_seconds(p.pid) - cpu_before[role] for role, p in procs.items()}
+        cpu |= {name: s - servers_before[name] for name, s in servers_after.items()}
     elapsed_s, rows = growth[-1]
     return SplitResult(rows, sent_s, elapsed_s, cpu, growth)
 
@@ -144,11 +148,15 @@ def _wait_online(online: set[str], procs: dict[str, subprocess.Popen[bytes]]) ->
     raise RuntimeError(f"roles not online: {sorted(procs.keys() - online)}")
 
 
-def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> list[tuple[float, int]]:
+def _wait_rows(
+    db: psycopg.Connection[TupleRow], started: float, servers: ServerCpu
+) -> tuple[list[tuple[float, int]], dict[str, float]]:
     """Poll the row count until it stops growing; (time, rows) at each growth, the last of
-    which is the end."""
+    which is the end, and the servers' CPU seconds at that last growth (not after the wait
+    for more)."""
     growth: list[tuple[float, int]] = []
     rows, last_change = 0, 0.0
+    at_last_growth: dict[str, float] = {}
     while True:
         time.sleep(POLL_S)
         found = db.execute("SELECT count(*) FROM observations").fetchone()
@@ -157,7 +165,8 @@ def _wait_rows(db: psycopg.Connection[TupleRow], started: float) -> list[tuple[f
         if count != rows:
             rows, last_change = count, now
             growth.append((now, count))
+            at_last_growth = servers.seconds()
         elif rows and now - last_change > SETTLE_S:
-            return growth
+            return growth, at_last_growth
         elif now - last_change > NO_ROWS_S:
             raise RuntimeError(f"no new row for {NO_ROWS_S:g} s ({rows} so far)")
