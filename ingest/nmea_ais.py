@@ -22,7 +22,7 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
-from ingest.ais_bits import PositionBits, read_common, single_line
+from ingest.ais_bits import PositionBits, StaticBits, read_common, single_line
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -182,10 +182,6 @@ class AisDecoder:
         if self._pending:
             self._expire(now)
         pghp, self._pghp = self._pghp, None
-        if self._whole_lines and type(line) is bytes:
-            read = self._single_line(line, now, pghp)
-            if read is not None:
-                return read
         try:
             result = self._line(line, now, pghp)
         except _Rejected as exc:
@@ -211,39 +207,6 @@ class AisDecoder:
         self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
         return result
 
-    def _single_line(
-        self, line: bytes, now: datetime, pghp: datetime | None
-    ) -> tuple[Message, ...] | None:
-        """The commonest lines read in one step (ingest/ais_bits.py `single_line`), counted:
-        a one-sentence position or static report, the same report the full path makes of it,
-        or a type ShoreWatch does not decode, refused as the full path refuses it. None lets the
-        full path read the line: anything else, and anything unusual about this one (no
-        position, a value the schema refuses, a trailing time that is not one)."""
-        single = single_line(line)
-        if single is None:
-            return None
-        report = single.report
-        try:
-            when = unix_time(single.trailing_time) if single.trailing_time else None
-            if type(report) is int:  # the full path reads the time first too: same refusals
-                if report in DECODED_TYPES:  # a shape of it the bits are not read for: pyais
-                    return None
-                refused = _unsupported(report)
-                self._count(refused.reason, 1, refused.detail)
-                return ()
-            when = when or pghp or (self._gnss_time if self.gnss_clock else None) or now
-            if type(report) is PositionBits:
-                position = self._reports.position_from_bits(report, when)
-                if position is None:
-                    return None
-                self._count(LineOutcome.POSITION, 1, "")
-                return (position,)
-            static = self._reports.static(report, when)
-        except Exception:  # the full path refuses it, counted with its reason
-            return None
-        self._count(LineOutcome.STATIC, 1, "")
-        return (static,)
-
     def flush(self) -> None:
         """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""
         for key in list(self._pending):
@@ -268,6 +231,16 @@ class AisDecoder:
     def _line(
         self, line: bytes | str, now: datetime, pghp: datetime | None
     ) -> tuple[Message, ...] | LineOutcome | None:
+        if self._whole_lines and type(line) is bytes:
+            # The commonest lines in one step (ingest/ais_bits.py `single_line`): the checks
+            # below and the sentence's split are what its one regular expression matched.
+            single = single_line(line)
+            if single is not None:
+                own_time = unix_time(single.trailing_time) if single.trailing_time else None
+                gnss = self._gnss_time if self.gnss_clock else None
+                read = self._from_bits(single.report, own_time or pghp or gnss or now)
+                if read is not None:
+                    return read
         if type(line) is bytes:  # what receivers hand over: no conversion
             data = line
         else:
@@ -326,12 +299,9 @@ class AisDecoder:
         fallback = context or (self._gnss_time if self.gnss_clock else None) or now
         common = None if self._reports.validate else read_common(text)
         if common is not None:  # the common shape, without pyais' objects (ingest/ais_bits.py)
-            if isinstance(common, PositionBits):
-                return self._position(common, tag_time or fallback)
-            if not isinstance(common, int):  # type 24, class B static data
-                return (self._reports.static(common, tag_time or fallback),)
-            if common not in DECODED_TYPES:
-                raise _unsupported(common)
+            read = self._from_bits(common, tag_time or fallback)
+            if read is not None:
+                return read
         msg = NMEAMessage(text)
         msg.tag_block = tag
         if not msg.payload:
@@ -387,6 +357,20 @@ class AisDecoder:
     def _evict(self, key: tuple[object, ...], why: str) -> None:
         group = self._pending.pop(key)
         self._count(Rejection.INCOMPLETE_MULTIPART, len(group.parts), why)
+
+    def _from_bits(
+        self, report: PositionBits | StaticBits | int, when: datetime
+    ) -> tuple[Message, ...] | None:
+        """The report read from a one-sentence payload's bits (`read_common`), or its type
+        refused; None for a type ShoreWatch decodes in a shape the bits are not read for
+        (pyais reads it)."""
+        if isinstance(report, PositionBits):
+            return self._position(report, when)
+        if not isinstance(report, int):  # type 5 or 24, static data
+            return (self._reports.static(report, when),)
+        if report not in DECODED_TYPES:
+            raise _unsupported(report)
+        return None
 
     def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
         position = self._reports.position_from_bits(bits, when)
