@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -27,8 +28,8 @@ def fresh_database(server: str, prefix: str = "sw_bench") -> Iterator[str]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _parse_stat(Path(f"/proc/{pid}/stat").read_text()).fields
+    return (fields[11] + fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 class ServerCpu:
@@ -42,23 +43,34 @@ class ServerCpu:
         self._pids: dict[str, list[Path]] = {name: [] for name in names}
         for entry in Path("/proc").iterdir():
             stat = _stat(entry) if entry.name.isdigit() else None
-            if stat is not None and stat[0] in self._pids:
-                self._pids[stat[0]].append(entry)
+            if stat is not None and stat.name in self._pids:
+                self._pids[stat.name].append(entry)
 
     def seconds(self) -> dict[str, float]:
+        """User + system CPU seconds, the reaped children's included (fields 14-17 of stat)."""
         tick = os.sysconf("SC_CLK_TCK")
         totals = {}
         for name, entries in self._pids.items():
             stats = (_stat(entry) for entry in entries)
-            totals[name] = sum(sum(s[1][11:15]) for s in stats if s is not None) / tick
+            totals[name] = sum(sum(s.fields[11:15]) for s in stats if s is not None) / tick
         return totals
 
 
-def _stat(process: Path) -> tuple[str, list[int]] | None:
-    """A process's name and its numeric stat fields after the name; None once it is gone."""
+class ProcStat(NamedTuple):
+    name: str
+    fields: list[int]
+    """The numeric fields after the name (`proc(5)`'s third onward: utime is index 11)."""
+
+
+def _stat(process: Path) -> ProcStat | None:
+    """A process's stat; None once it is gone."""
     try:
-        text = (process / "stat").read_text()
+        return _parse_stat((process / "stat").read_text())
     except OSError:
         return None
+
+
+def _parse_stat(text: str) -> ProcStat:
     name = text[text.index("(") + 1 : text.rindex(")")]
-    return name, [int(f) if f.lstrip("-").isdigit() else 0 for f in text.rsplit(")", 1)[1].split()]
+    fields = [int(f) if f.lstrip("-").isdigit() else 0 for f in text.rsplit(")", 1)[1].split()]
+    return ProcStat(name, fields)
