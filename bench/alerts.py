@@ -162,9 +162,9 @@ def _wait_until(due: float) -> float:
     return now
 
 
-def _publish_events(bus: Bus, topics: Topics, events: list[Event]) -> None:
+def _publish_events(bus: Bus, topics: Topics, events: list[Event], max_items: int) -> None:
     """As a detector publishes what one message raised: a message per kind."""
-    for kind, message in event_messages(events, BusConfig().event_batch_max):
+    for kind, message in event_messages(events, max_items):
         bus.publish(topics.event(kind), message)
 
 
@@ -183,6 +183,7 @@ def run_rate(
     samples: list[tuple[float, int]] = []
     waiting: list[Event] = []
     window_ends = 0.0
+    max_items = BusConfig().event_batch_max  # the service's default, as a detector has it
     started = time.perf_counter()
     next_sample = started
     before = receipts.count()  # counted, not searched: a search of `sent` grew with the run
@@ -190,7 +191,7 @@ def run_rate(
         due = started + n / rate
         if waiting and window_ends <= due:
             _wait_until(window_ends)
-            _publish_events(bus, topics, waiting)
+            _publish_events(bus, topics, waiting, max_items)
             waiting = []
         now = _wait_until(due)
         if now >= next_sample:
@@ -206,7 +207,7 @@ def run_rate(
         waiting.append(event)
     if waiting:
         _wait_until(window_ends)
-        _publish_events(bus, topics, waiting)
+        _publish_events(bus, topics, waiting, max_items)
     publish_s = time.perf_counter() - started
     deadline = time.perf_counter() + DRAIN_S
     while time.perf_counter() < deadline and receipts.closed is None:
