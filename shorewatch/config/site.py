@@ -234,7 +234,8 @@ class StoreConfig(Strict):
         default=0.05,
         ge=0,
         description="Least time between two commits when the queue runs dry: a light feed of "
-        "many small bus messages is grouped instead of committed message by message.",
+        "many small bus messages is grouped instead of committed message by message. The rest "
+        "of a burst, after a full batch, is committed at once.",
     )
     pools: PoolSizes = PoolSizes()
 

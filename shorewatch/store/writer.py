@@ -191,16 +191,20 @@ class ObservationWriter:
         """Group commit: a batch is written once full, or once nothing more waits in the queue
         and `commit_gap_s` has passed since the last commit, so the tail of a burst is not left
         waiting out `flush_interval_s` (and its bus messages unacknowledged). The gap keeps a
-        trickle of small messages from becoming a commit each; the interval bounds any wait."""
+        trickle of small messages from becoming a commit each; the interval bounds any wait.
+        After a full batch the queue running dry is the end of a burst, not a trickle: what is
+        left is written at once, and only the next partial batch waits out the gap."""
         batch: list[Record] = []
         dones: list[Done] = []
         interval = self._config.flush_interval_s
         gap = self._config.commit_gap_s
         began = 0.0  # when the batch's first record was taken
         last_commit = -math.inf
+        last_was_full = False
         while not self._stopping.is_set():
             if batch:
-                timeout = max(0.0, min(began + interval, last_commit + gap) - self._clock())
+                gap_end = began + interval if last_was_full else last_commit + gap
+                timeout = max(0.0, min(began + interval, gap_end) - self._clock())
             else:
                 timeout = interval  # also how soon a stop() is noticed while idle
             try:
@@ -215,14 +219,16 @@ class ObservationWriter:
                     dones.append(done)
             if batch:
                 now = self._clock()
+                full = len(batch) >= self._config.batch_size
                 if (
-                    len(batch) >= self._config.batch_size
+                    full
                     or now >= began + interval
-                    or (now >= last_commit + gap and self._queue.empty())
+                    or ((last_was_full or now >= last_commit + gap) and self._queue.empty())
                 ):
                     if not self._write_with_retry(batch):
                         return  # stopping: unacknowledged, redelivered after restart
                     last_commit = self._clock()
+                    last_was_full = full
                     for done in dones:
                         done()
                     batch, dones = [], []

@@ -1,6 +1,6 @@
 """When the writer commits (group commit, issue 12), against real PostgreSQL: at once when the
-queue runs dry, no more often than `commit_gap_s`, at once when a batch is full; and every
-record acknowledged only after its commit."""
+queue runs dry, no more often than `commit_gap_s`, at once when a batch is full and for the
+rest of a burst after it; and every record acknowledged only after its commit."""
 
 from __future__ import annotations
 
@@ -128,23 +128,28 @@ def test_a_trickle_commits_no_more_often_than_the_gap(pool: ConnectionPool) -> N
     assert len(commits) >= 3, "a trickle over a second is grouped by the gap, not the interval"
 
 
-def test_a_full_batch_is_written_at_once_and_a_partial_one_waits_out_the_gap(
+def test_a_full_batch_is_written_at_once_and_a_trickle_after_it_waits_out_the_gap(
     pool: ConnectionPool,
 ) -> None:
-    """Right after a commit, a full batch still goes at once; a partial one waits for the gap
-    (here as long as the flush interval) and is then committed without more input."""
+    """Right after a commit, a full batch still goes at once, and so does the partial batch
+    that ends the burst after it (a burst's end is not a trickle); the next partial one waits
+    for the gap (here as long as the flush interval) and is then committed without more
+    input."""
     writer = _writer(pool, StoreConfig(flush_interval_s=2.0, commit_gap_s=2.0, batch_size=50))
     writer.start()
     try:
-        first, second, partial = threading.Event(), threading.Event(), threading.Event()
+        first, second = threading.Event(), threading.Event()
+        end_of_burst, trickle = threading.Event(), threading.Event()
         writer.submit_many([_obs(i) for i in range(50)], on_durable=first.set)
         assert first.wait(2.0)
         writer.submit_many([_obs(i) for i in range(50, 100)], on_durable=second.set)
         assert second.wait(1.5), "a full batch waited for the commit gap"
-        writer.submit_many([_obs(i) for i in range(100, 110)], on_durable=partial.set)
-        assert not partial.wait(0.5), "a partial batch was committed inside the commit gap"
-        assert partial.wait(5.0)
+        writer.submit_many([_obs(i) for i in range(100, 110)], on_durable=end_of_burst.set)
+        assert end_of_burst.wait(1.5), "the end of a burst waited for the commit gap"
+        writer.submit_many([_obs(i) for i in range(110, 115)], on_durable=trickle.set)
+        assert not trickle.wait(0.5), "a trickle was committed inside the commit gap"
+        assert trickle.wait(5.0)
     finally:
         writer.stop()
-    assert _rows(pool) == 110
-    assert [n for _, _, n in writer.commits] == [50, 50, 10]
+    assert _rows(pool) == 115
+    assert [n for _, _, n in writer.commits] == [50, 50, 10, 5]
