@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from binascii import a2b_base64
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pyais.constants import ShipType
 from pyais.messages import MAX_PAYLOAD_LEN
@@ -28,12 +28,12 @@ from ingest.nmea_checksum import HEX_PAIRS, xor_fold
 PAYLOAD_CHARS = 28  # 168 bits: the full length of types 1, 2, 3 and 18
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # The 6-bit value of each byte; bytes outside the armour map to 0, as pyais maps them.
-_ARMOUR_VALUE = tuple(
+ARMOUR_VALUE = tuple(
     (c - 56 if c - 48 > 40 else c - 48) if 48 <= c <= 119 else 0 for c in range(256)
 )
 # AIS 6-bit armouring is base64 with another alphabet: map it onto base64's and let C do the
 # unpacking.
-_ARMOUR_TO_B64 = bytes(_B64[value] for value in _ARMOUR_VALUE)
+_ARMOUR_TO_B64 = bytes(_B64[value] for value in ARMOUR_VALUE)
 _SEQ_IDS = frozenset({b""} | {str(n).encode() for n in range(10)})
 _FILL_BITS = frozenset(b"012345")
 CLASS_A = frozenset({1, 2, 3})
@@ -50,6 +50,26 @@ class PositionBits(NamedTuple):
     speed: float
     course: float
     heading: int
+
+
+class PositionValues(Protocol):
+    """What a position report read from bits says, whoever read it: `PositionBits`, or a line
+    scan's position (ingest/ais_lines.py), which adds the line's own time."""
+
+    @property
+    def ais_id(self) -> int: ...
+    @property
+    def mmsi(self) -> int: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def speed(self) -> float: ...
+    @property
+    def course(self) -> float: ...
+    @property
+    def heading(self) -> int: ...
 
 
 def read_common(sentence: bytes) -> PositionBits | StaticBits | int | None:
@@ -73,10 +93,10 @@ def read_common(sentence: bytes) -> PositionBits | StaticBits | int | None:
 def _report(payload: bytes, fill: int) -> PositionBits | StaticBits | int:
     """What a one-sentence payload says, when it is a position of the common kind or a class
     B static report; else its message type (the first six bits, as pyais reads them)."""
-    ais_id = _ARMOUR_VALUE[payload[0]]
+    ais_id = ARMOUR_VALUE[payload[0]]
     if ais_id in POSITION_TYPES:
         if len(payload) == PAYLOAD_CHARS and fill == 0:  # 168 bits, no fill
-            return _position_report(payload)
+            return position_report(payload)
         return ais_id
     if ais_id in STATIC_TYPES:
         static = _static_report(ais_id, *_payload_bits(payload, fill))
@@ -190,7 +210,7 @@ def _static_report(ais_id: int, v: int, bits: int) -> StaticBits | None:
     )
 
 
-def _position_report(payload: bytes) -> PositionBits:
+def position_report(payload: bytes) -> PositionBits:
     """A 28-character payload without fill bits whose first character says type 1, 2, 3 or
     18 (both callers check it): its position report."""
     v = int.from_bytes(a2b_base64(payload.translate(_ARMOUR_TO_B64)), "big")
@@ -229,7 +249,9 @@ class SingleLine(NamedTuple):
 # (at most 241 bytes: never over the decoder's line limit).
 _TEXT = rb"[\x20-\x29\x2b\x2d-\x7e]"  # printable but ',' and '*'
 _SINGLE_LINE = re.compile(
-    rb"![A-Z]{2}VD[MO],1,1,[0-9]?,"
+    rb"!"
+    + _TEXT
+    + rb"{2}VD[MO],1,1,[0-9]?,"  # any talker: DMA's stream has `!=IVDM` in places
     + _TEXT
     + rb"{0,8},("
     + _TEXT
@@ -242,10 +264,16 @@ def single_line(line: bytes) -> SingleLine | None:
     of the common shape (with, perhaps, a collector's unix time after it): most of any real
     feed, recognised by one regular expression instead of a dozen separate checks. None for
     anything else, which the decoder's full path then reads as before."""
+    found = match_single_line(line)
+    return None if found is None else SingleLine(_report(found[1], found[2][0] - 48), found[4])
+
+
+def match_single_line(line: bytes) -> re.Match[bytes] | None:
+    """`single_line`'s shape and checksum check: groups payload, fill, checksum, unix time."""
     found = _SINGLE_LINE.fullmatch(line)
     if found is None or HEX_PAIRS[found[3]] != xor_fold(line[1 : found.start(3) - 1]):
         return None
-    return SingleLine(_report(found[1], found[2][0] - 48), found[4])
+    return found
 
 
 def position_bits(sentence: bytes) -> PositionBits | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest.ais_bits import PositionBits
+from ingest.ais_bits import PositionValues
 from shorewatch.events import Observation, Source, VesselStatic
 
 MAX_REF = 64  # Observation.target_ref
@@ -106,18 +106,28 @@ class ReportBuilder:
         )
         return self._observation(ref, when, lat, lon, sog, cog, hdg, length, checked=checked)
 
-    def position_from_bits(self, bits: PositionBits, when: datetime) -> Observation | None:
+    def position_from_bits(self, bits: PositionValues, when: datetime) -> Observation | None:
         """`position_of` for a report read from the payload bits (ingest/ais_bits.py), whose
         values cannot fail most of its checks: an MMSI of 30 bits, speed, course and heading of
         a few bits scaled (types 1, 2, 3 and 18: speed 102.3 kn means not available), finite
         degrees. Only what they can fail is checked; the most frequent call of all."""
         if self.validate:
-            return self.position_of(*bits, None, when)
-        _, mmsi, lat, lon, speed, course, heading = bits
+            return self.position_of(
+                bits.ais_id,
+                bits.mmsi,
+                bits.lat,
+                bits.lon,
+                bits.speed,
+                bits.course,
+                bits.heading,
+                None,
+                when,
+            )
+        lat, lon, speed, course, heading = bits.lat, bits.lon, bits.speed, bits.course, bits.heading
         if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
             return None
         return self._observation(
-            str(mmsi),
+            str(bits.mmsi),
             when,
             lat,
             lon,

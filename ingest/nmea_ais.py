@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -22,7 +22,8 @@ from pyais import messages as pyais_messages
 from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
-from ingest.ais_bits import PositionBits, StaticBits, read_common, single_line
+from ingest.ais_bits import PositionBits, PositionValues, StaticBits, read_common, single_line
+from ingest.ais_lines import MAX_LINE_BYTES, scan_lines
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -34,7 +35,6 @@ from ingest.nmea_time import (
 )
 from shorewatch.events import Observation, VesselStatic
 
-MAX_LINE_BYTES = 512
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
 DECODED_TYPES = POSITION_TYPES | STATIC_TYPES
@@ -117,9 +117,38 @@ BITS_NEEDED = {
 
 
 def _unsupported(ais_id: int) -> _Rejected:
+    return _Rejected(*_unsupported_reason(ais_id))
+
+
+def _unsupported_reason(ais_id: int) -> tuple[Rejection, str]:
     if 1 <= ais_id <= 27:
-        return _Rejected(Rejection.UNSUPPORTED_TYPE, f"type {ais_id}")
-    return _Rejected(Rejection.MALFORMED, f"no AIS message type {ais_id}")
+        return Rejection.UNSUPPORTED_TYPE, f"type {ais_id}"
+    return Rejection.MALFORMED, f"no AIS message type {ais_id}"
+
+
+def _no_position(ais_id: int) -> _Rejected:
+    return _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
+
+
+def _utc(received_at: datetime) -> datetime:
+    if received_at.tzinfo is UTC:  # receivers' clocks: no conversion needed
+        return received_at
+    if received_at.tzinfo:
+        return received_at.astimezone(UTC)
+    return received_at.replace(tzinfo=UTC)
+
+
+def _refusal(exc: Exception) -> tuple[Rejection, str]:
+    """Why a line that raised `exc` while decoding is refused, and the detail for the log."""
+    if isinstance(exc, _Rejected):
+        return exc.reason, exc.detail
+    if isinstance(exc, ValidationError):
+        errors = exc.errors()[:2]
+        return Rejection.INVALID_VALUE, "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors
+        )
+    # pyais and int()/float() errors: the line is not well formed
+    return Rejection.MALFORMED, f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _check_sentence(sentence: bytes) -> None:
@@ -173,29 +202,15 @@ class AisDecoder:
         Event time, first found: tag block `c:`, a unix time after the checksum, the `$PGHP`
         just before, the latest valid RMC or ZDA (with `gnss_clock`), else `received_at`.
         """
-        if received_at.tzinfo is UTC:  # receivers' clocks: no conversion needed
-            now = received_at
-        elif received_at.tzinfo:
-            now = received_at.astimezone(UTC)
-        else:
-            now = received_at.replace(tzinfo=UTC)
+        now = _utc(received_at)
         if self._pending:
             self._expire(now)
         pghp, self._pghp = self._pghp, None
         try:
             result = self._line(line, now, pghp)
-        except _Rejected as exc:
-            self._count(exc.reason, 1, exc.detail)
-            return ()
-        except ValidationError as exc:
-            self._count(
-                Rejection.INVALID_VALUE,
-                1,
-                "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:2]),
-            )
-            return ()
-        except Exception as exc:  # pyais and int()/float() errors: the line is not well formed
-            self._count(Rejection.MALFORMED, 1, f"{type(exc).__name__}: {exc}"[:200])
+        except Exception as exc:  # counted, never raised: see `_refusal`
+            reason, detail = _refusal(exc)
+            self._count(reason, 1, detail)
             return ()
         if result is None:  # a fragment waiting for the rest of its message
             return ()
@@ -206,6 +221,58 @@ class AisDecoder:
         positional = isinstance(result[0], Observation)
         self._count(LineOutcome.POSITION if positional else LineOutcome.STATIC, 1, "")
         return result
+
+    def feed_lines(self, lines: Sequence[bytes], clock: Callable[[], datetime]) -> list[Message]:
+        """`feed` on each line in turn, each stamped with `clock()` where it needs an arrival
+        time: the same messages, counts and refusals. A read's one-sentence position reports
+        (most of a feed) are scanned together in C (ingest/ais_lines.py) and built here
+        without the per-line layers of `feed`; every other line goes through `feed`."""
+        messages: list[Message] = []
+        if not self._whole_lines:  # the validated reference: every line its own way
+            for line in lines:
+                messages += self.feed(line, clock())
+            return messages
+        per_line = self._on_outcome is not None  # else positions are counted once, at the end
+        positions = 0
+        if self._pending:  # the read arrived at once: its age is checked once, here
+            self._expire(_utc(clock()))
+        build = self._reports.position_from_bits
+        stamp_text, stamp = b"", datetime.min  # a read's lines often share one unix time
+        for line, read in zip(lines, scan_lines(lines), strict=True):
+            if read is None or (type(read) is int and read in DECODED_TYPES):
+                messages += self.feed(line, clock())  # not a position of the common shape
+                continue
+            pghp, self._pghp = self._pghp, None
+            if isinstance(read, int):  # a one-sentence message of a type not decoded
+                reason, detail = _unsupported_reason(read)
+                self._count(reason, 1, detail)
+                continue
+            if isinstance(read, bytes):  # another sentence than AIS: its address
+                self._count(Rejection.NOT_AIS, 1, read.decode())
+                continue
+            try:
+                trailing = read.line_time
+                if trailing:
+                    if trailing != stamp_text:
+                        stamp_text, stamp = trailing, unix_time(trailing)
+                    when = stamp
+                else:
+                    when = pghp or (self._gnss_time if self.gnss_clock else None) or _utc(clock())
+                position = build(read, when)
+                if position is None:
+                    raise _no_position(read.ais_id)
+            except Exception as exc:  # counted, never raised, as in `feed`
+                reason, detail = _refusal(exc)
+                self._count(reason, 1, detail)
+                continue
+            messages.append(position)
+            if per_line:
+                self._count(LineOutcome.POSITION, 1, "")
+            else:
+                positions += 1
+        if positions:
+            self._count(LineOutcome.POSITION, positions, "")
+        return messages
 
     def flush(self) -> None:
         """End of input: every still-pending fragment line counts as INCOMPLETE_MULTIPART."""
@@ -372,10 +439,10 @@ class AisDecoder:
             raise _unsupported(report)
         return None
 
-    def _position(self, bits: PositionBits, when: datetime) -> tuple[Message, ...]:
+    def _position(self, bits: PositionValues, when: datetime) -> tuple[Message, ...]:
         position = self._reports.position_from_bits(bits, when)
         if position is None:
-            raise _Rejected(Rejection.NO_POSITION, f"type {bits.ais_id} without a position")
+            raise _no_position(bits.ais_id)
         return (position,)
 
     def _map(self, msg: NMEAMessage, when: datetime) -> tuple[Message, ...]:
@@ -394,7 +461,7 @@ class AisDecoder:
         position = self._reports.position(ais_id, fields, when)
         if ais_id != 19:
             if position is None:
-                raise _Rejected(Rejection.NO_POSITION, f"type {ais_id} without a position")
+                raise _no_position(ais_id)
             return (position,)
         static = self._reports.static(fields, when)  # 19: name and size, with or without fix
         return (static,) if position is None else (position, static)

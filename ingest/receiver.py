@@ -190,14 +190,12 @@ class AisReceiver:
         arrival time: a line without a time of its own is stamped with it, and two reports of
         one vessel in one read must not collapse into one (same target, same time)."""
         limit = self._accounting.max_payload_bytes
-        clock = self._clock
-        messages: list[Message] = []
         with self._lock:  # multi-part assembly state is shared by every sender of this receiver
-            decode = self._decoder.feed
-            for line in lines:
-                if len(line) > limit and self._accounting.refuse_oversized(line):
-                    continue
-                messages += decode(line, clock())
+            accepted = lines
+            if lines and max(map(len, lines)) > limit:  # the rare read with a line over it
+                refuse = self._accounting.refuse_oversized
+                accepted = [line for line in lines if not (len(line) > limit and refuse(line))]
+            messages = self._decoder.feed_lines(accepted, self._clock)
             self._unpushed += len(lines)
             if self._unpushed >= self.PUSH_EVERY:
                 self._push()

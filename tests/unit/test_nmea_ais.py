@@ -16,12 +16,8 @@ import pytest
 from pyais import encode_dict
 from pyais.util import checksum, compute_checksum
 
-from ingest.nmea_ais import (
-    MAX_LINE_BYTES,
-    AisDecoder,
-    LineOutcome,
-    Rejection,
-)
+from ingest.ais_lines import MAX_LINE_BYTES
+from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from shorewatch.events import Observation, Source, VesselStatic
 
 AIS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ais"

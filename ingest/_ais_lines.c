@@ -1,0 +1,273 @@
+/* The one-sentence AIS line scan of ingest/ais_lines.py in C: the same shape check, checksum
+ * and position bits, for a whole read's lines in one call (no Python-level work per line).
+ *
+ * `scan_lines(lines)` gives, for each line, what `ais_lines.scan_line` gives: a `Position` (a
+ * struct sequence with ScannedPosition's fields) for a class A or B position report of the
+ * common shape (with or without a tag block before it), the message type (an int) for any
+ * other one-sentence line of that shape, the address (bytes, at most 16) of a sentence that is
+ * not AIS, and None for everything else. Only reads: every decision about what a line means stays in
+ * Python (ingest/nmea_ais.py). tests/unit/test_ais_lines.py compares both on every capture line
+ * and on random and hostile lines.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define MAX_LINE 512      /* ais_lines.MAX_LINE_BYTES: longer lines are refused, not read */
+#define MAX_PAYLOAD 200   /* pyais' MAX_PAYLOAD_LEN */
+#define POSITION_CHARS 28 /* 168 bits: types 1, 2, 3 and 18 */
+
+static PyTypeObject *position_type; /* made once, at import */
+
+static PyStructSequence_Field position_fields[] = {
+    {"ais_id", NULL},  {"mmsi", NULL},    {"lat", NULL},     {"lon", NULL},
+    {"speed", NULL},   {"course", NULL},  {"heading", NULL}, {"line_time", NULL},
+    {NULL, NULL},
+};
+
+static PyStructSequence_Desc position_desc = {
+    "ingest._ais_lines.Position",
+    "A position report of the common shape and the line's own unix time, if any.",
+    position_fields,
+    8,
+};
+
+/* The 6-bit value of an armoured byte; bytes outside the armour read as 0, as pyais reads them. */
+static int armour(unsigned char c) {
+    if (c < 48 || c > 119) return 0;
+    return c - 48 > 40 ? c - 56 : c - 48;
+}
+
+/* Printable but ',' and '*': the characters of a sentence's text fields. */
+static int is_text(unsigned char c) {
+    return c >= 0x20 && c <= 0x7e && c != ',' && c != '*';
+}
+
+static int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Bits [start, start + width) of the payload, most significant first (width <= 32). */
+static uint32_t bits_at(const unsigned char *six, int start, int width) {
+    uint32_t out = 0;
+    for (int i = start; i < start + width; i++) {
+        out = (out << 1) | ((six[i / 6] >> (5 - i % 6)) & 1u);
+    }
+    return out;
+}
+
+/* Python's floor division by a positive divisor. */
+static int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static int is_digits(const unsigned char *s, Py_ssize_t n, int least, int most) {
+    if (n < least || n > most) return 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9') return 0;
+    }
+    return 1;
+}
+
+/* The length of a leading NMEA 4 tag block `\<fields>*hh\` of the common shape (printable,
+ * one '*', a checksum that matches or is AMSA's placeholder 00, no group `g:`, a `c:` time of 9
+ * to 13 digits if any), with `*time`/`*time_len` set to its last `c:` value; 0 when the line
+ * has no tag block; -1 for one of any other shape (the decoder's full path reads it). */
+static Py_ssize_t tag_block(const unsigned char *s, Py_ssize_t n, const unsigned char **time,
+                            Py_ssize_t *time_len) {
+    if (n == 0 || s[0] != '\\') return 0;
+    Py_ssize_t end = 1;
+    while (end < n && s[end] != '\\') end++;
+    Py_ssize_t star = end - 3;
+    if (end >= n || star < 1 || s[star] != '*') return -1;
+    int high = hex_value(s[star + 1]), low = hex_value(s[star + 2]);
+    if (high < 0 || low < 0) return -1;
+    unsigned char sum = 0;
+    for (Py_ssize_t k = 1; k < star; k++) {
+        if (s[k] < 0x20 || s[k] > 0x7e || s[k] == '*') return -1;
+        sum ^= s[k];
+    }
+    int stated = high * 16 + low;
+    if (stated != 0 && stated != sum) return -1;
+    *time = NULL;
+    *time_len = 0;
+    for (Py_ssize_t field = 1; field < star;) {
+        Py_ssize_t stop = field;
+        while (stop < star && s[stop] != ',') stop++;
+        if (stop - field >= 2 && s[field + 1] == ':') {
+            if (s[field] == 'g') return -1; /* a multi-sentence group */
+            if (s[field] == 'c') {
+                *time = s + field + 2;
+                *time_len = stop - field - 2;
+            }
+        }
+        field = stop + 1;
+    }
+    if (*time != NULL && !is_digits(*time, *time_len, 9, 13)) return -1;
+    return end + 1;
+}
+
+/* The address of a printable `$`/`!` sentence that the decoder refuses as not AIS (anything but
+ * VDM/VDO, the clocks it may read, RMC and ZDA, and Gatehouse's $PGHP), cut to 16 bytes as the
+ * refusal's detail is; NULL for any other line. */
+static PyObject *not_ais_address(const unsigned char *s, Py_ssize_t n) {
+    if (n < 1 || (s[0] != '$' && s[0] != '!') || s[n - 1] == ' ') return NULL;
+    Py_ssize_t comma = n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (s[k] < 0x20 || s[k] > 0x7e) return NULL;
+        if (s[k] == ',' && comma == n) comma = k;
+    }
+    if (comma == 6 && (memcmp(s + 3, "VDM", 3) == 0 || memcmp(s + 3, "VDO", 3) == 0 ||
+                       memcmp(s + 3, "RMC", 3) == 0 || memcmp(s + 3, "ZDA", 3) == 0))
+        return NULL;
+    if (comma == 5 && memcmp(s, "$PGHP", 5) == 0) return NULL;
+    return PyBytes_FromStringAndSize((const char *)s, comma < 16 ? comma : 16);
+}
+
+/* What one line is; a new reference, or NULL with an exception set. */
+static PyObject *scan_line(PyObject *line) {
+    if (!PyBytes_Check(line)) Py_RETURN_NONE;
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(line);
+    Py_ssize_t n = PyBytes_GET_SIZE(line);
+    if (n > MAX_LINE) Py_RETURN_NONE;
+    if (n > 0 && s[0] == '$') { /* never AIS: not AIS, or a clock the decoder reads */
+        PyObject *address = not_ais_address(s, n);
+        if (address != NULL || PyErr_Occurred()) return address;
+        Py_RETURN_NONE;
+    }
+    const unsigned char *tag_time = NULL;
+    Py_ssize_t tag_time_len = 0;
+    Py_ssize_t tag = tag_block(s, n, &tag_time, &tag_time_len);
+    if (tag < 0) Py_RETURN_NONE;
+    s += tag;
+    n -= tag;
+    /* !xxVDM,1,1,<seq>,<channel>,<payload>,<fill>*hh[,<unix time>] */
+    if (tag == 0 && n > 0 && s[0] == '!') {
+        PyObject *address = not_ais_address(s, n);
+        if (address != NULL || PyErr_Occurred()) return address;
+    }
+    if (n < 11 || s[0] != '!' || !is_text(s[1]) || !is_text(s[2]) ||
+        s[3] != 'V' || s[4] != 'D' || (s[5] != 'M' && s[5] != 'O') ||
+        memcmp(s + 6, ",1,1,", 5) != 0)
+        Py_RETURN_NONE;
+    Py_ssize_t i = 11;
+    if (i < n && s[i] >= '0' && s[i] <= '9') i++; /* sequence id */
+    if (i >= n || s[i] != ',') Py_RETURN_NONE;
+    i++;
+    Py_ssize_t channel = i;
+    while (i < n && is_text(s[i])) i++;
+    if (i - channel > 8 || i >= n || s[i] != ',') Py_RETURN_NONE;
+    i++;
+    Py_ssize_t payload = i;
+    while (i < n && is_text(s[i])) i++;
+    Py_ssize_t chars = i - payload;
+    if (chars < 2 || chars > MAX_PAYLOAD || i >= n || s[i] != ',') Py_RETURN_NONE;
+    i++;
+    if (i + 4 > n || s[i] < '0' || s[i] > '5' || s[i + 1] != '*') Py_RETURN_NONE;
+    int fill = s[i] - '0';
+    Py_ssize_t star = i + 1;
+    int high = hex_value(s[star + 1]), low = hex_value(s[star + 2]);
+    if (high < 0 || low < 0) Py_RETURN_NONE;
+    i = star + 3;
+    const unsigned char *stamp = tag_time; /* the tag block's time comes first */
+    Py_ssize_t stamp_len = tag_time_len;
+    if (i < n) { /* a collector's `,<unix time>`: 9 to 13 digits, then the end */
+        if (s[i] != ',' || !is_digits(s + i + 1, n - i - 1, 9, 13)) Py_RETURN_NONE;
+        if (stamp == NULL) {
+            stamp = s + i + 1;
+            stamp_len = n - i - 1;
+        }
+    }
+    unsigned char sum = 0;
+    for (Py_ssize_t k = 1; k < star; k++) sum ^= s[k];
+    if (sum != (unsigned char)(high * 16 + low)) Py_RETURN_NONE;
+
+    int ais_id = armour(s[payload]);
+    int class_a = ais_id >= 1 && ais_id <= 3;
+    if (!(class_a || ais_id == 18) || chars != POSITION_CHARS || fill != 0)
+        return PyLong_FromLong(ais_id);
+
+    unsigned char six[POSITION_CHARS];
+    for (int k = 0; k < POSITION_CHARS; k++) six[k] = (unsigned char)armour(s[payload + k]);
+    int shift = class_a ? 0 : 4; /* type 18's fields sit 4 bits further on */
+    int64_t lon = bits_at(six, 61 - shift, 28), lat = bits_at(six, 89 - shift, 27);
+    uint32_t speed = bits_at(six, 50 - shift, 10), course = bits_at(six, 116 - shift, 12);
+    uint32_t heading = bits_at(six, 128 - shift, 9);
+    if (lon & 0x8000000) lon -= 0x10000000; /* two's complement, 28 and 27 bits */
+    if (lat & 0x4000000) lat -= 0x8000000;
+
+    PyObject *position = PyStructSequence_New(position_type);
+    if (position == NULL) return NULL;
+    PyObject *items[8] = {
+        PyLong_FromLong(ais_id),
+        PyLong_FromUnsignedLong(bits_at(six, 8, 30)),
+        /* pyais' to_lat_lon: 1/10000 minutes to degrees, rounded to 6 places */
+        PyFloat_FromDouble((double)floor_div(10 * lat + 3, 6) / 1e6),
+        PyFloat_FromDouble((double)floor_div(10 * lon + 3, 6) / 1e6),
+        PyFloat_FromDouble((double)speed / 10.0),
+        PyFloat_FromDouble((double)course / 10.0),
+        PyLong_FromUnsignedLong(heading),
+        stamp == NULL ? Py_NewRef(Py_None)
+                      : PyBytes_FromStringAndSize((const char *)stamp, stamp_len),
+    };
+    for (int k = 0; k < 8; k++) {
+        if (items[k] == NULL) {
+            for (int j = 0; j < 8; j++) Py_XDECREF(items[j]);
+            Py_DECREF(position);
+            return NULL;
+        }
+    }
+    for (int k = 0; k < 8; k++) PyStructSequence_SET_ITEM(position, k, items[k]);
+    return position;
+}
+
+static PyObject *scan_lines(PyObject *module, PyObject *lines) {
+    (void)module;
+    PyObject *seq = PySequence_Fast(lines, "scan_lines() takes a sequence of lines");
+    if (seq == NULL) return NULL;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyList_New(count);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *read = scan_line(PySequence_Fast_GET_ITEM(seq, k));
+        if (read == NULL) {
+            Py_DECREF(out);
+            Py_DECREF(seq);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, k, read);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"scan_lines", scan_lines, METH_O,
+     "For each line: a Position, the message type of another one-sentence line of the common "
+     "shape, or None."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "ingest._ais_lines",
+    "The one-sentence AIS line scan of ingest/ais_lines.py, in C.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__ais_lines(void) {
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL) return NULL;
+    position_type = PyStructSequence_NewType(&position_desc);
+    if (position_type == NULL || PyModule_AddObjectRef(module, "Position",
+                                                       (PyObject *)position_type) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
