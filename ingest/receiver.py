@@ -10,8 +10,10 @@ import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
+import structlog
 from prometheus_client import Counter
 
+from ingest.ais_lines import NATIVE
 from ingest.nmea_ais import AisDecoder, Rejection
 from shorewatch.events import Observation, VesselStatic
 from shorewatch.logs import RateLimitedLog
@@ -174,6 +176,12 @@ class AisReceiver:
         )
         self._lock = threading.Lock()
         self._decoder = AisDecoder(receiver_id, on_rejection=self._warn)
+        if not NATIVE:
+            structlog.get_logger(__name__).warning(
+                "the AIS line scan in C is not built (no compiler at install): the same scan "
+                "runs in Python, slower; reinstall with gcc to build it",
+                receiver=receiver_id,
+            )
         self._pushed: dict[str, int] = {}  # decoder counts already handed to the accounting
         self._unpushed = 0  # lines fed since
         metrics.sync_before_scrape(self.push_counts)
