@@ -5,12 +5,13 @@
  * struct sequence with ScannedPosition's fields) for a class A or B position report of the
  * common shape (with or without a tag block before it), the message type (an int) for any
  * other one-sentence line of that shape, the address (bytes, at most 16) of a sentence that is
- * not AIS, and None for everything else. Only reads: every decision about what a line means stays in
+ * not AIS, the time (a datetime) of a Gatehouse $PGHP, and None for everything else. Only reads: every decision about what a line means stays in
  * Python (ingest/nmea_ais.py). tests/unit/test_ais_lines.py compares both on every capture line
  * and on random and hostile lines.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 #include <stdint.h>
 
 #define MAX_LINE 512      /* ais_lines.MAX_LINE_BYTES: longer lines are refused, not read */
@@ -128,6 +129,41 @@ static PyObject *not_ais_address(const unsigned char *s, Py_ssize_t n) {
     return PyBytes_FromStringAndSize((const char *)s, comma < 16 ? comma : 16);
 }
 
+/* The time of a Gatehouse `$PGHP,1,yyyy,m,d,h,m,s,ms,...*hh` of the plain shape (printable,
+ * one '*', a matching checksum, seven fields of digits, a real date, ms < 1000) as an aware UTC
+ * datetime; None for any other line (the decoder's full path reads or refuses it). */
+static PyObject *gatehouse_time(const unsigned char *s, Py_ssize_t n) {
+    if (n < 24 || memcmp(s, "$PGHP,1,", 8) != 0 || s[n - 3] != '*') Py_RETURN_NONE;
+    int high = hex_value(s[n - 2]), low = hex_value(s[n - 1]);
+    if (high < 0 || low < 0) Py_RETURN_NONE;
+    unsigned char sum = 0;
+    for (Py_ssize_t k = 1; k < n - 3; k++) {
+        if (s[k] < 0x20 || s[k] > 0x7e || s[k] == '*') Py_RETURN_NONE;
+        sum ^= s[k];
+    }
+    if (sum != (unsigned char)(high * 16 + low)) Py_RETURN_NONE;
+    long values[7];
+    Py_ssize_t i = 8;
+    for (int f = 0; f < 7; f++) {
+        Py_ssize_t start = i;
+        long value = 0;
+        while (i < n - 3 && s[i] >= '0' && s[i] <= '9' && i - start < 9) value = value * 10 + (s[i++] - '0');
+        if (i == start || (s[i] != ',' && !(f == 6 && i == n - 3))) Py_RETURN_NONE;
+        values[f] = value;
+        i++;
+    }
+    if (values[6] >= 1000) Py_RETURN_NONE;
+    PyObject *when = PyDateTimeAPI->DateTime_FromDateAndTime(
+        (int)values[0], (int)values[1], (int)values[2], (int)values[3], (int)values[4],
+        (int)values[5], (int)values[6] * 1000, PyDateTime_TimeZone_UTC,
+        PyDateTimeAPI->DateTimeType);
+    if (when == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) { /* no such date */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return when;
+}
+
 /* What one line is; a new reference, or NULL with an exception set. */
 static PyObject *scan_line(PyObject *line) {
     if (!PyBytes_Check(line)) Py_RETURN_NONE;
@@ -137,7 +173,7 @@ static PyObject *scan_line(PyObject *line) {
     if (n > 0 && s[0] == '$') { /* never AIS: not AIS, or a clock the decoder reads */
         PyObject *address = not_ais_address(s, n);
         if (address != NULL || PyErr_Occurred()) return address;
-        Py_RETURN_NONE;
+        return gatehouse_time(s, n);
     }
     const unsigned char *tag_time = NULL;
     Py_ssize_t tag_time_len = 0;
@@ -258,9 +294,12 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "ingest._ais_lines",
     "The one-sentence AIS line scan of ingest/ais_lines.py, in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__ais_lines(void) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     position_type = PyStructSequence_NewType(&position_desc);

@@ -1,6 +1,7 @@
 """Types of the C extension built from ingest/_ais_lines.c (see ingest/ais_lines.py)."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 class Position(tuple[int, int, float, float, float, float, int, bytes | None]):
     """A struct sequence: `ais_lines.ScannedPosition`'s fields, in its order."""
@@ -22,4 +23,4 @@ class Position(tuple[int, int, float, float, float, float, int, bytes | None]):
     @property
     def line_time(self) -> bytes | None: ...
 
-def scan_lines(lines: Sequence[bytes], /) -> list[Position | int | bytes | None]: ...
+def scan_lines(lines: Sequence[bytes], /) -> list[Position | int | bytes | datetime | None]: ...

@@ -5,7 +5,8 @@ it: most of any real feed.
 `scan_lines` says of each line what `scan_line` says: its position report, read from the
 payload bits, when it is one of the common shape; the message type of any other one-sentence
 line of that shape; the address (bytes) of a sentence that is not AIS at all (the other NMEA
-talk of a receiver: a fifth of a real feed); None for anything else. It only reads: what a
+talk of a receiver: a fifth of a real feed); the time of a Gatehouse `$PGHP`, the clock of the
+line after it; None for anything else. It only reads: what a
 line means (its time, the checks, the counting) is decided by the decoder (ingest/nmea_ais.py
 `AisDecoder.feed_lines`).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from ingest.ais_bits import ARMOUR_VALUE, PAYLOAD_CHARS, POSITION_TYPES, match_single_line
@@ -32,6 +34,10 @@ MAX_LINE_BYTES = 512  # the decoder refuses longer lines (OVERSIZED): never read
 _TAG_BLOCK = re.compile(rb"\\([\x20-\x29\x2b-\x5b\x5d-\x7e]*)\*([0-9A-Fa-f]{2})\\")
 _UNIX_TIME = re.compile(rb"[0-9]{9,13}")
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+# `$PGHP,1,yyyy,m,d,h,m,s,ms[,...]*hh`, printable, plain digits: the common Gatehouse clock.
+_GATEHOUSE = re.compile(
+    rb"\$PGHP,1," + rb",".join([rb"([0-9]{1,9})"] * 7) + rb"(?:,[^*]*)?\*([0-9A-Fa-f]{2})"
+)
 # Addresses (`$xxRMC`, `!xxVDM`...) of the sentences the decoder reads: AIS, and the clocks.
 _READ_KINDS = frozenset({b"VDM", b"VDO", b"RMC", b"ZDA"})
 
@@ -72,7 +78,7 @@ class PositionRead(Protocol):
     def line_time(self) -> bytes | None: ...
 
 
-LineScan = PositionRead | int | bytes | None
+LineScan = PositionRead | int | bytes | datetime | None
 
 
 def scan_line(line: bytes) -> LineScan:
@@ -80,7 +86,7 @@ def scan_line(line: bytes) -> LineScan:
     if type(line) is not bytes or len(line) > MAX_LINE_BYTES:
         return None
     if line[:1] == b"$":  # never AIS: not AIS, or a clock the decoder reads
-        return not_ais_address(line)
+        return not_ais_address(line) or gatehouse_time(line)
     tag_time = None
     if line[:1] == b"!":
         address = not_ais_address(line)
@@ -120,6 +126,21 @@ def not_ais_address(line: bytes) -> bytes | None:
     if (len(address) == 6 and address[3:] in _READ_KINDS) or address == b"$PGHP":
         return None
     return address[:16]
+
+
+def gatehouse_time(line: bytes) -> datetime | None:
+    """The time of a `$PGHP` of the plain shape (`_GATEHOUSE`, a matching checksum, a real
+    date), as `nmea_time.gatehouse_time` reads it; None for anything else."""
+    found = _GATEHOUSE.fullmatch(line)
+    if found is None or _NOT_PRINTABLE.search(line) or HEX_PAIRS[found[8]] != xor_fold(line[1:-3]):
+        return None
+    year, month, day, hour, minute, second, millis = (int(v) for v in found.groups()[:7])
+    if millis >= 1000:
+        return None
+    try:
+        return datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
+    except ValueError:  # no such date: the full path refuses the line with its own message
+        return None
 
 
 def scan_lines_python(lines: Sequence[bytes]) -> list[LineScan]:

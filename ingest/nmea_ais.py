@@ -232,8 +232,8 @@ class AisDecoder:
             for line in lines:
                 messages += self.feed(line, clock())
             return messages
-        per_line = self._on_outcome is not None  # else positions are counted once, at the end
-        positions = 0
+        per_line = self._on_outcome is not None  # else counted once, at the end
+        positions = clocks = 0
         if self._pending:  # the read arrived at once: its age is checked once, here
             self._expire(_utc(clock()))
         build = self._reports.position_from_bits
@@ -241,6 +241,13 @@ class AisDecoder:
         for line, read in zip(lines, scan_lines(lines), strict=True):
             if read is None or (type(read) is int and read in DECODED_TYPES):
                 messages += self.feed(line, clock())  # not a position of the common shape
+                continue
+            if isinstance(read, datetime):  # a Gatehouse $PGHP: the next line's clock
+                self._pghp = read
+                if per_line:
+                    self._count(LineOutcome.METADATA, 1, "")
+                else:
+                    clocks += 1
                 continue
             pghp, self._pghp = self._pghp, None
             if isinstance(read, int):  # a one-sentence message of a type not decoded
@@ -272,6 +279,8 @@ class AisDecoder:
                 positions += 1
         if positions:
             self._count(LineOutcome.POSITION, positions, "")
+        if clocks:
+            self._count(LineOutcome.METADATA, clocks, "")
         return messages
 
     def flush(self) -> None:
