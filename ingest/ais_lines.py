@@ -25,8 +25,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
-from ingest.ais_bits import ARMOUR_VALUE, PAYLOAD_CHARS, POSITION_TYPES, match_single_line
-from ingest.ais_bits import position_report as _position_report
+from ingest.ais_bits import (
+    ARMOUR_VALUE,
+    PAYLOAD_CHARS,
+    POSITION_TYPES,
+    PositionValues,
+    match_single_line,
+    position_report,
+)
 from ingest.nmea_checksum import HEX_PAIRS, xor_fold
 
 MAX_LINE_BYTES = 512  # the decoder refuses longer lines (OVERSIZED): never read here
@@ -56,24 +62,10 @@ class ScannedPosition(NamedTuple):
     line_time: bytes | None
 
 
-class PositionRead(Protocol):
+class PositionRead(PositionValues, Protocol):
     """A scanned position: `ScannedPosition` here, the extension's `Position` struct sequence
     in C (the same fields; only read by name)."""
 
-    @property
-    def ais_id(self) -> int: ...
-    @property
-    def mmsi(self) -> int: ...
-    @property
-    def lat(self) -> float: ...
-    @property
-    def lon(self) -> float: ...
-    @property
-    def speed(self) -> float: ...
-    @property
-    def course(self) -> float: ...
-    @property
-    def heading(self) -> int: ...
     @property
     def line_time(self) -> bytes | None: ...
 
@@ -114,7 +106,7 @@ def scan_line(line: bytes) -> LineScan:
     ais_id = ARMOUR_VALUE[payload[0]]
     if ais_id not in POSITION_TYPES or len(payload) != PAYLOAD_CHARS or fill != 0:
         return ais_id
-    return ScannedPosition(*_position_report(payload), tag_time or found[4])
+    return ScannedPosition(*position_report(payload), tag_time or found[4])
 
 
 def not_ais_address(line: bytes) -> bytes | None:

@@ -3,7 +3,6 @@ accounted for, and the same file ingested twice leaves the same rows."""
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from app.composition import Service
 from ingest.nmea_ais import AisDecoder
 from shorewatch.config.site import parse_config
 from shorewatch.events import Observation, VesselStatic
-from tests.captures import AIS_CAPTURES
+from tests.captures import AIS_CAPTURES, read_lines
 
 SITE = """
 version: "test-captures"
@@ -24,12 +23,6 @@ ingest:
 store: {batch_size: 2000, flush_interval_s: 0.2}
 """
 FIXED_RECEIVE_TIME = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def read_lines(path: Path) -> list[bytes]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        return handle.read().splitlines()
 
 
 def payloads(lines: list[bytes], limit: int) -> Iterator[bytes]:

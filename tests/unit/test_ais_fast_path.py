@@ -7,7 +7,6 @@ still be refused, with the same count and message; the folded checksum must equa
 
 from __future__ import annotations
 
-import gzip
 import math
 import random
 from datetime import UTC, datetime, timedelta, timezone
@@ -22,16 +21,10 @@ from ingest.ais_reports import ReportBuilder
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from ingest.nmea_checksum import computed_checksum, stated_and_computed, stated_checksum
 from shorewatch.events import Observation, Source, VesselStatic
-from tests.captures import AIS_CAPTURES
+from tests.captures import AIS_CAPTURES, read_lines
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 Call = tuple[LineOutcome | Rejection, int, str]
-
-
-def read_lines(path: Path) -> list[bytes]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        return handle.read().splitlines()
 
 
 def same(fast: tuple[Observation | VesselStatic, ...], checked: tuple[object, ...]) -> None:

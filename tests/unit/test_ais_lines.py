@@ -4,7 +4,6 @@ exactly what the validated reference gives line by line: reports, counts, refusa
 
 from __future__ import annotations
 
-import gzip
 import operator
 import random
 from collections.abc import Callable
@@ -27,17 +26,11 @@ from ingest.ais_lines import (
 )
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from shorewatch.events import Observation, VesselStatic
-from tests.captures import AIS_CAPTURES
+from tests.captures import AIS_CAPTURES, read_lines
 
 ARMOUR = "".join(chr(v + 48 if v < 40 else v + 56) for v in range(64))
 START = datetime(2026, 11, 1, tzinfo=UTC)
 Call = tuple[LineOutcome | Rejection, int, str]
-
-
-def read_lines(path: Path) -> list[bytes]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        return handle.read().splitlines()
 
 
 def sentence(payload: str, *, seq: str = "", fill: str = "0", talker: str = "AI") -> bytes:

@@ -6,7 +6,6 @@ are read in place from ../shared/data/ais (never copied into the repository).
 
 from __future__ import annotations
 
-import gzip
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,6 +18,7 @@ from pyais.util import checksum, compute_checksum
 from ingest.ais_lines import MAX_LINE_BYTES
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from shorewatch.events import Observation, Source, VesselStatic
+from tests.captures import read_lines
 
 AIS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ais"
 RECEIVED = datetime(2030, 1, 1, tzinfo=UTC)  # far from every capture, so a fallback shows
@@ -150,12 +150,6 @@ EXPECT = {
     ),
 }
 CAPTURES = sorted(p.name for p in AIS_DIR.iterdir()) if AIS_DIR.is_dir() else []
-
-
-def read_lines(path: Path) -> list[bytes]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        return handle.read().splitlines()
 
 
 def test_every_capture_has_expectations() -> None:
