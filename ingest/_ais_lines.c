@@ -3,7 +3,8 @@
  *
  * `scan_lines(lines)` gives, for each line, what `ais_lines.scan_line` gives: a `Position` (a
  * struct sequence with ScannedPosition's fields) for a class A or B position report of the
- * common shape (with or without a tag block before it), the message type (an int) for any
+ * common shape (with or without a tag block before it), a `Static` for a type 5 or 24 static
+ * report that holds every field kept, the message type (an int) for any
  * other one-sentence line of that shape, the address (bytes, at most 16) of a sentence that is
  * not AIS, the time (a datetime) of a Gatehouse $PGHP, and None for everything else. Only reads: every decision about what a line means stays in
  * Python (ingest/nmea_ais.py). tests/unit/test_ais_lines.py compares both on every capture line
@@ -19,6 +20,7 @@
 #define POSITION_CHARS 28 /* 168 bits: types 1, 2, 3 and 18 */
 
 static PyTypeObject *position_type; /* made once, at import */
+static PyTypeObject *static_type;
 
 static PyStructSequence_Field position_fields[] = {
     {"ais_id", NULL},  {"mmsi", NULL},    {"lat", NULL},     {"lon", NULL},
@@ -31,6 +33,19 @@ static PyStructSequence_Desc position_desc = {
     "A position report of the common shape and the line's own unix time, if any.",
     position_fields,
     8,
+};
+
+static PyStructSequence_Field static_fields[] = {
+    {"ais_id", NULL},   {"mmsi", NULL},     {"imo", NULL},      {"callsign", NULL},
+    {"shipname", NULL}, {"ship_type", NULL}, {"to_bow", NULL},  {"to_stern", NULL},
+    {"to_port", NULL},  {"to_starboard", NULL}, {"line_time", NULL}, {NULL, NULL},
+};
+
+static PyStructSequence_Desc static_desc = {
+    "ingest._ais_lines.Static",
+    "A one-sentence static report (type 5 or 24) and the line's own unix time, if any.",
+    static_fields,
+    11,
 };
 
 /* The 6-bit value of an armoured byte; bytes outside the armour read as 0, as pyais reads them. */
@@ -51,13 +66,105 @@ static int hex_value(unsigned char c) {
     return -1;
 }
 
-/* Bits [start, start + width) of the payload, most significant first (width <= 32). */
+/* Bits [start, start + width) of the payload, most significant first (width <= 32); the caller
+ * keeps start + width within the payload's bits. */
 static uint32_t bits_at(const unsigned char *six, int start, int width) {
     uint32_t out = 0;
     for (int i = start; i < start + width; i++) {
         out = (out << 1) | ((six[i / 6] >> (5 - i % 6)) & 1u);
     }
     return out;
+}
+
+/* `width` bits of 6-bit text from bit `start`, as ais_bits._text reads it: '@' padding cut at the
+ * end, then spaces at both ends. */
+static PyObject *six_text(const unsigned char *six, int start, int width) {
+    char text[64];
+    int n = 0;
+    for (int at = start; at + 6 <= start + width && n < (int)sizeof text; at += 6) {
+        unsigned v = bits_at(six, at, 6);
+        text[n++] = (char)(v < 32 ? v + 64 : v);
+    }
+    while (n > 0 && text[n - 1] == '@') n--;
+    int first = 0;
+    while (first < n && text[first] == ' ') first++;
+    while (n > first && text[n - 1] == ' ') n--;
+    return PyUnicode_FromStringAndSize(text + first, n - first);
+}
+
+/* A new reference to `stamp` as bytes, or to None when there is none. */
+static PyObject *stamp_object(const unsigned char *stamp, Py_ssize_t stamp_len) {
+    if (stamp == NULL) return Py_NewRef(Py_None);
+    return PyBytes_FromStringAndSize((const char *)stamp, stamp_len);
+}
+
+/* A struct sequence of `type` holding `items` (new references, NULL where one failed). */
+static PyObject *filled(PyTypeObject *type, PyObject **items, int count) {
+    PyObject *out = NULL;
+    for (int k = 0; k < count; k++) {
+        if (items[k] == NULL) goto fail;
+    }
+    out = PyStructSequence_New(type);
+    if (out == NULL) goto fail;
+    for (int k = 0; k < count; k++) PyStructSequence_SET_ITEM(out, k, items[k]);
+    return out;
+fail:
+    for (int k = 0; k < count; k++) Py_XDECREF(items[k]);
+    return NULL;
+}
+
+/* A type 5 or 24 as ais_bits._static_report reads it, when the payload holds every field kept;
+ * `ship_types` folds type 5's ship type as pyais does. Py_None (a new reference) when it does
+ * not, or for a type 24 part that pyais refuses: the decoder's full path reads those. */
+static PyObject *static_report(const unsigned char *six, int bits, int ais_id,
+                               const unsigned char *ship_types, const unsigned char *stamp,
+                               Py_ssize_t stamp_len) {
+    PyObject *none = Py_None;
+    if (ais_id == 5) {
+        if (bits < 270) Py_RETURN_NONE; /* through to_starboard */
+        PyObject *items[11] = {
+            PyLong_FromLong(5),
+            PyLong_FromUnsignedLong(bits_at(six, 8, 30)),
+            PyLong_FromUnsignedLong(bits_at(six, 40, 30)),
+            six_text(six, 70, 42),
+            six_text(six, 112, 120),
+            PyLong_FromLong(ship_types[bits_at(six, 232, 8)]),
+            PyLong_FromUnsignedLong(bits_at(six, 240, 9)),
+            PyLong_FromUnsignedLong(bits_at(six, 249, 9)),
+            PyLong_FromUnsignedLong(bits_at(six, 258, 6)),
+            PyLong_FromUnsignedLong(bits_at(six, 264, 6)),
+            stamp_object(stamp, stamp_len),
+        };
+        return filled(static_type, items, 11);
+    }
+    if (bits < 40) Py_RETURN_NONE;
+    uint32_t part = bits_at(six, 38, 2), mmsi = bits_at(six, 8, 30);
+    if (part == 0) {
+        if (bits < 160) Py_RETURN_NONE;
+        PyObject *items[11] = {
+            PyLong_FromLong(24), PyLong_FromUnsignedLong(mmsi), Py_NewRef(none),
+            Py_NewRef(none), six_text(six, 40, 120), Py_NewRef(none), Py_NewRef(none),
+            Py_NewRef(none), Py_NewRef(none), Py_NewRef(none), stamp_object(stamp, stamp_len),
+        };
+        return filled(static_type, items, 11);
+    }
+    if (part != 1) Py_RETURN_NONE;
+    int auxiliary = mmsi >= 980000000u && mmsi <= 989999999u; /* no dimensions, a mothership */
+    if (bits < (auxiliary ? 132 : 162)) Py_RETURN_NONE;
+    PyObject *items[11] = {
+        PyLong_FromLong(24),
+        PyLong_FromUnsignedLong(mmsi),
+        Py_NewRef(none),
+        six_text(six, 90, 42),
+        Py_NewRef(none),
+        PyLong_FromUnsignedLong(bits_at(six, 40, 8)),
+        auxiliary ? Py_NewRef(none) : PyLong_FromUnsignedLong(bits_at(six, 132, 9)),
+        auxiliary ? Py_NewRef(none) : PyLong_FromUnsignedLong(bits_at(six, 141, 9)),
+        auxiliary ? Py_NewRef(none) : PyLong_FromUnsignedLong(bits_at(six, 150, 6)),
+        auxiliary ? Py_NewRef(none) : PyLong_FromUnsignedLong(bits_at(six, 156, 6)),
+        stamp_object(stamp, stamp_len),
+    };
+    return filled(static_type, items, 11);
 }
 
 /* Python's floor division by a positive divisor. */
@@ -165,7 +272,7 @@ static PyObject *gatehouse_time(const unsigned char *s, Py_ssize_t n) {
 }
 
 /* What one line is; a new reference, or NULL with an exception set. */
-static PyObject *scan_line(PyObject *line) {
+static PyObject *scan_line(PyObject *line, const unsigned char *ship_types) {
     if (!PyBytes_Check(line)) Py_RETURN_NONE;
     const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(line);
     Py_ssize_t n = PyBytes_GET_SIZE(line);
@@ -223,12 +330,19 @@ static PyObject *scan_line(PyObject *line) {
     if (sum != (unsigned char)(high * 16 + low)) Py_RETURN_NONE;
 
     int ais_id = armour(s[payload]);
+    unsigned char six[MAX_PAYLOAD];
+    for (Py_ssize_t k = 0; k < chars; k++) six[k] = (unsigned char)armour(s[payload + k]);
+    if (ais_id == 5 || ais_id == 24) {
+        PyObject *report = static_report(six, (int)(6 * chars - fill), ais_id, ship_types,
+                                         stamp, stamp_len);
+        if (report != Py_None) return report;
+        Py_DECREF(report);
+        return PyLong_FromLong(ais_id);
+    }
     int class_a = ais_id >= 1 && ais_id <= 3;
     if (!(class_a || ais_id == 18) || chars != POSITION_CHARS || fill != 0)
         return PyLong_FromLong(ais_id);
 
-    unsigned char six[POSITION_CHARS];
-    for (int k = 0; k < POSITION_CHARS; k++) six[k] = (unsigned char)armour(s[payload + k]);
     int shift = class_a ? 0 : 4; /* type 18's fields sit 4 bits further on */
     int64_t lon = bits_at(six, 61 - shift, 28), lat = bits_at(six, 89 - shift, 27);
     uint32_t speed = bits_at(six, 50 - shift, 10), course = bits_at(six, 116 - shift, 12);
@@ -236,8 +350,6 @@ static PyObject *scan_line(PyObject *line) {
     if (lon & 0x8000000) lon -= 0x10000000; /* two's complement, 28 and 27 bits */
     if (lat & 0x4000000) lat -= 0x8000000;
 
-    PyObject *position = PyStructSequence_New(position_type);
-    if (position == NULL) return NULL;
     PyObject *items[8] = {
         PyLong_FromLong(ais_id),
         PyLong_FromUnsignedLong(bits_at(six, 8, 30)),
@@ -247,23 +359,20 @@ static PyObject *scan_line(PyObject *line) {
         PyFloat_FromDouble((double)speed / 10.0),
         PyFloat_FromDouble((double)course / 10.0),
         PyLong_FromUnsignedLong(heading),
-        stamp == NULL ? Py_NewRef(Py_None)
-                      : PyBytes_FromStringAndSize((const char *)stamp, stamp_len),
+        stamp_object(stamp, stamp_len),
     };
-    for (int k = 0; k < 8; k++) {
-        if (items[k] == NULL) {
-            for (int j = 0; j < 8; j++) Py_XDECREF(items[j]);
-            Py_DECREF(position);
-            return NULL;
-        }
-    }
-    for (int k = 0; k < 8; k++) PyStructSequence_SET_ITEM(position, k, items[k]);
-    return position;
+    return filled(position_type, items, 8);
 }
 
-static PyObject *scan_lines(PyObject *module, PyObject *lines) {
+static PyObject *scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
-    PyObject *seq = PySequence_Fast(lines, "scan_lines() takes a sequence of lines");
+    if (nargs != 2 || !PyBytes_Check(args[1]) || PyBytes_GET_SIZE(args[1]) != 256) {
+        PyErr_SetString(PyExc_TypeError,
+                        "scan_lines(lines, ship_types): ship_types is 256 bytes");
+        return NULL;
+    }
+    const unsigned char *ship_types = (const unsigned char *)PyBytes_AS_STRING(args[1]);
+    PyObject *seq = PySequence_Fast(args[0], "scan_lines() takes a sequence of lines");
     if (seq == NULL) return NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     PyObject *out = PyList_New(count);
@@ -272,7 +381,7 @@ static PyObject *scan_lines(PyObject *module, PyObject *lines) {
         return NULL;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *read = scan_line(PySequence_Fast_GET_ITEM(seq, k));
+        PyObject *read = scan_line(PySequence_Fast_GET_ITEM(seq, k), ship_types);
         if (read == NULL) {
             Py_DECREF(out);
             Py_DECREF(seq);
@@ -285,9 +394,11 @@ static PyObject *scan_lines(PyObject *module, PyObject *lines) {
 }
 
 static PyMethodDef methods[] = {
-    {"scan_lines", scan_lines, METH_O,
-     "For each line: a Position, the message type of another one-sentence line of the common "
-     "shape, or None."},
+    {"scan_lines", (PyCFunction)(void (*)(void))scan_lines, METH_FASTCALL,
+     "scan_lines(lines, ship_types): for each line a Position, a Static, the message type of "
+     "another one-sentence line of the common shape, the address of a sentence that is not "
+     "AIS, the time of a $PGHP, or None. ship_types: type 5's ship type codes folded (256 "
+     "bytes)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -303,8 +414,10 @@ PyMODINIT_FUNC PyInit__ais_lines(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     position_type = PyStructSequence_NewType(&position_desc);
-    if (position_type == NULL || PyModule_AddObjectRef(module, "Position",
-                                                       (PyObject *)position_type) < 0) {
+    static_type = PyStructSequence_NewType(&static_desc);
+    if (position_type == NULL || static_type == NULL ||
+        PyModule_AddObjectRef(module, "Position", (PyObject *)position_type) < 0 ||
+        PyModule_AddObjectRef(module, "Static", (PyObject *)static_type) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -99,7 +99,7 @@ def _report(payload: bytes, fill: int) -> PositionBits | StaticBits | int:
             return position_report(payload)
         return ais_id
     if ais_id in STATIC_TYPES:
-        static = _static_report(ais_id, *_payload_bits(payload, fill))
+        static = static_report(ais_id, payload, fill)
         return ais_id if static is None else static
     return ais_id
 
@@ -148,6 +148,11 @@ class VoyageStatic(NamedTuple):
 StaticBits = StaticPartA | StaticPartB | StaticPartBAuxiliary | VoyageStatic
 STATIC_TYPES = frozenset({5, 24})
 _SIXBIT_TEXT = tuple(chr(v + 64) if v < 32 else chr(v) for v in range(64))
+
+
+def static_report(ais_id: int, payload: bytes, fill: int) -> StaticBits | None:
+    """A one-sentence type 5 or 24 payload's static report (`_static_report`), or None."""
+    return _static_report(ais_id, *_payload_bits(payload, fill))
 
 
 def _payload_bits(payload: bytes, fill: int) -> tuple[int, int]:

@@ -25,13 +25,18 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
+from pyais.constants import ShipType
+from typing_extensions import TypeIs
+
 from ingest.ais_bits import (
     ARMOUR_VALUE,
     PAYLOAD_CHARS,
     POSITION_TYPES,
+    STATIC_TYPES,
     PositionValues,
     match_single_line,
     position_report,
+    static_report,
 )
 from ingest.nmea_checksum import HEX_PAIRS, xor_fold
 
@@ -46,6 +51,8 @@ _GATEHOUSE = re.compile(
 )
 # Addresses (`$xxRMC`, `!xxVDM`...) of the sentences the decoder reads: AIS, and the clocks.
 _READ_KINDS = frozenset({b"VDM", b"VDO", b"RMC", b"ZDA"})
+# Type 5's ship type codes as pyais folds them (reserved codes to their group's), for the C scan.
+SHIP_TYPES = bytes(int(ShipType.from_value(code) or 0) for code in range(256))
 
 
 class ScannedPosition(NamedTuple):
@@ -62,6 +69,23 @@ class ScannedPosition(NamedTuple):
     line_time: bytes | None
 
 
+class ScannedStatic(NamedTuple):
+    """A one-sentence static report (type 5 or 24, `ais_bits.StaticBits`' values; None for a
+    field its kind does not have) and the line's own unix time, if any."""
+
+    ais_id: int
+    mmsi: int
+    imo: int | None
+    callsign: str | None
+    shipname: str | None
+    ship_type: int | None
+    to_bow: int | None
+    to_stern: int | None
+    to_port: int | None
+    to_starboard: int | None
+    line_time: bytes | None
+
+
 class PositionRead(PositionValues, Protocol):
     """A scanned position: `ScannedPosition` here, the extension's `Position` struct sequence
     in C (the same fields; only read by name)."""
@@ -70,7 +94,20 @@ class PositionRead(PositionValues, Protocol):
     def line_time(self) -> bytes | None: ...
 
 
-LineScan = PositionRead | int | bytes | datetime | None
+class StaticRead(Protocol):
+    """A scanned static report: `ScannedStatic` here, the extension's `Static` in C."""
+
+    @property
+    def ais_id(self) -> int: ...
+    @property
+    def line_time(self) -> bytes | None: ...
+
+
+LineScan = PositionRead | StaticRead | int | bytes | datetime | None
+
+
+def is_static(read: PositionRead | StaticRead) -> TypeIs[StaticRead]:
+    return read.ais_id in STATIC_TYPES
 
 
 def scan_line(line: bytes) -> LineScan:
@@ -104,6 +141,23 @@ def scan_line(line: bytes) -> LineScan:
         return None
     payload, fill = found[1], found[2][0] - 48
     ais_id = ARMOUR_VALUE[payload[0]]
+    if ais_id in STATIC_TYPES:
+        static = static_report(ais_id, payload, fill)
+        if static is None:
+            return ais_id
+        return ScannedStatic(
+            ais_id,
+            static.mmsi,
+            getattr(static, "imo", None),
+            getattr(static, "callsign", None),
+            getattr(static, "shipname", None),
+            getattr(static, "ship_type", None),
+            getattr(static, "to_bow", None),
+            getattr(static, "to_stern", None),
+            getattr(static, "to_port", None),
+            getattr(static, "to_starboard", None),
+            tag_time or found[4],
+        )
     if ais_id not in POSITION_TYPES or len(payload) != PAYLOAD_CHARS or fill != 0:
         return ais_id
     return ScannedPosition(*position_report(payload), tag_time or found[4])
@@ -144,7 +198,11 @@ def _native() -> Callable[[Sequence[bytes]], Sequence[LineScan]] | None:
         from ingest._ais_lines import scan_lines as native
     except ImportError:  # not built (a source tree used without installing it)
         return None
-    return native
+
+    def scan(lines: Sequence[bytes]) -> Sequence[LineScan]:
+        return native(lines, SHIP_TYPES)
+
+    return scan
 
 
 _NATIVE_SCAN = _native()

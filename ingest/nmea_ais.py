@@ -23,7 +23,7 @@ from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
 from ingest.ais_bits import PositionBits, PositionValues, StaticBits, read_common, single_line
-from ingest.ais_lines import MAX_LINE_BYTES, scan_lines
+from ingest.ais_lines import MAX_LINE_BYTES, is_static, scan_lines
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -224,16 +224,17 @@ class AisDecoder:
 
     def feed_lines(self, lines: Sequence[bytes], clock: Callable[[], datetime]) -> list[Message]:
         """`feed` on each line in turn, each stamped with `clock()` where it needs an arrival
-        time: the same messages, counts and refusals. A read's one-sentence position reports
-        (most of a feed) are scanned together in C (ingest/ais_lines.py) and built here
-        without the per-line layers of `feed`; every other line goes through `feed`."""
+        time: the same messages, counts and refusals. A read's lines are scanned together in C
+        (ingest/ais_lines.py); one-sentence position and static reports (most of a feed),
+        refused types, sentences that are not AIS and $PGHP clocks are finished here without
+        the per-line layers of `feed`; every other line goes through `feed`."""
         messages: list[Message] = []
         if not self._whole_lines:  # the validated reference: every line its own way
             for line in lines:
                 messages += self.feed(line, clock())
             return messages
         per_line = self._on_outcome is not None  # else counted once, at the end
-        positions = clocks = 0
+        positions = statics = clocks = 0
         if self._pending:  # the read arrived at once: its age is checked once, here
             self._expire(_utc(clock()))
         build = self._reports.position_from_bits
@@ -265,6 +266,13 @@ class AisDecoder:
                     when = stamp
                 else:
                     when = pghp or (self._gnss_time if self.gnss_clock else None) or _utc(clock())
+                if is_static(read):
+                    messages.append(self._reports.static(read, when))
+                    if per_line:
+                        self._count(LineOutcome.STATIC, 1, "")
+                    else:
+                        statics += 1
+                    continue
                 position = build(read, when)
                 if position is None:
                     raise _no_position(read.ais_id)
@@ -279,6 +287,8 @@ class AisDecoder:
                 positions += 1
         if positions:
             self._count(LineOutcome.POSITION, positions, "")
+        if statics:
+            self._count(LineOutcome.STATIC, statics, "")
         if clocks:
             self._count(LineOutcome.METADATA, clocks, "")
         return messages

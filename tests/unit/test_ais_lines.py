@@ -20,6 +20,8 @@ from ingest.ais_lines import (
     LineScan,
     PositionRead,
     ScannedPosition,
+    ScannedStatic,
+    is_static,
     scan_line,
     scan_lines,
     scan_lines_python,
@@ -70,6 +72,7 @@ def tag_block(rng: random.Random) -> bytes:
 def position(read: LineScan) -> PositionRead:
     assert read is not None
     assert not isinstance(read, int | bytes | datetime)
+    assert not is_static(read)
     return read
 
 
@@ -182,7 +185,9 @@ def test_native_equals_reference_on_random_and_hostile_lines() -> None:
         assert (type(a) is bytes) == (type(b) is bytes), line
         assert (type(a) is datetime) == (type(b) is datetime), line
         if a is not None and not isinstance(a, int | bytes | datetime):
-            assert position(a).line_time == position(b).line_time
+            assert not isinstance(b, int | bytes | datetime)
+            assert b is not None
+            assert a.line_time == b.line_time
     positions = sum(
         1 for r in native if r is not None and not isinstance(r, int | bytes | datetime)
     )
@@ -210,6 +215,42 @@ def test_the_scan_reads_what_the_one_step_read_reads() -> None:
             fields = (scanned.ais_id, scanned.mmsi, scanned.lat, scanned.lon, scanned.speed)
             rest = (scanned.course, scanned.heading, scanned.line_time)
             assert fields + rest == ScannedPosition(*single.report, single.trailing_time)
+
+
+def test_static_reports_are_read_as_the_one_step_read_reads_them() -> None:
+    """Types 5 and 24 of every length and fill around the real ones: where the payload holds
+    every field kept, the scan's report has the one-step read's values (a field its kind does
+    not have is None); else it gives the type, for the full path."""
+    rng = random.Random(524)
+    read = dict.fromkeys(
+        ["VoyageStatic", "StaticPartA", "StaticPartB", "StaticPartBAuxiliary", "type"], 0
+    )
+    for _ in range(6000):
+        ais_id = rng.choice([5, 24])
+        chars = rng.choice([71, 71, 45, 28, 28, 27, 27, 26, 22, 7])
+        payload = ARMOUR[ais_id] + "".join(rng.choice(ARMOUR) for _ in range(chars - 1))
+        if ais_id == 24 and rng.random() < 0.3:  # part B of an auxiliary craft (MMSI 98xxxxxxx)
+            head = f"{24:06b}00{rng.randint(980_000_000, 989_999_999):030b}01"
+            bits = head + "".join(rng.choice("01") for _ in range(6 * chars - len(head)))
+            payload = "".join(ARMOUR[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+        line = sentence(payload, fill=rng.choice(["0", "2", "4"]))
+        native, reference = scan_lines([line])[0], scan_line(line)
+        assert native == reference, line
+        single = single_line(line)
+        assert single is not None
+        if isinstance(native, int):
+            assert native == ais_id == single.report  # not read here: the full path reads it
+            read["type"] += 1
+            continue
+        assert native is not None
+        assert not isinstance(native, bytes | datetime)
+        assert is_static(native)
+        fields = ScannedStatic._fields[1:-1]
+        assert [getattr(native, f) for f in fields] == [
+            getattr(single.report, f, None) for f in fields
+        ]
+        read[type(single.report).__name__] += 1
+    assert min(read.values()) > 150, read
 
 
 def test_a_tag_block_time_comes_before_the_collectors() -> None:
