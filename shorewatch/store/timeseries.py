@@ -153,9 +153,11 @@ def partition_start(moment: datetime, partition_days: int) -> date:
 
 
 def partition_starts(moments: Iterable[datetime], partition_days: int) -> set[date]:
-    """`partition_start` of each, for a batch of rows: their distinct UTC days first, then
-    the arithmetic once per day rather than once per row."""
-    return {_aligned(day, partition_days) for day in {m.astimezone(UTC).date() for m in moments}}
+    """`partition_start` of each, for a batch of rows: their distinct moments first (rows come
+    many to a second: hashing one is a fifth of converting it), then their distinct UTC days,
+    then the arithmetic once per day rather than once per row."""
+    days = {m.astimezone(UTC).date() for m in set(moments)}
+    return {_aligned(day, partition_days) for day in days}
 
 
 def _aligned(day: date, partition_days: int) -> date:
