@@ -20,21 +20,12 @@ from pydantic import ValidationError
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from ingest.nmea_checksum import computed_checksum, stated_and_computed, stated_checksum
-from shorewatch.events import Observation, Source, VesselStatic
+from shorewatch.events import Observation, Source
 from tests.captures import AIS_CAPTURES, read_lines
+from tests.captures import same_reports as same
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 Call = tuple[LineOutcome | Rejection, int, str]
-
-
-def same(fast: tuple[Observation | VesselStatic, ...], checked: tuple[object, ...]) -> None:
-    assert fast == checked
-    for a, b in zip(fast, checked, strict=True):
-        assert isinstance(b, Observation | VesselStatic)
-        assert type(a) is type(b)
-        assert a.model_fields_set == b.model_fields_set
-        assert a.model_dump_json() == b.model_dump_json()
-        assert hash(a) == hash(b)
 
 
 @pytest.mark.parametrize("gnss_clock", [False, True])

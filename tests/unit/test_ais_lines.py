@@ -28,7 +28,7 @@ from ingest.ais_lines import (
 )
 from ingest.nmea_ais import AisDecoder, LineOutcome, Rejection
 from shorewatch.events import Observation, VesselStatic
-from tests.captures import AIS_CAPTURES, read_lines
+from tests.captures import AIS_CAPTURES, read_lines, same_reports
 
 ARMOUR = "".join(chr(v + 48 if v < 40 else v + 56) for v in range(64))
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -316,16 +316,6 @@ def decode_validated(
     return out, calls, decoder
 
 
-def assert_same(
-    fast: list[Observation | VesselStatic], validated: list[Observation | VesselStatic]
-) -> None:
-    assert fast == validated
-    for a, b in zip(fast, validated, strict=True):
-        assert type(a) is type(b)
-        assert a.model_fields_set == b.model_fields_set
-        assert a.model_dump_json() == b.model_dump_json()
-
-
 @pytest.mark.parametrize("gnss_clock", [False, True])
 @pytest.mark.parametrize("capture", AIS_CAPTURES)
 def test_reads_decode_as_validated_on_every_capture(
@@ -335,7 +325,7 @@ def test_reads_decode_as_validated_on_every_capture(
     reads = [lines[i : i + 50] for i in range(0, len(lines), 50)]
     fast, fast_calls, decoder = decode_by_reads(reads, gnss_clock=gnss_clock)
     validated, validated_calls, reference = decode_validated(reads, gnss_clock=gnss_clock)
-    assert_same(fast, validated)
+    same_reports(fast, validated)
     assert decoder.stats == reference.stats
     assert sum(decoder.stats.values()) == len(lines)
     assert fast_calls == validated_calls
@@ -346,7 +336,7 @@ def test_reads_decode_as_validated_on_random_and_hostile_lines() -> None:
     reads = [[random_line(rng) for _ in range(rng.choice([1, 5, 40, 200]))] for _ in range(300)]
     fast, fast_calls, decoder = decode_by_reads(reads, gnss_clock=True)
     validated, validated_calls, reference = decode_validated(reads, gnss_clock=True)
-    assert_same(fast, validated)
+    same_reports(fast, validated)
     assert decoder.stats == reference.stats
     assert fast_calls == validated_calls
     assert decoder.stats[LineOutcome.POSITION] > 3000
@@ -366,7 +356,7 @@ def test_positions_are_counted_once_a_read_without_a_per_line_callback() -> None
         fast += quiet.feed_lines(read, clock_of(index))
     quiet.flush()
     validated, calls, reference = decode_validated(reads, gnss_clock=False)
-    assert_same(fast, validated)
+    same_reports(fast, validated)
     assert quiet.stats == reference.stats
     assert rejections == [c for c in calls if type(c[0]) is Rejection]
 
