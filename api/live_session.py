@@ -7,6 +7,11 @@ the others are cancelled. One writer sends everything, alerts first (`api/live_o
 the picture goes in chunks an alert can overtake, and is made again only once the last one is
 out. Sends are bounded by a timeout, so a client that stops reading is closed rather than
 allowed to hold the server.
+
+Timeouts are `asyncio.timeout`, never `asyncio.wait_for`: on Python 3.11 `wait_for` loses a
+cancellation that lands as the awaited call completes (CPython issue 86296), and a task that
+loses it loops on, so the session's end waited forever for it (seen as a hung test, about one
+run in seven with the slow fake link).
 """
 
 from __future__ import annotations
@@ -127,13 +132,15 @@ class LiveSession:
         while True:
             text = await self._outbox.next()
             try:
-                await asyncio.wait_for(self._ws.send_text(text), SEND_TIMEOUT_S)
+                async with asyncio.timeout(SEND_TIMEOUT_S):
+                    await self._ws.send_text(text)
             except TimeoutError:
                 raise Closed(status.WS_1013_TRY_AGAIN_LATER, "too slow") from None
 
     async def _close(self, code: int, reason: str) -> None:
         try:
-            await asyncio.wait_for(self._ws.close(code=code, reason=reason), CLOSE_TIMEOUT_S)
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await self._ws.close(code=code, reason=reason)
         except Exception:  # already gone: nothing to tell it
             log.debug("live close failed", code=code)
 
@@ -165,7 +172,8 @@ class LiveSession:
         next picture is made once the last one is out, from the newest state then."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), PICTURE_INTERVAL_S)
+                async with asyncio.timeout(PICTURE_INTERVAL_S):
+                    await self._full.wait()
             await self._outbox.picture_sent()
             bbox = self._bbox
             if bbox is None:

@@ -127,6 +127,20 @@ async def open_session(feed: Sources, socket: SlowSocket) -> asyncio.Task[None]:
     return asyncio.create_task(session.run())
 
 
+async def until(
+    condition: Callable[[], bool], session: asyncio.Task[None], what: str, timeout_s: float = 30.0
+) -> None:
+    """Wait for `condition`, failing (rather than hanging the suite) when the session ends
+    first or it takes longer than any slow machine would."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if session.done():
+            raise AssertionError(f"the session ended before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout_s:g} s")
+        await asyncio.sleep(0.01)
+
+
 async def stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -138,17 +152,21 @@ def test_an_alert_overtakes_a_large_picture_on_a_slow_link() -> None:
         feed.picture.apply(crowd(3000, 0))
         socket = SlowSocket([10.5, 57.5, 12.5, 58.8])
         task = await open_session(feed, socket)
-        while not socket.sent:  # the first chunk of the picture is out; the rest is going
-            await asyncio.sleep(0.01)
-        alert = red_alert()
-        published = time.monotonic()
-        feed.live.publish_threadsafe(alert)
-        while not socket.of_type("alert"):
-            await asyncio.sleep(0.005)
-        arrived = socket.of_type("alert")[0][0]
-        while sum(len(m.tracks) for _, m in socket.of_type("picture")) < 3000:
-            await asyncio.sleep(0.01)
-        await stop(task)
+        try:
+            # the first chunk of the picture is out; the rest is going
+            await until(lambda: bool(socket.sent), task, "a picture chunk")
+            alert = red_alert()
+            published = time.monotonic()
+            feed.live.publish_threadsafe(alert)
+            await until(lambda: bool(socket.of_type("alert")), task, "the alert")
+            arrived = socket.of_type("alert")[0][0]
+            await until(
+                lambda: sum(len(m.tracks) for _, m in socket.of_type("picture")) >= 3000,
+                task,
+                "the whole picture",
+            )
+        finally:
+            await stop(task)
         after = [m for at, m in socket.of_type("picture") if at > arrived]
         return arrived - published, len(after), len(socket.of_type("picture"))
 
@@ -180,6 +198,44 @@ def test_a_client_behind_gets_the_newest_state_not_a_backlog() -> None:
     # ~0.5 s to send each picture: each target goes about once per send, not 31 times.
     assert len(counts) == 3000
     assert counts[-1] <= 10, f"a target was sent {counts[-1]} times in 31 changes"
+
+
+class FastSocket(SlowSocket):
+    """A client on a fast link: every send completes on the next turn of the event loop."""
+
+    async def send_text(self, data: str) -> None:
+        await asyncio.sleep(0)
+        self.sent.append((time.monotonic(), data))
+
+
+def test_a_session_ends_when_cancelled_however_its_sends_fall() -> None:
+    """A session cancelled while its writer sends alerts back to back ends at once, at every
+    offset between a send and the cancellation. On Python 3.11 `asyncio.wait_for` loses a
+    cancellation that lands as the awaited send completes (CPython issue 86296); the writer
+    then looped on and the session never ended."""
+
+    async def cancelled_after(turns: int) -> bool:
+        """True when the session ended within 2 s of its cancellation."""
+        feed = sources()
+        socket = FastSocket([10.5, 57.5, 12.5, 58.8])
+        task = await open_session(feed, socket)
+        for _ in range(900):  # below the client queue's 1,000: the writer is busy throughout
+            feed.live.publish_threadsafe(red_alert())
+        while len(socket.sent) < 10:
+            await asyncio.sleep(0)
+        for _ in range(turns):  # the cancellation lands at another point of a send each time
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2.0)
+        if not done:
+            task.cancel()  # a second cancellation frees it
+            await asyncio.wait({task}, timeout=2.0)
+        return bool(done)
+
+    async def scenario() -> list[int]:
+        return [turns for turns in range(40) if not await cancelled_after(turns)]
+
+    assert run_isolated(scenario) == []
 
 
 def test_picture_messages_are_chunked_with_the_removals_first() -> None:
