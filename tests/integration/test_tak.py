@@ -187,10 +187,14 @@ def test_the_fused_picture_reaches_tak_alerted_targets_coloured_by_their_alert(
 ) -> None:
     """With `tracks: alerted` (the default) the dark speedboat with an open alert goes out as a
     hostile marker with its vector, fused echo and all; the fishing vessel with no alert does
-    not. A target the picture drops is no longer re-sent."""
+    not. A target the picture drops is no longer re-sent. The red band is lowered to the
+    speedboat's daytime score (no_ais 40 + speed 30; night adds 10 after dusk): red, and so
+    hostile, whatever the hour the test runs at."""
     site = parse_config(
         f"""
 version: test-tak-tracks
+alerts:
+  levels: {{red: 70, orange: 60, yellow: 40}}
 tak:
   outputs:
     - {{url: "tcp://127.0.0.1:{listener.port}", protocol: stream, min_level: blue,
