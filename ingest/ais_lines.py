@@ -44,7 +44,7 @@ MAX_LINE_BYTES = 512  # the decoder refuses longer lines (OVERSIZED): never read
 # `\<fields>*hh\`: printable fields without '*' or '\', a two-digit checksum.
 _TAG_BLOCK = re.compile(rb"\\([\x20-\x29\x2b-\x5b\x5d-\x7e]*)\*([0-9A-Fa-f]{2})\\")
 _UNIX_TIME = re.compile(rb"[0-9]{9,13}")
-_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")  # the decoder refuses these bytes (GARBAGE)
 # `$PGHP,1,yyyy,m,d,h,m,s,ms[,...]*hh`, printable, plain digits: the common Gatehouse clock.
 _GATEHOUSE = re.compile(
     rb"\$PGHP,1," + rb",".join([rb"([0-9]{1,9})"] * 7) + rb"(?:,[^*]*)?\*([0-9A-Fa-f]{2})"
@@ -166,7 +166,7 @@ def scan_line(line: bytes) -> LineScan:
 def not_ais_address(line: bytes) -> bytes | None:
     """The address of a printable `$`/`!` sentence the decoder refuses as not AIS, cut to the
     16 bytes of the refusal's detail; None for any other line."""
-    if line[:1] not in (b"$", b"!") or line[-1:] == b" " or _NOT_PRINTABLE.search(line):
+    if line[:1] not in (b"$", b"!") or line[-1:] == b" " or NOT_PRINTABLE.search(line):
         return None
     address = line.split(b",", 1)[0]
     if (len(address) == 6 and address[3:] in _READ_KINDS) or address == b"$PGHP":
@@ -178,7 +178,7 @@ def gatehouse_time(line: bytes) -> datetime | None:
     """The time of a `$PGHP` of the plain shape (`_GATEHOUSE`, a matching checksum, a real
     date), as `nmea_time.gatehouse_time` reads it; None for anything else."""
     found = _GATEHOUSE.fullmatch(line)
-    if found is None or _NOT_PRINTABLE.search(line) or HEX_PAIRS[found[8]] != xor_fold(line[1:-3]):
+    if found is None or NOT_PRINTABLE.search(line) or HEX_PAIRS[found[8]] != xor_fold(line[1:-3]):
         return None
     year, month, day, hour, minute, second, millis = (int(v) for v in found.groups()[:7])
     if millis >= 1000:

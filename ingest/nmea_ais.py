@@ -10,7 +10,6 @@ module decides what each line means for ShoreWatch.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pyais.messages import NMEAMessage, TagBlock
 from pydantic import ValidationError
 
 from ingest.ais_bits import PositionBits, PositionValues, StaticBits, read_common, single_line
-from ingest.ais_lines import MAX_LINE_BYTES, is_static, scan_lines
+from ingest.ais_lines import MAX_LINE_BYTES, NOT_PRINTABLE, is_static, scan_lines
 from ingest.ais_reports import ReportBuilder
 from ingest.nmea_checksum import stated_and_computed
 from ingest.nmea_time import (
@@ -53,7 +52,6 @@ LAST_FIELD_READ = {
     "MessageType24PartB": "to_starboard",
     "MessageType24PartBAuxiliaryCraft": "callsign",
 }
-_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 
 Message = Observation | VesselStatic
 
@@ -336,7 +334,7 @@ class AisDecoder:
             raise _Rejected(Rejection.OVERSIZED, f"{len(text)} bytes > {MAX_LINE_BYTES}")
         if not text or text.startswith(b"#"):
             raise _Rejected(Rejection.NOT_AIS, "blank line or comment")
-        bad = _NOT_PRINTABLE.search(text)
+        bad = NOT_PRINTABLE.search(text)
         if bad is not None:
             raise _Rejected(Rejection.GARBAGE, f"byte 0x{text[bad.start()]:02x} at {bad.start()}")
         tag: TagBlock | None = None
