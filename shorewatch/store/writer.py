@@ -200,11 +200,10 @@ class ObservationWriter:
         gap = self._config.commit_gap_s
         began = 0.0  # when the batch's first record was taken
         last_commit = -math.inf
-        last_was_full = False
+        wait_gap = gap  # since the last commit; none after a full batch (a burst's end)
         while not self._stopping.is_set():
             if batch:
-                gap_end = began + interval if last_was_full else last_commit + gap
-                timeout = max(0.0, min(began + interval, gap_end) - self._clock())
+                timeout = max(0.0, min(began + interval, last_commit + wait_gap) - self._clock())
             else:
                 timeout = interval  # also how soon a stop() is noticed while idle
             try:
@@ -223,12 +222,12 @@ class ObservationWriter:
                 if (
                     full
                     or now >= began + interval
-                    or ((last_was_full or now >= last_commit + gap) and self._queue.empty())
+                    or (now >= last_commit + wait_gap and self._queue.empty())
                 ):
                     if not self._write_with_retry(batch):
                         return  # stopping: unacknowledged, redelivered after restart
                     last_commit = self._clock()
-                    last_was_full = full
+                    wait_gap = 0.0 if full else gap
                     for done in dones:
                         done()
                     batch, dones = [], []
